@@ -1,0 +1,81 @@
+/**
+ * The environment, validated once at start (SPEC §7). A bad value stops the start with a message
+ * naming the variable; the parsed config is frozen and passed in, never read from process.env again.
+ */
+import { z } from 'zod'
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+const url = z.url({ protocol: /^https?$/ })
+const optionalText = z.string().min(1).optional()
+/** 32 bytes, given as 64 hex characters or base64; secrets shorter than that are refused. */
+const key32 = z
+  .string()
+  .refine((v) => decodeKey(v) !== null, 'must be 32 bytes as 64 hex characters or base64')
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PUBLIC_URL: url.optional(),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  ENCRYPTION_KEY: key32.optional(),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  HUBSPOT_CLIENT_ID: optionalText,
+  HUBSPOT_CLIENT_SECRET: optionalText,
+  HUBSPOT_APP_ID: optionalText,
+  HUBSPOT_API_BASE: url.default('https://api.hubapi.com'),
+  HUBSPOT_AUTHORIZE_URL: url.default('https://app.hubspot.com/oauth/authorize'),
+  PIPEDRIVE_CLIENT_ID: optionalText,
+  PIPEDRIVE_CLIENT_SECRET: optionalText,
+  PIPEDRIVE_OAUTH_BASE: url.default('https://oauth.pipedrive.com'),
+  ROLE: z.enum(['all', 'web', 'worker']).default('all'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  DEMO_DATA: z.enum(['true', 'false']).default('true'),
+})
+
+export type RawConfig = z.infer<typeof configSchema>
+
+export interface Config extends Omit<RawConfig, 'PUBLIC_URL' | 'DEMO_DATA'> {
+  PUBLIC_URL: string
+  DEMO_DATA: boolean
+  /** True when no DATABASE_URL is set: PGlite under DATA_DIR, one process. */
+  embeddedDatabase: boolean
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Parses the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  // Empty strings mean "unset" — a common shape of .env files and platform dashboards.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const parsed = configSchema.safeParse(present)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
+    throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`)
+  }
+  const raw = parsed.data
+  const embeddedDatabase = raw.DATABASE_URL === undefined
+  if (raw.NODE_ENV === 'production') {
+    const missing = (['ENCRYPTION_KEY', 'SESSION_SECRET', 'PUBLIC_URL'] as const).filter((k) => !raw[k])
+    if (missing.length > 0) {
+      throw new ConfigError(`Invalid environment:\n${missing.map((k) => `  ${k}: required in production`).join('\n')}`)
+    }
+  }
+  if (embeddedDatabase && raw.ROLE !== 'all') {
+    throw new ConfigError(
+      'Invalid environment:\n  ROLE: the embedded database serves one process; set DATABASE_URL to run web and worker apart',
+    )
+  }
+  const publicUrl = (raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, '')
+  return Object.freeze({ ...raw, PUBLIC_URL: publicUrl, DEMO_DATA: raw.DEMO_DATA === 'true', embeddedDatabase })
+}
+
+export function decodeKey(value: string): Buffer | null {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex')
+  const b = Buffer.from(value, 'base64')
+  return b.length === 32 ? b : null
+}

@@ -1,0 +1,201 @@
+/**
+ * Contacts and their identities. A person may be known by several identities (email, CRM ids,
+ * the tracking snippet's anonymous id); resolving a set of identities finds — or creates — one
+ * contact, merging contacts that turn out to be the same person.
+ */
+import { type Transaction, sql } from 'kysely'
+import type { ContactIdentity, ContactProfile } from '../domain/contact.js'
+import type { Db } from './database.js'
+import type { Database } from './schema.js'
+
+type Tx = Transaction<Database>
+
+/**
+ * Serialises concurrent writers that name the same identity (two webhooks for one new contact):
+ * without it both would create a contact. Locks are taken in sorted order, so they cannot deadlock.
+ */
+async function lockIdentities(trx: Tx, workspaceId: string, identities: ContactIdentity[]): Promise<void> {
+  const keys = [...new Set(identities.map((i) => `${workspaceId}|${i.kind}|${i.value}`))].sort()
+  for (const key of keys) await sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx)
+}
+
+export interface ResolvedContact {
+  id: string
+  created: boolean
+  /** Contacts folded into this one (same person under another identity). */
+  mergedFrom: string[]
+}
+
+/**
+ * Finds the contact for these identities, creating it when none exists and merging when they
+ * point at several (the anonymous visitor who fills a form with a known email). The oldest
+ * contact survives a merge: its first-seen time and id are what the CRM and history already know.
+ */
+export async function resolveContact(
+  trx: Tx,
+  workspaceId: string,
+  identities: ContactIdentity[],
+  firstSeenAt: Date,
+): Promise<ResolvedContact> {
+  await lockIdentities(trx, workspaceId, identities)
+  const rows = await trx
+    .selectFrom('contact_identities as i')
+    .innerJoin('contacts as c', (j) => j.onRef('c.workspace_id', '=', 'i.workspace_id').onRef('c.id', '=', 'i.contact_id'))
+    .select(['c.id', 'c.first_seen_at'])
+    .where('i.workspace_id', '=', workspaceId)
+    .where((eb) => eb.or(identities.map((i) => eb.and([eb('i.kind', '=', i.kind), eb('i.value', '=', i.value)]))))
+    .orderBy('c.first_seen_at')
+    .orderBy('c.id')
+    .execute()
+  const distinct = [...new Map(rows.map((r) => [r.id, r])).values()]
+  let id: string
+  let created = false
+  const mergedFrom: string[] = []
+  if (distinct.length === 0) {
+    const inserted = await trx
+      .insertInto('contacts')
+      .values({ workspace_id: workspaceId, first_seen_at: firstSeenAt, properties: '{}' })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    id = inserted.id
+    created = true
+  } else {
+    id = distinct[0]!.id
+    for (const other of distinct.slice(1)) {
+      await mergeContactInto(trx, workspaceId, other.id, id)
+      mergedFrom.push(other.id)
+    }
+  }
+  for (const identity of identities) {
+    await trx
+      .insertInto('contact_identities')
+      .values({ workspace_id: workspaceId, kind: identity.kind, value: identity.value, contact_id: id })
+      .onConflict((oc) => oc.columns(['workspace_id', 'kind', 'value']).doNothing())
+      .execute()
+  }
+  await trx
+    .updateTable('contacts')
+    .set({ first_seen_at: sql`LEAST(first_seen_at, ${firstSeenAt})` })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .execute()
+  return { id, created, mergedFrom }
+}
+
+/**
+ * Folds `fromId` into `intoId`: events, identities and profile move; the older first-seen time
+ * wins; the absorbed contact's score and history go with it (the survivor is rescored).
+ * Profile values already on the survivor win over the absorbed contact's.
+ */
+export async function mergeContactInto(trx: Tx, workspaceId: string, fromId: string, intoId: string): Promise<void> {
+  if (fromId === intoId) return
+  const from = await trx
+    .selectFrom('contacts')
+    .select(['properties', 'first_seen_at', 'email'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', fromId)
+    .executeTakeFirst()
+  if (!from) return
+  await trx
+    .updateTable('events')
+    .set({ contact_id: intoId })
+    .where('workspace_id', '=', workspaceId)
+    .where('contact_id', '=', fromId)
+    .execute()
+  await trx
+    .updateTable('contact_identities')
+    .set({ contact_id: intoId })
+    .where('workspace_id', '=', workspaceId)
+    .where('contact_id', '=', fromId)
+    .execute()
+  await trx
+    .updateTable('contacts')
+    .set({
+      properties: sql`${JSON.stringify(from.properties)}::jsonb || properties`,
+      first_seen_at: sql`LEAST(first_seen_at, ${from.first_seen_at})`,
+      email: sql`COALESCE(email, ${from.email})`,
+      dirty_since: sql`COALESCE(dirty_since, now())`,
+      dirty_reason: 'merge',
+      updated_at: sql`now()`,
+    })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', intoId)
+    .execute()
+  await trx.deleteFrom('contacts').where('workspace_id', '=', workspaceId).where('id', '=', fromId).execute()
+}
+
+/** Applies a profile patch: given keys overwrite, `null` clears, absent keys stay. */
+export async function patchProfile(
+  trx: Tx,
+  workspaceId: string,
+  contactId: string,
+  patch: ContactProfile,
+): Promise<boolean> {
+  if (Object.keys(patch).length === 0) return false
+  const current = await trx
+    .selectFrom('contacts')
+    .select('properties')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', contactId)
+    .forUpdate()
+    .executeTakeFirstOrThrow()
+  const next: ContactProfile = { ...current.properties }
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete next[key]
+    else next[key] = value
+  }
+  if (JSON.stringify(next) === JSON.stringify(current.properties)) return false
+  const email = typeof next['email'] === 'string' ? next['email'] : null
+  await trx
+    .updateTable('contacts')
+    .set({ properties: JSON.stringify(next), email, updated_at: sql`now()` })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', contactId)
+    .execute()
+  return true
+}
+
+export async function markDirty(
+  db: Db | Tx,
+  workspaceId: string,
+  contactIds: string[],
+  reason: string,
+): Promise<void> {
+  if (contactIds.length === 0) return
+  await db
+    .updateTable('contacts')
+    .set({ dirty_since: sql`COALESCE(dirty_since, now())`, dirty_reason: reason })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', 'in', contactIds)
+    .execute()
+}
+
+/** The contact a key names: an email (contains `@`), `hubspot:<id>`, `pipedrive:<id>`, or a bare CRM/external id. */
+export async function findContactByKey(db: Db, workspaceId: string, key: string): Promise<string | null> {
+  const trimmed = key.trim()
+  let candidates: ContactIdentity[]
+  const prefixed = /^(hubspot|pipedrive|external):(.+)$/.exec(trimmed)
+  if (trimmed.includes('@')) candidates = [{ kind: 'email', value: trimmed.toLowerCase() }]
+  else if (prefixed) candidates = [{ kind: prefixed[1] as ContactIdentity['kind'], value: prefixed[2]! }]
+  else
+    candidates = (['hubspot', 'pipedrive', 'external'] as const).map((kind) => ({ kind, value: trimmed }))
+  const row = await db
+    .selectFrom('contact_identities')
+    .select('contact_id')
+    .where('workspace_id', '=', workspaceId)
+    .where((eb) => eb.or(candidates.map((c) => eb.and([eb('kind', '=', c.kind), eb('value', '=', c.value)]))))
+    .executeTakeFirst()
+  return row?.contact_id ?? null
+}
+
+/** Erases a person: contact, identities, events, scores and history (privacy deletion). */
+export async function eraseContact(db: Db | Tx, workspaceId: string, contactId: string): Promise<void> {
+  // Child rows go by ON DELETE CASCADE; outbox rows are keyed by contact without a foreign key.
+  await db.deleteFrom('outbox').where('workspace_id', '=', workspaceId).where('contact_id', '=', contactId).execute()
+  await db
+    .deleteFrom('crm_written_values')
+    .where('workspace_id', '=', workspaceId)
+    .where('contact_id', '=', contactId)
+    .execute()
+  await db.deleteFrom('contacts').where('workspace_id', '=', workspaceId).where('id', '=', contactId).execute()
+}

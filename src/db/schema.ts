@@ -1,0 +1,190 @@
+/**
+ * Kysely's view of migrations/*.sql. The SQL files are the truth; keep this in step with them.
+ */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+
+/** timestamptz: read as Date, written as Date or ISO string. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>
+type Json<T = unknown> = ColumnType<T, string, string>
+
+export interface WorkspacesTable {
+  id: Generated<string>
+  name: string
+  public_key: string
+  settings: ColumnType<Record<string, unknown>, string | undefined, string>
+  is_demo: Generated<boolean>
+  created_at: Generated<Date>
+}
+
+export interface ApiKeysTable {
+  workspace_id: string
+  id: Generated<string>
+  name: string
+  key_hash: string
+  key_prefix: string
+  created_at: Generated<Date>
+  last_used_at: Timestamp | null
+  revoked_at: Timestamp | null
+}
+
+export interface ConnectionsTable {
+  workspace_id: string
+  id: Generated<string>
+  provider: 'hubspot' | 'pipedrive'
+  account_id: string
+  status: ColumnType<'active' | 'uninstalled' | 'error', 'active' | 'uninstalled' | 'error' | undefined>
+  access_token_enc: string | null
+  refresh_token_enc: string | null
+  token_expires_at: Timestamp | null
+  scopes: ColumnType<string[], string[] | undefined, string[]>
+  api_base: string | null
+  settings: ColumnType<Record<string, unknown>, string | undefined, string>
+  provisioning: ColumnType<Record<string, unknown>, string | undefined, string>
+  backfill: ColumnType<Record<string, unknown>, string | undefined, string>
+  reconcile_cursor: Timestamp | null
+  last_webhook_at: Timestamp | null
+  last_error: string | null
+  last_error_at: Timestamp | null
+  created_at: Generated<Date>
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>
+}
+
+export interface ContactsTable {
+  workspace_id: string
+  id: Generated<string>
+  email: string | null
+  properties: Json<Record<string, string | number | boolean | null>>
+  first_seen_at: Timestamp
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>
+  dirty_since: Timestamp | null
+  dirty_reason: string | null
+}
+
+export interface ContactIdentitiesTable {
+  workspace_id: string
+  kind: 'email' | 'hubspot' | 'pipedrive' | 'external' | 'anonymous'
+  value: string
+  contact_id: string
+  created_at: Generated<Date>
+}
+
+export interface EventsTable {
+  workspace_id: string
+  dedupe_key: string
+  contact_id: string
+  type: string
+  occurred_at: Timestamp
+  attributes: Json<Record<string, string | number | boolean | null>>
+  source: string
+  received_at: Generated<Date>
+}
+
+export interface GridsTable {
+  workspace_id: string
+  id: Generated<string>
+  version: number
+  name: string
+  status: 'draft' | 'published' | 'retired'
+  definition: Json<unknown>
+  note: string | null
+  created_at: Generated<Date>
+  published_at: Timestamp | null
+}
+
+export interface ScoresTable {
+  workspace_id: string
+  contact_id: string
+  grid_id: string
+  fit: number
+  engagement: number
+  total: number
+  band: string
+  grade: string
+  mql: boolean
+  mql_since: Timestamp | null
+  reasons: string
+  contributions: Json<unknown>
+  computed_at: Timestamp
+}
+
+export interface ScoreHistoryTable {
+  workspace_id: string
+  contact_id: string
+  id: Generated<string>
+  grid_id: string
+  fit: number
+  engagement: number
+  total: number
+  band: string
+  grade: string
+  mql: boolean
+  reasons: string
+  cause: string
+  computed_at: Timestamp
+}
+
+export interface InboundDeliveriesTable {
+  workspace_id: string
+  connection_id: string
+  delivery_key: string
+  payload: Json<unknown>
+  received_at: Generated<Date>
+  processed_at: Timestamp | null
+  attempts: Generated<number>
+  last_error: string | null
+}
+
+export interface OutboxTable {
+  workspace_id: string
+  connection_id: string
+  contact_id: string
+  crm_id: string
+  properties: Json<Record<string, string | number | null>>
+  status: ColumnType<'pending' | 'parked', 'pending' | 'parked' | undefined>
+  attempts: Generated<number>
+  last_error: string | null
+  created_at: Generated<Date>
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>
+}
+
+export interface CrmWrittenValuesTable {
+  workspace_id: string
+  connection_id: string
+  contact_id: string
+  properties: Json<Record<string, string | number | null>>
+  written_at: Timestamp
+}
+
+export interface AuditLogTable {
+  workspace_id: string
+  id: Generated<string>
+  at: Generated<Date>
+  actor: string
+  action: string
+  details: Json<Record<string, unknown>>
+}
+
+export interface Database {
+  workspaces: WorkspacesTable
+  api_keys: ApiKeysTable
+  connections: ConnectionsTable
+  contacts: ContactsTable
+  contact_identities: ContactIdentitiesTable
+  events: EventsTable
+  grids: GridsTable
+  scores: ScoresTable
+  score_history: ScoreHistoryTable
+  inbound_deliveries: InboundDeliveriesTable
+  outbox: OutboxTable
+  crm_written_values: CrmWrittenValuesTable
+  audit_log: AuditLogTable
+}
+
+export type WorkspaceRow = Selectable<WorkspacesTable>
+export type ConnectionRow = Selectable<ConnectionsTable>
+export type NewConnection = Insertable<ConnectionsTable>
+export type ConnectionUpdate = Updateable<ConnectionsTable>
+export type ContactRow = Selectable<ContactsTable>
+export type EventRow = Selectable<EventsTable>
+export type GridRow = Selectable<GridsTable>
+export type ScoreRow = Selectable<ScoresTable>

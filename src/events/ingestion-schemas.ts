@@ -1,0 +1,94 @@
+/**
+ * What producers send: contact references, contact upserts and events, validated with zod so a
+ * bad item is named precisely (`items[3].occurredAt: …`) and nothing of its batch is stored.
+ */
+import { z } from 'zod'
+import { type ContactIdentity, normalizeEmail } from '../domain/contact.js'
+import { EVENT_TYPES, validateEventAttributes } from '../domain/lead-event.js'
+
+const id = z.string().trim().min(1).max(200)
+
+export const contactRefSchema = z
+  .object({
+    email: z.email().max(320).optional(),
+    hubspotId: id.optional(),
+    pipedriveId: id.optional(),
+    externalId: id.optional(),
+    anonymousId: id.optional(),
+  })
+  .strict()
+  .refine((r) => r.email || r.hubspotId || r.pipedriveId || r.externalId || r.anonymousId, {
+    message: 'a contact needs at least one of email, hubspotId, pipedriveId, externalId, anonymousId',
+  })
+
+export type ContactRef = z.infer<typeof contactRefSchema>
+
+const propertyValue = z.union([z.string().max(4096), z.number().finite(), z.boolean(), z.null()])
+const propertyKey = z
+  .string()
+  .regex(/^[A-Za-z][\w.:-]{0,127}$/, 'property names are letters, digits, _ . : - (at most 128)')
+
+const isoInstant = z.iso.datetime({ offset: true }).transform((v) => new Date(v).toISOString())
+
+export const contactUpsertSchema = z
+  .object({
+    contact: contactRefSchema,
+    properties: z.record(propertyKey, propertyValue).optional(),
+    createdAt: isoInstant.optional(),
+  })
+  .strict()
+  .refine((c) => Object.keys(c.properties ?? {}).length <= 200, { message: 'at most 200 properties' })
+
+export type ContactUpsert = z.infer<typeof contactUpsertSchema>
+
+export const eventInputSchema = z
+  .object({
+    id: id.optional(),
+    contact: contactRefSchema,
+    type: z.enum(EVENT_TYPES, { error: (i) => `unknown event type ${JSON.stringify(i.input)}; expected one of ${EVENT_TYPES.join(', ')}` }),
+    occurredAt: isoInstant,
+    attributes: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict()
+  .transform((e, ctx) => {
+    const checked = validateEventAttributes(e.type, e.attributes ?? {})
+    if (!checked.ok) {
+      for (const issue of checked.issues) ctx.addIssue({ code: 'custom', message: issue })
+      return z.NEVER
+    }
+    return { ...e, attributes: checked.value }
+  })
+
+export type EventInput = z.output<typeof eventInputSchema>
+
+export const MAX_BATCH = 1000
+
+/** Parses a batch; on any bad item returns every item's issues (index + path + message). */
+export function parseBatch<T extends z.ZodType>(
+  schema: T,
+  items: unknown,
+): { ok: true; items: z.output<T>[] } | { ok: false; errors: { index: number | null; path: string; message: string }[] } {
+  if (!Array.isArray(items)) return { ok: false, errors: [{ index: null, path: '', message: 'expected an array of items' }] }
+  if (items.length === 0) return { ok: false, errors: [{ index: null, path: '', message: 'the batch is empty' }] }
+  if (items.length > MAX_BATCH)
+    return { ok: false, errors: [{ index: null, path: '', message: `at most ${MAX_BATCH} items per batch, got ${items.length}` }] }
+  const out: z.output<T>[] = []
+  const errors: { index: number; path: string; message: string }[] = []
+  items.forEach((item, index) => {
+    const parsed = schema.safeParse(item)
+    if (parsed.success) out.push(parsed.data)
+    else for (const i of parsed.error.issues) errors.push({ index, path: i.path.join('.'), message: i.message })
+  })
+  return errors.length > 0 ? { ok: false, errors: errors.slice(0, 100) } : { ok: true, items: out }
+}
+
+/** The identities a reference names, in a fixed order (the first is the dedupe hash's anchor). */
+export function identitiesOf(ref: ContactRef): ContactIdentity[] {
+  const out: ContactIdentity[] = []
+  if (ref.email) out.push({ kind: 'email', value: normalizeEmail(ref.email) })
+  if (ref.hubspotId) out.push({ kind: 'hubspot', value: ref.hubspotId })
+  if (ref.pipedriveId) out.push({ kind: 'pipedrive', value: ref.pipedriveId })
+  if (ref.externalId) out.push({ kind: 'external', value: ref.externalId })
+  if (ref.anonymousId) out.push({ kind: 'anonymous', value: ref.anonymousId })
+  return out
+}

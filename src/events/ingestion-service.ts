@@ -1,0 +1,121 @@
+/**
+ * Ingestion: contacts and events from any producer (API, tracking snippet, CRM adapters) land
+ * here. One transaction stores them and marks the touched contacts dirty; only then does the
+ * caller acknowledge, and a rescore job is asked for. If the process dies before the job is sent,
+ * the dirty mark survives and the catch-up job finds it.
+ */
+import { createHash } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { Clock } from '../clock.js'
+import { markDirty, patchProfile, resolveContact } from '../db/contact-repository.js'
+import type { Db } from '../db/database.js'
+import { insertEvents, type NewEvent } from '../db/event-repository.js'
+import type { ContactProfile } from '../domain/contact.js'
+import type { JobQueue } from '../jobs/queue.js'
+import { type ContactRef, type ContactUpsert, type EventInput, identitiesOf } from './ingestion-schemas.js'
+
+export interface IngestionDeps {
+  db: Db
+  queue: Pick<JobQueue, 'send'>
+  clock: Clock
+  logger: Logger
+}
+
+export interface IngestEventsResult {
+  accepted: number
+  duplicates: number
+}
+
+export interface IngestContactsResult {
+  contacts: { contactId: string; created: boolean }[]
+}
+
+/** The same fact always gets the same key: the sender's id, else a hash of its content. */
+export function eventDedupeKey(event: Pick<EventInput, 'id' | 'contact' | 'type' | 'occurredAt' | 'attributes'>): string {
+  if (event.id) return `id:${event.id}`
+  const anchor = identitiesOf(event.contact)[0]!
+  const attributes = Object.fromEntries(Object.entries(event.attributes ?? {}).sort(([a], [b]) => a.localeCompare(b)))
+  const canonical = JSON.stringify([anchor.kind, anchor.value, event.type, event.occurredAt, attributes])
+  return `h:${createHash('sha256').update(canonical).digest('base64url')}`
+}
+
+function refKey(ref: ContactRef): string {
+  return JSON.stringify(identitiesOf(ref))
+}
+
+export function createIngestionService(deps: IngestionDeps) {
+  const { db, queue, clock, logger } = deps
+
+  async function requestRescore(workspaceId: string): Promise<void> {
+    try {
+      await queue.send('rescore-dirty', { workspaceId })
+    } catch (err) {
+      // The data is stored and marked dirty; the catch-up job will rescore it.
+      logger.warn({ err, workspaceId }, 'could not enqueue rescore; catch-up will pick it up')
+    }
+  }
+
+  return {
+    async ingestEvents(workspaceId: string, events: EventInput[], source: string): Promise<IngestEventsResult> {
+      const byContact = new Map<string, { ref: ContactRef; events: EventInput[] }>()
+      for (const e of events) {
+        const key = refKey(e.contact)
+        const group = byContact.get(key) ?? { ref: e.contact, events: [] }
+        group.events.push(e)
+        byContact.set(key, group)
+      }
+      const now = clock.now()
+      const result = await db.transaction().execute(async (trx) => {
+        const rows: NewEvent[] = []
+        // Sorted so concurrent batches lock identities in the same order.
+        for (const [, group] of [...byContact].sort(([a], [b]) => a.localeCompare(b))) {
+          const earliest = group.events.reduce((min, e) => (e.occurredAt < min ? e.occurredAt : min), now.toISOString())
+          const contact = await resolveContact(trx, workspaceId, identitiesOf(group.ref), new Date(earliest))
+          if (group.ref.email) await patchProfile(trx, workspaceId, contact.id, { email: group.ref.email.toLowerCase() })
+          for (const e of group.events) {
+            rows.push({
+              dedupeKey: eventDedupeKey(e),
+              contactId: contact.id,
+              type: e.type,
+              occurredAt: e.occurredAt,
+              attributes: e.attributes,
+              source,
+            })
+          }
+          if (contact.mergedFrom.length > 0) await markDirty(trx, workspaceId, [contact.id], 'merge')
+        }
+        const inserted = await insertEvents(trx, workspaceId, rows)
+        await markDirty(trx, workspaceId, inserted.contactIds, 'event')
+        return { accepted: inserted.inserted, duplicates: rows.length - inserted.inserted }
+      })
+      if (result.accepted > 0) await requestRescore(workspaceId)
+      return result
+    },
+
+    async ingestContacts(workspaceId: string, items: ContactUpsert[], source: string): Promise<IngestContactsResult> {
+      const now = clock.now()
+      let changedAny = false
+      const contacts = await db.transaction().execute(async (trx) => {
+        const out: IngestContactsResult['contacts'] = []
+        for (const item of items) {
+          const firstSeen = item.createdAt ? new Date(item.createdAt) : now
+          const contact = await resolveContact(trx, workspaceId, identitiesOf(item.contact), firstSeen)
+          const patch: ContactProfile = { ...(item.properties ?? {}) }
+          if (item.contact.email) patch['email'] = item.contact.email.toLowerCase()
+          const changed = await patchProfile(trx, workspaceId, contact.id, patch)
+          if (changed || contact.created || contact.mergedFrom.length > 0) {
+            await markDirty(trx, workspaceId, [contact.id], contact.created ? 'created' : 'profile')
+            changedAny = true
+          }
+          out.push({ contactId: contact.id, created: contact.created })
+        }
+        return out
+      })
+      logger.debug({ workspaceId, source, count: items.length }, 'contacts ingested')
+      if (changedAny) await requestRescore(workspaceId)
+      return { contacts }
+    },
+  }
+}
+
+export type IngestionService = ReturnType<typeof createIngestionService>
