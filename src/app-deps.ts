@@ -1,0 +1,28 @@
+/**
+ * Everything a running Leadgrid needs, built once (src/runtime.ts) and handed to the HTTP app and
+ * the workers. Services take only the parts they use (`Pick<AppDeps, …>`).
+ */
+import type { Logger } from 'pino'
+import type { Clock } from './clock.js'
+import type { Config } from './config.js'
+import type { SecretBox } from './crypto/secret-box.js'
+import type { Db } from './db/database.js'
+import type { IngestionService } from './events/ingestion-service.js'
+import type { JobQueue } from './jobs/queue.js'
+import type { Metrics } from './metrics.js'
+import type { RescoreService } from './rescoring/rescore-service.js'
+
+export interface AppDeps {
+  config: Readonly<Config>
+  db: Db
+  clock: Clock
+  logger: Logger
+  queue: JobQueue
+  metrics: Metrics
+  secretBox: SecretBox
+  sessionSecret: string
+  ingestion: IngestionService
+  rescore: RescoreService
+  /** Database reachable and migrated (GET /readyz). */
+  readiness(): Promise<{ ok: boolean; detail: string }>
+}

@@ -1,0 +1,38 @@
+/**
+ * buildApp(deps) → the Fastify instance. Tests call it and use `app.inject`; only server.ts listens.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { AppDeps } from './app-deps.js'
+import { installErrorHandler } from './http/error-handler.js'
+import { installJsonBodyParser } from './http/json-body.js'
+import { registerRoutes } from './routes/index.js'
+
+/** Larger than a full batch of 1,000 events, small enough that a 12 MB body is refused early. */
+export const BODY_LIMIT_BYTES = 4 * 1024 * 1024
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: true,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : crypto.randomUUID()
+    },
+    disableRequestLogging: false,
+  })
+  installJsonBodyParser(app)
+  installErrorHandler(app)
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    deps.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) })
+    deps.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000)
+  })
+
+  await registerRoutes(app, deps)
+  return app
+}

@@ -1,0 +1,7 @@
+/**
+ * Providers by name: a typed map, no switch. A provider appears here once its folder implements
+ * the interfaces of ./types.ts.
+ */
+import type { CrmProviderName, CrmWriteBackMapping } from './types.js'
+
+export const writeBackMappings: Partial<Record<CrmProviderName, CrmWriteBackMapping>> = {}

@@ -1,0 +1,122 @@
+/**
+ * Grid lifecycle: draft → published (immutable) → retired, and simulation of a grid on the
+ * workspace's own contacts before publishing it.
+ */
+import type { Clock } from '../clock.js'
+import type { Db } from '../db/database.js'
+import { loadEventsForContacts } from '../db/event-repository.js'
+import { createDraftGrid, getGrid, getPublishedGrid, listGrids, publishGrid } from '../db/grid-repository.js'
+import type { GridRow } from '../db/schema.js'
+import { BadRequest, Conflict, NotFound } from '../errors.js'
+import type { JobQueue } from '../jobs/queue.js'
+import { compiledGridFor } from '../rescoring/rescore-service.js'
+import { evaluate, gridSchema, prepareEvents } from '../scoring/index.js'
+
+const DAY_MS = 86_400_000
+
+export function gridView(row: GridRow) {
+  return {
+    id: row.id,
+    version: row.version,
+    name: row.name,
+    status: row.status,
+    note: row.note,
+    createdAt: row.created_at.toISOString(),
+    publishedAt: row.published_at?.toISOString() ?? null,
+    definition: row.definition,
+  }
+}
+
+export function createGridService(deps: { db: Db; clock: Clock; queue: Pick<JobQueue, 'send'> }) {
+  const { db, clock, queue } = deps
+
+  async function mustGet(workspaceId: string, gridId: string): Promise<GridRow> {
+    if (!/^[0-9a-f-]{36}$/i.test(gridId)) throw new NotFound(`No grid ${gridId}`)
+    const row = await getGrid(db, workspaceId, gridId)
+    if (!row) throw new NotFound(`No grid ${gridId} in this workspace`)
+    return row
+  }
+
+  return {
+    list: (workspaceId: string) => listGrids(db, workspaceId),
+    get: mustGet,
+    published: (workspaceId: string) => getPublishedGrid(db, workspaceId),
+
+    async createDraft(workspaceId: string, definition: unknown, note?: string): Promise<GridRow> {
+      const parsed = gridSchema.safeParse(definition)
+      if (!parsed.success) {
+        const details = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
+        throw new BadRequest(
+          `The grid is not valid: ${details
+            .slice(0, 3)
+            .map((d) => `${d.path || 'grid'}: ${d.message}`)
+            .join('; ')}`,
+          details,
+          'invalid_grid',
+        )
+      }
+      return db.transaction().execute((trx) => createDraftGrid(trx, workspaceId, parsed.data, note))
+    },
+
+    async publish(workspaceId: string, gridId: string): Promise<GridRow> {
+      const row = await mustGet(workspaceId, gridId)
+      if (row.status === 'published') throw new Conflict('This grid version is already published')
+      await db.transaction().execute((trx) => publishGrid(trx, workspaceId, gridId, clock.now()))
+      await queue.send('rescore-dirty', { workspaceId })
+      return (await mustGet(workspaceId, gridId))!
+    },
+
+    /** Scores up to `limit` recent contacts with the grid and with the published one, side by side. */
+    async simulate(workspaceId: string, gridId: string, limit = 2000) {
+      const candidate = await mustGet(workspaceId, gridId)
+      const current = await getPublishedGrid(db, workspaceId)
+      const contacts = await db
+        .selectFrom('contacts')
+        .select(['id', 'email', 'properties', 'first_seen_at'])
+        .where('workspace_id', '=', workspaceId)
+        .orderBy('updated_at', 'desc')
+        .limit(limit)
+        .execute()
+      const now = clock.now().getTime()
+      const grids = [candidate, ...(current ? [current] : [])].map((g) => compiledGridFor(g.id, g.definition))
+      const lookback = Math.max(...grids.map((g) => g.grid.lookbackDays))
+      const events = await loadEventsForContacts(db, workspaceId, contacts.map((c) => c.id), new Date(now - lookback * DAY_MS))
+      const summary = (scores: { band: string; mql: boolean; total: number }[]) => ({
+        cold: scores.filter((s) => s.band === 'cold').length,
+        warm: scores.filter((s) => s.band === 'warm').length,
+        hot: scores.filter((s) => s.band === 'hot').length,
+        mql: scores.filter((s) => s.mql).length,
+        averageScore: scores.length ? Math.round((scores.reduce((a, s) => a + s.total, 0) / scores.length) * 10) / 10 : 0,
+      })
+      const rows = contacts.map((c) => {
+        const prepared = prepareEvents(events.get(c.id) ?? [])
+        const input = { profile: c.properties, createdAt: c.first_seen_at.getTime(), events: prepared }
+        const next = evaluate(grids[0]!.compiled, input, now)
+        const before = grids[1] ? evaluate(grids[1].compiled, input, now) : null
+        return { contactId: c.id, email: c.email, next, before }
+      })
+      const movers = rows
+        .filter((r) => r.before && r.before.total !== r.next.total)
+        .sort((a, b) => Math.abs(b.next.total - b.before!.total) - Math.abs(a.next.total - a.before!.total))
+        .slice(0, 20)
+      return {
+        gridId: candidate.id,
+        comparedWith: current?.id ?? null,
+        contacts: rows.length,
+        candidate: summary(rows.map((r) => r.next)),
+        current: current ? summary(rows.map((r) => r.before!)) : null,
+        newlyMql: rows.filter((r) => r.next.mql && r.before && !r.before.mql).length,
+        noLongerMql: rows.filter((r) => !r.next.mql && r.before?.mql).length,
+        biggestChanges: movers.map((r) => ({
+          contactId: r.contactId,
+          email: r.email,
+          before: r.before!.total,
+          after: r.next.total,
+          reasons: r.next.reasons,
+        })),
+      }
+    },
+  }
+}
+
+export type GridService = ReturnType<typeof createGridService>

@@ -1,0 +1,60 @@
+/**
+ * The one place errors become HTTP answers: `{ error: { code, message, details? }, requestId }`.
+ * Our AppErrors and Fastify's own 4xx (bad JSON, body too large, wrong content type) keep their
+ * message; anything else is a 500 whose message stays in the log, never in the answer.
+ */
+import type { FastifyError, FastifyInstance } from 'fastify'
+import { ZodError } from 'zod'
+import { AppError } from '../errors.js'
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | AppError | ZodError | Error, request, reply) => {
+    if (err instanceof AppError) {
+      if (err.statusCode === 401 || err.statusCode === 403) request.log.warn({ code: err.code }, err.message)
+      return reply.status(err.statusCode).send({
+        error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
+        requestId: request.id,
+      })
+    }
+    if (err instanceof ZodError) {
+      return reply.status(400).send({
+        error: {
+          code: 'invalid_request',
+          message: err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+          details: err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+        },
+        requestId: request.id,
+      })
+    }
+    const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500
+    if (status >= 400 && status < 500) {
+      const code = 'code' in err && err.code ? String(err.code) : 'bad_request'
+      return reply.status(status).send({ error: { code: fastifyCode(code), message: err.message }, requestId: request.id })
+    }
+    request.log.error({ err }, 'unhandled error')
+    return reply
+      .status(500)
+      .send({ error: { code: 'internal', message: 'Something went wrong on our side; retry later.' }, requestId: request.id })
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send({
+      error: { code: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` },
+      requestId: request.id,
+    })
+  })
+}
+
+/** Fastify's codes (FST_ERR_CTP_BODY_TOO_LARGE) made readable (body_too_large). */
+function fastifyCode(code: string): string {
+  const known: Record<string, string> = {
+    FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
+    FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+    FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+    FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+    FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+  }
+  if (known[code]) return known[code]
+  if (code.startsWith('FST_ERR_')) return 'bad_request'
+  return code.toLowerCase()
+}

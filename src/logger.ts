@@ -1,0 +1,27 @@
+/**
+ * pino, structured. Secrets are redacted by path wherever they could appear (headers, tokens,
+ * keys), so a log line never carries a credential even at debug level.
+ */
+import pino, { type Logger } from 'pino'
+
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-hubspot-signature"]',
+  'req.headers["x-hubspot-signature-v3"]',
+  '*.access_token',
+  '*.refresh_token',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.apiKey',
+  '*.client_secret',
+  '*.clientSecret',
+  '*.password',
+  'access_token',
+  'refresh_token',
+  'apiKey',
+]
+
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'leadgrid' } }, destination)
+}

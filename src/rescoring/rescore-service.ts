@@ -1,0 +1,184 @@
+/**
+ * Rescoring: takes a workspace's dirty contacts in batches, evaluates them with the pure engine
+ * against the published grid, stores score + history, and queues CRM write-back — all in one
+ * transaction per batch, so a crash leaves the contacts dirty and nothing half-done.
+ */
+import { sql, type Transaction } from 'kysely'
+import type { Logger } from 'pino'
+import type { Clock } from '../clock.js'
+import type { Db } from '../db/database.js'
+import type { Database } from '../db/schema.js'
+import { loadEventsForContacts } from '../db/event-repository.js'
+import { getPublishedGrid } from '../db/grid-repository.js'
+import { loadScores, type StoredScore, saveScores, visiblyChanged } from '../db/score-repository.js'
+import type { CrmProviderName, CrmWriteBackMapping } from '../crm/types.js'
+import { enqueueWriteBack } from '../crm/write-back-outbox.js'
+import type { JobQueue } from '../jobs/queue.js'
+import { type CompiledGrid, compileGrid, evaluate, type Grid, gridSchema, prepareEvents } from '../scoring/index.js'
+
+const DAY_MS = 86_400_000
+
+export interface RescoreDeps {
+  db: Db
+  clock: Clock
+  logger: Logger
+  queue: Pick<JobQueue, 'send'>
+  writeBackMappings: Partial<Record<CrmProviderName, CrmWriteBackMapping>>
+  /** Observes each batch (metrics). */
+  onBatch?: (info: { workspaceId: string; contacts: number; changed: number; ms: number }) => void
+}
+
+/** Compiled grids by grid id: a published version never changes, so compiling once is safe. */
+const compiledCache = new Map<string, { grid: Grid; compiled: CompiledGrid }>()
+
+export function compiledGridFor(gridId: string, definition: unknown) {
+  let hit = compiledCache.get(gridId)
+  if (!hit) {
+    const grid = gridSchema.parse(definition)
+    hit = { grid, compiled: compileGrid(grid) }
+    if (compiledCache.size > 500) compiledCache.clear()
+    compiledCache.set(gridId, hit)
+  }
+  return hit
+}
+
+export function createRescoreService(deps: RescoreDeps) {
+  const { db, clock, logger, queue } = deps
+
+  /** Rescores one batch; returns how many contacts it took (0 when none was dirty). */
+  async function rescoreBatch(workspaceId: string, batchSize: number): Promise<number> {
+    const started = performance.now()
+    const outcome = await db.transaction().execute(async (trx) => {
+      const contacts = await trx
+        .selectFrom('contacts')
+        .select(['id', 'properties', 'first_seen_at', 'dirty_reason'])
+        .where('workspace_id', '=', workspaceId)
+        .where('dirty_since', 'is not', null)
+        .orderBy('dirty_since')
+        .limit(batchSize)
+        .forUpdate()
+        .skipLocked()
+        .execute()
+      if (contacts.length === 0) return { taken: 0, changed: 0, connections: [] as string[] }
+      const ids = contacts.map((c) => c.id)
+      const gridRow = await getPublishedGrid(trx, workspaceId)
+      if (!gridRow) {
+        logger.warn({ workspaceId }, 'no published grid: contacts stay unscored')
+        await clearDirty(trx, workspaceId, ids)
+        return { taken: contacts.length, changed: 0, connections: [] }
+      }
+      const { grid, compiled } = compiledGridFor(gridRow.id, gridRow.definition)
+      const now = clock.now()
+      const nowMs = now.getTime()
+      const events = await loadEventsForContacts(trx, workspaceId, ids, new Date(nowMs - grid.lookbackDays * DAY_MS))
+      const previous = await loadScores(trx, workspaceId, ids)
+      const scores: StoredScore[] = []
+      const changed: { score: StoredScore; cause: string }[] = []
+      for (const contact of contacts) {
+        const before = previous.get(contact.id)
+        const result = evaluate(
+          compiled,
+          {
+            profile: contact.properties,
+            createdAt: contact.first_seen_at.getTime(),
+            events: prepareEvents(events.get(contact.id) ?? []),
+            previous: before ? { mql: before.mql, mqlSince: before.mql_since?.toISOString() ?? null } : undefined,
+          },
+          nowMs,
+        )
+        const score: StoredScore = {
+          contactId: contact.id,
+          gridId: gridRow.id,
+          fit: result.fit,
+          engagement: result.engagement,
+          total: result.total,
+          band: result.band,
+          grade: result.grade,
+          mql: result.mql,
+          mqlSince: result.mqlSince,
+          reasons: result.reasons,
+          contributions: result.contributions,
+          computedAt: now,
+        }
+        scores.push(score)
+        if (visiblyChanged(before, score)) changed.push({ score, cause: contact.dirty_reason ?? 'rescore' })
+      }
+      await saveScores(trx, workspaceId, scores, changed)
+      const connections = await enqueueWriteBack(
+        trx,
+        workspaceId,
+        scores.map((s) => ({
+          contactId: s.contactId,
+          values: {
+            score: s.total,
+            fit: s.fit,
+            engagement: s.engagement,
+            band: s.band as 'cold' | 'warm' | 'hot',
+            grade: s.grade,
+            mql: s.mql,
+            mqlSince: s.mqlSince,
+            reasons: s.reasons,
+            scoredAt: now.toISOString(),
+          },
+        })),
+        deps.writeBackMappings,
+      )
+      await clearDirty(trx, workspaceId, ids)
+      return { taken: contacts.length, changed: changed.length, connections }
+    })
+    for (const connectionId of outcome.connections) {
+      await queue.send('crm-flush', { workspaceId, connectionId }, { startAfterSeconds: 2 })
+    }
+    if (outcome.taken > 0) {
+      deps.onBatch?.({
+        workspaceId,
+        contacts: outcome.taken,
+        changed: outcome.changed,
+        ms: performance.now() - started,
+      })
+    }
+    return outcome.taken
+  }
+
+  return {
+    /** Rescores every dirty contact of the workspace; returns how many were scored. */
+    async rescoreDirty(workspaceId: string, batchSize = 500): Promise<number> {
+      let total = 0
+      for (;;) {
+        const taken = await rescoreBatch(workspaceId, batchSize)
+        total += taken
+        if (taken < batchSize) return total
+      }
+    },
+
+    /** Workspaces that have dirty contacts (the catch-up job's question). */
+    async workspacesWithDirtyContacts(): Promise<string[]> {
+      const rows = await db
+        .selectFrom('contacts')
+        .select('workspace_id')
+        .distinct()
+        .where('dirty_since', 'is not', null)
+        .execute()
+      return rows.map((r) => r.workspace_id)
+    },
+
+    /** The daily sweep: marks every contact dirty so time-based rules are recomputed. */
+    async markAllForSweep(): Promise<string[]> {
+      await sql`UPDATE contacts SET dirty_since = COALESCE(dirty_since, now()), dirty_reason = COALESCE(dirty_reason, 'sweep')`.execute(
+        db,
+      )
+      return this.workspacesWithDirtyContacts()
+    },
+  }
+}
+
+async function clearDirty(trx: Transaction<Database>, workspaceId: string, ids: string[]) {
+  await trx
+    .updateTable('contacts')
+    .set({ dirty_since: null, dirty_reason: null })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', 'in', ids)
+    .execute()
+}
+
+export type RescoreService = ReturnType<typeof createRescoreService>

@@ -1,0 +1,31 @@
+/**
+ * Every route plugin and where it is mounted. One line per plugin; a provider's routes live in
+ * its own file (crm/<provider>/…-routes.ts) and are registered here.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { AppDeps } from '../app-deps.js'
+import { createGridService } from '../grids/grid-service.js'
+import { apiKeyAuth } from '../http/api-key-auth.js'
+import { gridRoutes } from './grid-routes.js'
+import { healthRoutes } from './health-routes.js'
+import { ingestionRoutes } from './ingestion-routes.js'
+import { scoreRoutes } from './score-routes.js'
+import { trackingRoutes } from './tracking-routes.js'
+
+export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  await app.register(healthRoutes(deps))
+  await app.register(trackingRoutes(deps))
+
+  // The workspace API: every route below requires a workspace API key.
+  const grids = createGridService(deps)
+  await app.register(
+    async (api) => {
+      api.decorateRequest('workspaceId', '')
+      api.addHook('onRequest', apiKeyAuth(deps.db))
+      await api.register(ingestionRoutes(deps))
+      await api.register(scoreRoutes(deps))
+      await api.register(gridRoutes(grids))
+    },
+    { prefix: '/api/v1' },
+  )
+}

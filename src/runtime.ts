@@ -1,0 +1,88 @@
+/**
+ * Assembles a running Leadgrid from its config: database (migrated), job queue, services.
+ * server.ts, the CLI and the tests all start from here, so they run the same code paths.
+ */
+import { sql } from 'kysely'
+import type { Logger } from 'pino'
+import type { AppDeps } from './app-deps.js'
+import { type Clock, systemClock } from './clock.js'
+import type { Config } from './config.js'
+import { resolveSecrets } from './crypto/local-secrets.js'
+import { createSecretBox } from './crypto/secret-box.js'
+import { type DatabaseHandle, openDatabase } from './db/database.js'
+import { migrate, pendingMigrations } from './db/migrate.js'
+import { createIngestionService } from './events/ingestion-service.js'
+import { startJobQueue } from './jobs/queue.js'
+import { createMetrics } from './metrics.js'
+import { writeBackMappings } from './crm/registry.js'
+import { createRescoreService } from './rescoring/rescore-service.js'
+
+export interface Runtime {
+  deps: AppDeps
+  database: DatabaseHandle
+  close(): Promise<void>
+}
+
+export async function startRuntime(
+  config: Readonly<Config>,
+  logger: Logger,
+  options: { clock?: Clock; database?: DatabaseHandle; schedule?: boolean; pollingIntervalSeconds?: number } = {},
+): Promise<Runtime> {
+  const clock = options.clock ?? systemClock
+  const database =
+    options.database ??
+    (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.embeddedDatabase ? `${config.DATA_DIR}/pg` : undefined }))
+  const applied = await migrate(database.db)
+  if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
+  const queue = await startJobQueue({
+    connectionString: database.connectionString,
+    logger,
+    schedule: options.schedule,
+    pollingIntervalSeconds: options.pollingIntervalSeconds,
+  })
+  const metrics = createMetrics({ queueDepth: () => queue.depth() })
+  const secrets = resolveSecrets(config)
+  const ingestion = createIngestionService({ db: database.db, queue, clock, logger })
+  const rescore = createRescoreService({
+    db: database.db,
+    clock,
+    logger,
+    queue,
+    writeBackMappings,
+    onBatch: ({ contacts, ms }) => {
+      metrics.contactsScored.inc(contacts)
+      metrics.scoringBatchSeconds.observe(ms / 1000)
+    },
+  })
+  const deps: AppDeps = {
+    config,
+    db: database.db,
+    clock,
+    logger,
+    queue,
+    metrics,
+    secretBox: createSecretBox(secrets.encryptionKey),
+    sessionSecret: secrets.sessionSecret,
+    ingestion,
+    rescore,
+    async readiness() {
+      try {
+        await sql`SELECT 1`.execute(database.db)
+        const pending = await pendingMigrations(database.db)
+        return pending.length === 0
+          ? { ok: true, detail: 'database reachable, migrations applied' }
+          : { ok: false, detail: `migrations pending: ${pending.join(', ')}` }
+      } catch (err) {
+        return { ok: false, detail: `database unreachable: ${(err as Error).message}` }
+      }
+    },
+  }
+  return {
+    deps,
+    database,
+    async close() {
+      await queue.stop()
+      await database.close()
+    },
+  }
+}
