@@ -19,7 +19,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const given = req.headers['x-request-id']
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : crypto.randomUUID()
     },
-    disableRequestLogging: false,
   })
   installJsonBodyParser(app)
   installErrorHandler(app)
