@@ -196,14 +196,12 @@ describe('HubSpot client over @hubspot/api-client', () => {
   })
 
   it('surfaces a 400 at once, not retryable, with its category', async () => {
-    nock(API)
-      .post('/crm/v3/objects/contacts/batch/update')
-      .reply(400, {
-        status: 'error',
-        message: 'Property values were not valid',
-        category: 'VALIDATION_ERROR',
-        correlationId: 'x',
-      })
+    nock(API).post('/crm/v3/objects/contacts/batch/update').reply(400, {
+      status: 'error',
+      message: 'Property values were not valid',
+      category: 'VALIDATION_ERROR',
+      correlationId: 'x',
+    })
     const err = (await makeClient()
       .batchUpdateContacts([{ id: '101', properties: { leadgrid_band: 'tepid' } }])
       .catch((e: unknown) => e)) as HubSpotApiError

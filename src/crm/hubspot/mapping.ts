@@ -1,0 +1,300 @@
+/**
+ * HubSpot ⇄ Leadgrid vocabulary, pure functions only (no I/O):
+ *  (a) contact properties → the normalized profile (SPEC §3) plus `hubspot.<name>` for every fetched property;
+ *  (b) engagement-revealing properties → SPEC §3 lead events with dedupe ids derived from HubSpot's own state;
+ *  (c) a score → the SPEC §6 property values;
+ *  (d) recognising the echo of Leadgrid's own writes.
+ * Property names: https://knowledge.hubspot.com/properties/hubspots-default-contact-properties
+ */
+import type { ContactProfile } from '../../domain/contact.js'
+import type { EventAttributes, EventType } from '../../domain/lead-event.js'
+
+/** Normalized key ← HubSpot internal name. */
+export const PROFILE_MAPPING: Readonly<Record<string, string>> = {
+  email: 'email',
+  firstname: 'firstname',
+  lastname: 'lastname',
+  jobtitle: 'jobtitle',
+  seniority: 'hs_seniority',
+  company: 'company',
+  company_size: 'numberofemployees',
+  industry: 'industry',
+  country: 'country',
+  city: 'city',
+  lifecycle_stage: 'lifecyclestage',
+  lead_source: 'hs_analytics_source',
+}
+
+/** Properties whose changes reveal engagement (platform notes §3). */
+export const ENGAGEMENT_PROPERTIES = [
+  'hs_email_last_open_date',
+  'hs_email_last_click_date',
+  'hs_email_last_email_name',
+  'hs_email_open',
+  'hs_email_click',
+  'hs_sales_email_last_opened',
+  'hs_sales_email_last_clicked',
+  'hs_analytics_num_page_views',
+  'hs_analytics_last_url',
+  'hs_analytics_last_timestamp',
+  'num_conversion_events',
+  'recent_conversion_event_name',
+  'recent_conversion_date',
+  'engagements_last_meeting_booked',
+] as const
+
+/** What Leadgrid reads of a contact: the profile, the engagement snapshot and the record's dates. */
+export const CONTACT_READ_PROPERTIES: readonly string[] = [
+  ...new Set([...Object.values(PROFILE_MAPPING), ...ENGAGEMENT_PROPERTIES, 'createdate', 'lastmodifieddate']),
+]
+
+const PROFILE_SOURCES = new Set(Object.values(PROFILE_MAPPING))
+const ENGAGEMENT_SET: ReadonlySet<string> = new Set(ENGAGEMENT_PROPERTIES)
+
+export type PropertyChangeKind = 'profile' | 'engagement' | 'own' | 'other'
+
+/** Which way a propertyChange goes: rescore the profile, derive events, ignore our echo, or ignore. */
+export function classifyPropertyChange(propertyName: string): PropertyChangeKind {
+  if (propertyName.startsWith('leadgrid_')) return 'own'
+  if (ENGAGEMENT_SET.has(propertyName)) return 'engagement'
+  if (PROFILE_SOURCES.has(propertyName)) return 'profile'
+  return 'other'
+}
+
+/**
+ * HubSpot's `numberofemployees` is a number on companies but, on contacts, often an enumeration of
+ * ranges ("1-5", "25-50", "51-100", "1000+", "10,001+"). Ranges become their midpoint rounded down (a
+ * "50-100" company counts as 75, so the starter grid's `company_size > 50` holds for it); an open range
+ * ("1000+") becomes its lower bound; plain numbers stay as they are; anything else is unknown (null).
+ */
+export function parseEmployeeCount(value: string | null | undefined): number | null {
+  if (value === null || value === undefined) return null
+  const v = value.trim().replace(/[,\s]/g, '')
+  if (v === '') return null
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.floor(Number(v))
+  const range = /^(\d+)-(\d+)$/.exec(v)
+  if (range) return Math.floor((Number(range[1]) + Number(range[2])) / 2)
+  const open = /^(\d+)\+$/.exec(v) ?? /^(?:over|more than|>)(\d+)$/i.exec(v)
+  if (open) return Number(open[1])
+  return null
+}
+
+/** (a) The normalized profile of a HubSpot contact. Unset HubSpot values are left out, not nulled. */
+export function profileFromHubSpot(properties: Record<string, string | null | undefined>): ContactProfile {
+  const profile: ContactProfile = {}
+  for (const [key, source] of Object.entries(PROFILE_MAPPING)) {
+    const raw = properties[source]
+    if (raw === undefined || raw === null || raw === '') continue
+    if (key === 'company_size') {
+      const n = parseEmployeeCount(raw)
+      if (n !== null) profile[key] = n
+    } else {
+      profile[key] = key === 'email' ? raw.trim().toLowerCase() : raw
+    }
+  }
+  for (const [name, raw] of Object.entries(properties)) {
+    if (raw === undefined || name.startsWith('leadgrid_') || name === 'hs_object_id') continue
+    profile[`hubspot.${name}`] = raw === '' ? null : raw
+  }
+  return profile
+}
+
+/** An event in the shape the ingestion service takes (`id` becomes the dedupe key). */
+export interface HubSpotLeadEvent {
+  id: string
+  contact: { hubspotId: string; email?: string }
+  type: EventType
+  occurredAt: string
+  attributes: EventAttributes
+}
+
+/** HubSpot datetimes come as epoch milliseconds (webhooks) or ISO strings (REST); both → ISO. */
+export function toIsoInstant(value: string | null | undefined): string | null {
+  if (value === null || value === undefined || value.trim() === '') return null
+  const v = value.trim()
+  const d = /^\d{10,}$/.test(v) ? new Date(Number(v)) : new Date(v)
+  return Number.isNaN(d.getTime()) ? null : d.toISOString()
+}
+
+function positiveInt(value: string | null | undefined): number | null {
+  if (value === null || value === undefined) return null
+  const n = Number(value)
+  return Number.isInteger(n) && n > 0 ? n : null
+}
+
+/**
+ * (b) Lead events implied by a contact's engagement properties as HubSpot holds them now.
+ *
+ * Every event's id is derived from HubSpot's state, not from the delivery that told us: the open at
+ * `hs_email_last_open_date`, the Nth page view (`hs_analytics_num_page_views` = N), the Nth conversion.
+ * A webhook, its retries, the 15-minute reconciliation and the backfill all derive the same ids from
+ * the same state, so the ingestion's dedupe stores each fact once, whichever path saw it first.
+ * When a counter jumped by several between two looks, only the newest occurrence is known (HubSpot
+ * keeps the last URL / form only): one event is recorded, never invented ones.
+ */
+export function engagementEventsFromSnapshot(
+  portalId: string,
+  contactId: string,
+  p: Record<string, string | null | undefined>,
+  fallbackTime: Date,
+): HubSpotLeadEvent[] {
+  const out: HubSpotLeadEvent[] = []
+  const email = p['email'] ? p['email'].trim().toLowerCase() : undefined
+  const contact = email ? { hubspotId: contactId, email } : { hubspotId: contactId }
+  const prefix = `hubspot:${portalId}:${contactId}`
+  const campaign = p['hs_email_last_email_name']?.trim() || 'hubspot-marketing-email'
+
+  const opened = toIsoInstant(p['hs_email_last_open_date'])
+  if (opened) {
+    out.push({
+      id: `${prefix}:email.opened:${opened}`,
+      contact,
+      type: 'email.opened',
+      occurredAt: opened,
+      attributes: { campaignId: campaign, campaignName: campaign },
+    })
+  }
+  const clicked = toIsoInstant(p['hs_email_last_click_date'])
+  if (clicked) {
+    out.push({
+      id: `${prefix}:email.clicked:${clicked}`,
+      contact,
+      type: 'email.clicked',
+      occurredAt: clicked,
+      attributes: { campaignId: campaign, campaignName: campaign },
+    })
+  }
+  const salesOpened = toIsoInstant(p['hs_sales_email_last_opened'])
+  if (salesOpened) {
+    out.push({
+      id: `${prefix}:sales-email.opened:${salesOpened}`,
+      contact,
+      type: 'email.opened',
+      occurredAt: salesOpened,
+      attributes: { campaignId: 'hubspot-sales-email', category: 'sales' },
+    })
+  }
+  const salesClicked = toIsoInstant(p['hs_sales_email_last_clicked'])
+  if (salesClicked) {
+    out.push({
+      id: `${prefix}:sales-email.clicked:${salesClicked}`,
+      contact,
+      type: 'email.clicked',
+      occurredAt: salesClicked,
+      attributes: { campaignId: 'hubspot-sales-email', category: 'sales' },
+    })
+  }
+  const views = positiveInt(p['hs_analytics_num_page_views'])
+  const lastUrl = p['hs_analytics_last_url']?.trim()
+  if (views !== null && lastUrl) {
+    out.push({
+      id: `${prefix}:page.viewed:${views}`,
+      contact,
+      type: 'page.viewed',
+      occurredAt: toIsoInstant(p['hs_analytics_last_timestamp']) ?? fallbackTime.toISOString(),
+      attributes: { url: lastUrl.slice(0, 2048) },
+    })
+  }
+  const conversions = positiveInt(p['num_conversion_events'])
+  const formName = p['recent_conversion_event_name']?.trim()
+  if (conversions !== null && formName) {
+    out.push({
+      id: `${prefix}:form.submitted:${conversions}`,
+      contact,
+      type: 'form.submitted',
+      occurredAt: toIsoInstant(p['recent_conversion_date']) ?? fallbackTime.toISOString(),
+      attributes: { formName: formName.slice(0, 512) },
+    })
+  }
+  const meeting = toIsoInstant(p['engagements_last_meeting_booked'])
+  if (meeting) {
+    out.push({
+      id: `${prefix}:meeting.booked:${meeting}`,
+      contact,
+      type: 'meeting.booked',
+      occurredAt: meeting,
+      attributes: {},
+    })
+  }
+  return out
+}
+
+/** What the write-back needs of a score. */
+export interface ScoreForCrm {
+  total: number
+  fit: number
+  engagement: number
+  band: string
+  grade: string
+  mql: boolean
+  mqlSince: Date | string | null
+  reasons: string
+  computedAt: Date | string
+}
+
+/**
+ * (c) The SPEC §6 property values. Every value is a string, as HubSpot's API holds them; datetimes are
+ * ISO 8601 instants in UTC (HubSpot accepts ISO 8601 or epoch milliseconds for `datetime` properties:
+ * https://developers.hubspot.com/docs/api-reference/latest/crm/properties/guide). An empty string
+ * clears a value (https://developers.hubspot.com/docs/api/crm/contacts).
+ */
+export function scoreToHubSpotProperties(score: ScoreForCrm): Record<string, string> {
+  const iso = (d: Date | string) => new Date(d).toISOString()
+  return {
+    leadgrid_score: String(score.total),
+    leadgrid_fit: String(score.fit),
+    leadgrid_engagement: String(score.engagement),
+    leadgrid_band: score.band,
+    leadgrid_grade: score.grade,
+    leadgrid_mql_status: score.mql ? 'mql' : 'not_mql',
+    leadgrid_mql_date: score.mqlSince ? iso(score.mqlSince) : '',
+    leadgrid_reasons: score.reasons.slice(0, 255),
+    leadgrid_scored_at: iso(score.computedAt),
+  }
+}
+
+/** HubSpot's default lifecycle order (customisable per portal; unknown stages are never touched). */
+const LIFECYCLE_ORDER = [
+  'subscriber',
+  'lead',
+  'marketingqualifiedlead',
+  'salesqualifiedlead',
+  'opportunity',
+  'customer',
+  'evangelist',
+]
+
+/**
+ * The optional forward move on MQL: `marketingqualifiedlead` when the contact is MQL and its stage is
+ * empty, subscriber or lead — never backward, never over a stage we do not know.
+ * Forward-only rule: https://developers.hubspot.com/docs/api/crm/contacts
+ */
+export function lifecycleStageOnMql(
+  mql: boolean,
+  currentStage: string | null | undefined,
+): string | undefined {
+  if (!mql) return undefined
+  const current = (currentStage ?? '').trim()
+  if (current === '') return 'marketingqualifiedlead'
+  const at = LIFECYCLE_ORDER.indexOf(current)
+  const target = LIFECYCLE_ORDER.indexOf('marketingqualifiedlead')
+  return at >= 0 && at < target ? 'marketingqualifiedlead' : undefined
+}
+
+/**
+ * (d) Our own write coming back. A change to a `leadgrid_*` property is always ours (nobody else should
+ * write them); any other change is ours when HubSpot attributes it to an integration whose source id is
+ * our app id (captured payloads show `changeSource: "INTEGRATION"`, `sourceId: "<appId>"`).
+ */
+export function isEchoOfOwnWrite(
+  event: {
+    propertyName?: string | undefined
+    changeSource?: string | undefined
+    sourceId?: string | undefined
+  },
+  appId: string | undefined,
+): boolean {
+  if (event.propertyName?.startsWith('leadgrid_')) return true
+  if (!appId || event.changeSource !== 'INTEGRATION' || !event.sourceId) return false
+  return event.sourceId === appId || event.sourceId === `app:${appId}` || event.sourceId === `appId:${appId}`
+}
