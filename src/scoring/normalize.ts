@@ -1,0 +1,229 @@
+/**
+ * String, number, URL and time normalization shared by grid compilation, event preparation and
+ * evaluation. Hot-path functions take a fast path that avoids regexes for the common case.
+ */
+import type { PreparedValue } from './types.js'
+
+export const DAY_MS = 86_400_000
+
+// `_`, dashes (ASCII and Unicode hyphen/dash punctuation) and any whitespace become one space.
+const SEPARATORS = /[\s_\-\u2010-\u2015\u2212]+/g
+
+/** Lower-case, `_`/dashes as spaces, whitespace collapsed and trimmed. Accents are kept. */
+export function normalizeText(input: string): string {
+  const s = input.toLowerCase()
+  // Fast path: nothing to replace when every char is a non-separator, bar single inner spaces.
+  let clean = true
+  let prevSpace = true // a leading space is not clean
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c === 32) {
+      if (prevSpace) {
+        clean = false
+        break
+      }
+      prevSpace = true
+    } else if (c === 95 || c === 45 || c < 32 || c === 160 || (c > 127 && isSeparatorCode(c))) {
+      clean = false
+      break
+    } else prevSpace = false
+  }
+  if (clean && !prevSpace) return s
+  if (clean && s.length === 0) return s
+  return s.replace(SEPARATORS, ' ').trim()
+}
+
+function isSeparatorCode(c: number): boolean {
+  return (
+    (c >= 0x2010 && c <= 0x2015) ||
+    c === 0x2212 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x1680 ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  )
+}
+
+const WORD_CHAR = /[\p{L}\p{N}\p{M}]/u
+
+function isWordCode(c: number, s: string, i: number): boolean {
+  if (c < 128) return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90)
+  // Rare (accented letters): a precompiled Unicode test on one character.
+  return WORD_CHAR.test(s[i] as string)
+}
+
+/** Whole words of an already normalized string; boundaries are anything but letters, digits, marks. */
+export function wordsOf(norm: string): string[] {
+  const out: string[] = []
+  let start = -1
+  for (let i = 0; i < norm.length; i++) {
+    if (isWordCode(norm.charCodeAt(i), norm, i)) {
+      if (start < 0) start = i
+    } else if (start >= 0) {
+      out.push(norm.slice(start, i))
+      start = -1
+    }
+  }
+  if (start >= 0) out.push(start === 0 ? norm : norm.slice(start))
+  return out
+}
+
+const NUMERIC = /^[+-]?(\d+(\.\d*)?|\.\d+)$/
+// Thousands grouping a CRM export may carry ("1,000", "1 000", "1'000"): only whole groups of three,
+// so a decimal comma ("1,5") is not misread as 15.
+const GROUPED = /^[+-]?\d{1,3}([,\u00a0\u202f' ]\d{3})+(\.\d+)?$/
+const GROUP_SEPARATORS = /[,\u00a0\u202f' ]/g
+
+/** Numeric coercion: "200" → 200, "1,000" → 1000, "1 000" → 1000; anything else → NaN. */
+export function toNumber(value: unknown): number {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : Number.NaN
+  if (typeof value !== 'string') return Number.NaN
+  const first = value.charCodeAt(0)
+  // Fast rejection of ordinary text (a job title, an industry) without touching a regex.
+  if (!((first >= 48 && first <= 57) || first === 43 || first === 45 || first === 46 || first === 32)) {
+    return Number.NaN
+  }
+  const s = value.trim()
+  if (NUMERIC.test(s)) return Number(s)
+  if (GROUPED.test(s)) return Number(s.replace(GROUP_SEPARATORS, ''))
+  return Number.NaN
+}
+
+/** A raw scalar as a prepared value; undefined when unknown (null, blank, non-finite). */
+export function toValue(raw: unknown): PreparedValue | undefined {
+  if (typeof raw === 'string') {
+    const norm = normalizeText(raw)
+    if (norm.length === 0) return undefined
+    return { raw, norm, num: toNumber(raw), tokens: undefined, domain: undefined }
+  }
+  if (typeof raw === 'number') {
+    if (!Number.isFinite(raw)) return undefined
+    return { raw, norm: String(raw), num: raw, tokens: undefined, domain: undefined }
+  }
+  if (typeof raw === 'boolean') {
+    return { raw, norm: raw ? 'true' : 'false', num: Number.NaN, tokens: undefined, domain: undefined }
+  }
+  return undefined
+}
+
+export function tokensOf(v: PreparedValue): string[] {
+  if (v.tokens === undefined) v.tokens = wordsOf(v.norm)
+  return v.tokens
+}
+
+/** The email domain: after the last `@` (whole value without one), trimmed, lower-cased. */
+export function domainOf(v: PreparedValue): string {
+  if (v.domain === undefined) {
+    const s = String(v.raw).trim().toLowerCase()
+    const at = s.lastIndexOf('@')
+    v.domain = at >= 0 ? s.slice(at + 1) : s
+  }
+  return v.domain
+}
+
+/** Lower-cased domain as written in a grid (`@acme.com` and `acme.com.` tolerated). */
+export function normalizeDomain(d: string): string {
+  let s = d.trim().toLowerCase()
+  if (s.startsWith('@')) s = s.slice(1)
+  if (s.endsWith('.')) s = s.slice(0, -1)
+  return s
+}
+
+export interface ParsedUrl {
+  host: string | null
+  /** Lower-cased path without query or fragment; '' when none. */
+  path: string
+  /** Non-empty, percent-decoded, lower-cased segments. */
+  segments: string[]
+}
+
+/** Full URL, protocol-relative URL or bare path; query and fragment ignored. */
+export function parseUrl(url: string): ParsedUrl {
+  let s = url.trim()
+  const cut = s.search(/[?#]/)
+  if (cut >= 0) s = s.slice(0, cut)
+  let host: string | null = null
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(s)
+  if (scheme || s.startsWith('//')) {
+    const rest = s.slice(scheme ? scheme[0].length : 2)
+    const slash = rest.indexOf('/')
+    const authority = slash >= 0 ? rest.slice(0, slash) : rest
+    host =
+      authority
+        .slice(authority.lastIndexOf('@') + 1)
+        .replace(/:\d+$/, '')
+        .toLowerCase() || null
+    s = slash >= 0 ? rest.slice(slash) : ''
+  }
+  const path = s.toLowerCase()
+  const segments: string[] = []
+  for (const part of path.split('/')) {
+    if (part.length === 0) continue
+    segments.push(safeDecode(part))
+  }
+  return { host, path, segments }
+}
+
+function safeDecode(part: string): string {
+  if (!part.includes('%')) return part
+  try {
+    return decodeURIComponent(part).toLowerCase()
+  } catch {
+    // A malformed escape (`%E9` in a Latin-1 URL) is kept as written rather than dropping the segment.
+    return part
+  }
+}
+
+/** Round to 1e-9 (floating noise), then to `decimals`, halves away from zero. */
+export function roundHalfAway(x: number, decimals = 0): number {
+  if (Number.isInteger(x)) return x === 0 ? 0 : x // the common case: whole points
+  const clean = Math.round(x * 1e9) / 1e9
+  const f = decimals === 0 ? 1 : decimals === 2 ? 100 : 10 ** decimals
+  const r = (Math.floor(Math.abs(clean) * f + 0.5) / f) * Math.sign(clean)
+  return r === 0 ? 0 : r // never -0
+}
+
+const isoDays = new Map<number, string>()
+
+/** `YYYY-MM-DD` of a UTC day number (memoized: evidence repeats the same recent days). */
+export function isoDay(day: number): string {
+  let s = isoDays.get(day)
+  if (s === undefined) {
+    if (isoDays.size >= 4096) isoDays.clear()
+    s = civilDay(day)
+    isoDays.set(day, s)
+  }
+  return s
+}
+
+let lastInstant = Number.NaN
+let lastInstantIso = ''
+
+/** `new Date(ms).toISOString()`, remembering the last one: a batch is scored at one `now`. */
+export function isoInstant(ms: number): string {
+  if (ms !== lastInstant) {
+    lastInstantIso = new Date(ms).toISOString()
+    lastInstant = ms
+  }
+  return lastInstantIso
+}
+
+/** Howard Hinnant's civil_from_days: no Date object needed. */
+function civilDay(day: number): string {
+  const z = day + 719468
+  const era = Math.floor(z / 146097)
+  const doe = z - era * 146097
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  )
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
+  const mp = Math.floor((5 * doy + 2) / 153)
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1
+  const m = mp < 10 ? mp + 3 : mp - 9
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+  return `${y}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`
+}
