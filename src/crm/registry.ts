@@ -2,6 +2,9 @@
  * Providers by name: a typed map, no switch. A provider appears here once its folder implements
  * the interfaces of ./types.ts.
  */
+import { hubspotWriteBackMapping } from './hubspot/hubspot-write-back.js'
 import type { CrmProviderName, CrmWriteBackMapping } from './types.js'
 
-export const writeBackMappings: Partial<Record<CrmProviderName, CrmWriteBackMapping>> = {}
+export const writeBackMappings: Partial<Record<CrmProviderName, CrmWriteBackMapping>> = {
+  hubspot: hubspotWriteBackMapping,
+}

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { AppDeps } from '../app-deps.js'
+import { hubspotApiRoutes, hubspotRoutes } from '../crm/hubspot/hubspot-routes.js'
 import { createGridService } from '../grids/grid-service.js'
 import { apiKeyAuth } from '../http/api-key-auth.js'
 import { gridRoutes } from './grid-routes.js'
@@ -15,6 +16,7 @@ import { trackingRoutes } from './tracking-routes.js'
 export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   await app.register(healthRoutes(deps))
   await app.register(trackingRoutes(deps))
+  await app.register(hubspotRoutes(deps))
 
   // The workspace API: every route below requires a workspace API key.
   const grids = createGridService(deps)
@@ -25,6 +27,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
       await api.register(ingestionRoutes(deps))
       await api.register(scoreRoutes(deps))
       await api.register(gridRoutes(grids))
+      await api.register(hubspotApiRoutes(deps))
     },
     { prefix: '/api/v1' },
   )

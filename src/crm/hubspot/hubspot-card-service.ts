@@ -1,0 +1,103 @@
+/**
+ * The app card's data, from Leadgrid's database only (no CRM call): score, band, grade, MQL since,
+ * top reasons and recent changes of one contact of one installed portal.
+ */
+import type { Db } from '../../db/database.js'
+import { Forbidden } from '../../errors.js'
+
+export interface CardAnswer {
+  scored: boolean
+  score?: number
+  fit?: number
+  engagement?: number
+  band?: string
+  grade?: string
+  mql?: boolean
+  mqlSince?: string | null
+  reasons?: string
+  scoredAt?: string
+  topReasons: { label: string; points: number }[]
+  recentChanges: { at: string; total: number; band: string; grade: string; mql: boolean; cause: string }[]
+}
+
+/** Contributions are the engine's; read defensively (label + points) so the card survives its changes. */
+function topReasons(contributions: unknown): { label: string; points: number }[] {
+  if (!Array.isArray(contributions)) return []
+  return contributions
+    .map((c) => {
+      const o = (c ?? {}) as Record<string, unknown>
+      const label =
+        typeof o['label'] === 'string'
+          ? o['label']
+          : typeof o['ruleId'] === 'string'
+            ? o['ruleId']
+            : undefined
+      const points = typeof o['points'] === 'number' ? o['points'] : undefined
+      return label !== undefined && points !== undefined && points !== 0 ? { label, points } : undefined
+    })
+    .filter((x): x is { label: string; points: number } => x !== undefined)
+    .sort((a, b) => Math.abs(b.points) - Math.abs(a.points))
+    .slice(0, 5)
+}
+
+export function createHubSpotCardService(deps: { db: Db }) {
+  const { db } = deps
+  return {
+    async cardFor(portalId: string, objectId: string): Promise<CardAnswer> {
+      const connection = await db
+        .selectFrom('connections')
+        .select(['workspace_id', 'status'])
+        .where('provider', '=', 'hubspot')
+        .where('account_id', '=', portalId)
+        .executeTakeFirst()
+      if (connection?.status !== 'active') {
+        throw new Forbidden('Leadgrid is not installed in this HubSpot account', 'not_installed')
+      }
+      const workspaceId = connection.workspace_id
+      const identity = await db
+        .selectFrom('contact_identities')
+        .select('contact_id')
+        .where('workspace_id', '=', workspaceId)
+        .where('kind', '=', 'hubspot')
+        .where('value', '=', objectId)
+        .executeTakeFirst()
+      if (!identity) return { scored: false, topReasons: [], recentChanges: [] }
+      const score = await db
+        .selectFrom('scores')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('contact_id', '=', identity.contact_id)
+        .executeTakeFirst()
+      if (!score) return { scored: false, topReasons: [], recentChanges: [] }
+      const history = await db
+        .selectFrom('score_history')
+        .select(['computed_at', 'total', 'band', 'grade', 'mql', 'cause'])
+        .where('workspace_id', '=', workspaceId)
+        .where('contact_id', '=', identity.contact_id)
+        .orderBy('id', 'desc')
+        .limit(5)
+        .execute()
+      return {
+        scored: true,
+        score: score.total,
+        fit: score.fit,
+        engagement: score.engagement,
+        band: score.band,
+        grade: score.grade,
+        mql: score.mql,
+        mqlSince: score.mql_since?.toISOString() ?? null,
+        reasons: score.reasons,
+        scoredAt: score.computed_at.toISOString(),
+        topReasons: topReasons(score.contributions),
+        recentChanges: history.map((h) => ({
+          at: h.computed_at.toISOString(),
+          total: h.total,
+          band: h.band,
+          grade: h.grade,
+          mql: h.mql,
+          cause: h.cause,
+        })),
+      }
+    },
+  }
+}

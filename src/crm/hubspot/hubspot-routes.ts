@@ -1,0 +1,203 @@
+/**
+ * HubSpot's HTTP surface. Thin: verify, validate, one service call, answer.
+ *  GET  /oauth/hubspot/install, GET /oauth/hubspot/callback
+ *  POST /webhooks/hubspot             (X-HubSpot-Signature-v3; stored durably before the 200)
+ *  POST /hubspot/card                 (v3; answers from Leadgrid's database)
+ *  POST /hubspot/workflow-action      ("Record engagement in Leadgrid"; v3, else v2 as documented for actions)
+ *  GET  /api/v1/connections, DELETE /api/v1/connections/:id   (workspace API key; see hubspotApiRoutes)
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import type { AppDeps } from '../../app-deps.js'
+import { BadRequest, Unauthorized } from '../../errors.js'
+import { hubspotServices } from './hubspot-services.js'
+import { publicRequestUri, verifyV2Signature, verifyV3Signature } from './signature.js'
+import { parseWebhookBatch } from './webhooks.js'
+
+type Deps = Pick<
+  AppDeps,
+  'config' | 'db' | 'clock' | 'logger' | 'queue' | 'secretBox' | 'sessionSecret' | 'ingestion'
+>
+
+function headerValue(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name]
+  return Array.isArray(v) ? v[0] : v
+}
+
+/** Throws 401 unless HubSpot signed this request (v3, or v2 where `allowV2`). */
+function requireHubSpotSignature(deps: Deps, request: FastifyRequest, allowV2 = false): void {
+  const secret = deps.config.HUBSPOT_CLIENT_SECRET
+  if (!secret) throw new Unauthorized('HubSpot is not configured on this server', 'hubspot_not_configured')
+  const uri = publicRequestUri(deps.config.PUBLIC_URL, request.url)
+  const rawBody = request.rawBody ?? ''
+  const v3 = headerValue(request, 'x-hubspot-signature-v3')
+  if (v3 || !allowV2) {
+    const result = verifyV3Signature({
+      clientSecret: secret,
+      method: request.method,
+      uri,
+      rawBody,
+      signature: v3,
+      timestamp: headerValue(request, 'x-hubspot-request-timestamp'),
+      nowMs: deps.clock.now().getTime(),
+    })
+    if (!result.ok) {
+      request.log.warn({ reason: result.reason, url: request.url }, 'HubSpot signature rejected')
+      throw new Unauthorized('The HubSpot signature is missing, stale or wrong', 'invalid_signature')
+    }
+    return
+  }
+  const ok = verifyV2Signature({
+    clientSecret: secret,
+    method: request.method,
+    uri,
+    rawBody,
+    signature: headerValue(request, 'x-hubspot-signature'),
+  })
+  if (!ok) throw new Unauthorized('The HubSpot signature is missing or wrong', 'invalid_signature')
+}
+
+const cardBody = z.object({
+  portalId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]).transform(String),
+  objectId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]).transform(String),
+  objectTypeId: z.string().max(20).optional(),
+})
+
+const WORKFLOW_EVENT_TYPES = [
+  'webinar.registered',
+  'webinar.attended',
+  'meeting.booked',
+  'meeting.held',
+  'asset.downloaded',
+  'custom',
+] as const
+
+const workflowBody = z.looseObject({
+  callbackId: z.string().min(1).max(200),
+  origin: z.looseObject({ portalId: z.union([z.number(), z.string()]).transform(String) }),
+  object: z.looseObject({ objectId: z.union([z.number(), z.string()]).transform(String) }),
+  inputFields: z.looseObject({
+    eventType: z.enum(WORKFLOW_EVENT_TYPES),
+    name: z.string().max(512).optional().nullable(),
+    reference: z.string().max(256).optional().nullable(),
+  }),
+})
+
+function workflowAttributes(
+  type: (typeof WORKFLOW_EVENT_TYPES)[number],
+  name?: string | null,
+  reference?: string | null,
+) {
+  const a: Record<string, string> = {}
+  if (type.startsWith('webinar.')) {
+    if (reference) a['eventId'] = reference
+    if (name) a['eventName'] = name
+  } else if (type.startsWith('meeting.')) {
+    if (reference) a['meetingId'] = reference
+  } else if (type === 'asset.downloaded') {
+    if (reference) a['assetId'] = reference
+    if (name) a['assetName'] = name
+  } else {
+    a['name'] = name || 'HubSpot workflow'
+    if (reference) a['reference'] = reference
+  }
+  return a
+}
+
+export function hubspotRoutes(deps: Deps) {
+  return async function register(app: FastifyInstance): Promise<void> {
+    const hs = hubspotServices(deps)
+
+    app.get('/oauth/hubspot/install', async (_request, reply) => {
+      return reply.redirect(hs.oauth.installUrl({ returnTo: '/app/' }), 302)
+    })
+
+    app.get('/oauth/hubspot/callback', async (request, reply) => {
+      const q = z
+        .object({
+          code: z.string().min(1).max(2048).optional(),
+          state: z.string().max(2048).optional(),
+          error: z.string().max(200).optional(),
+        })
+        .parse(request.query)
+      if (q.error)
+        throw new BadRequest(
+          `HubSpot did not authorise the install: ${q.error}`,
+          undefined,
+          'install_refused',
+        )
+      const state = hs.oauth.verifyState(q.state)
+      if (!state)
+        throw new BadRequest(
+          'The install link is invalid or expired; start the install again',
+          undefined,
+          'invalid_state',
+        )
+      if (!q.code) throw new BadRequest('HubSpot sent no authorisation code', undefined, 'missing_code')
+      const installed = await hs.connections.completeInstall(q.code)
+      const target = new URL(`${deps.config.PUBLIC_URL}${state.returnTo ?? '/app/'}`)
+      target.searchParams.set('installed', 'hubspot')
+      target.searchParams.set('portalId', installed.portalId)
+      return reply.redirect(target.toString(), 302)
+    })
+
+    app.post('/webhooks/hubspot', async (request, reply) => {
+      requireHubSpotSignature(deps, request)
+      const parsed = parseWebhookBatch(request.body)
+      if (!parsed.ok) throw new BadRequest('Not a HubSpot webhook batch', parsed.issues, 'invalid_webhook')
+      const result = await hs.webhooks.receive(parsed.events)
+      request.log.info({ ...result, events: parsed.events.length }, 'HubSpot webhook batch stored')
+      return reply.status(200).send(result)
+    })
+
+    app.post('/hubspot/card', async (request) => {
+      requireHubSpotSignature(deps, request)
+      const body = cardBody.parse(request.body)
+      const q = request.query as Record<string, unknown>
+      // When HubSpot appends the portal to the (signed) URL, it must agree with the body.
+      if (typeof q['portalId'] === 'string' && q['portalId'] !== body.portalId) {
+        throw new Unauthorized('The portal of this request does not match', 'portal_mismatch')
+      }
+      return hs.card.cardFor(body.portalId, body.objectId)
+    })
+
+    app.post('/hubspot/workflow-action', async (request) => {
+      requireHubSpotSignature(deps, request, true)
+      const body = workflowBody.parse(request.body)
+      const connection = await hs.connections.byPortal(body.origin.portalId)
+      if (connection?.status !== 'active')
+        throw new Unauthorized('Leadgrid is not installed in this HubSpot account', 'not_installed')
+      const { eventType, name, reference } = body.inputFields
+      await deps.ingestion.ingestEvents(
+        connection.workspace_id,
+        [
+          {
+            // One workflow execution = one fact, whatever HubSpot's retries.
+            id: `hubspot:${connection.account_id}:workflow:${body.callbackId}`,
+            contact: { hubspotId: body.object.objectId },
+            type: eventType,
+            occurredAt: deps.clock.now().toISOString(),
+            attributes: workflowAttributes(eventType, name, reference),
+          },
+        ],
+        'hubspot-workflow',
+      )
+      return { outputFields: { hs_execution_state: 'SUCCESS' } }
+    })
+  }
+}
+
+/** Under /api/v1 (the workspace API key is already checked): connection health and disconnect. */
+export function hubspotApiRoutes(deps: Deps) {
+  return async function register(api: FastifyInstance): Promise<void> {
+    const hs = hubspotServices(deps)
+    api.get('/connections', async (request) => ({
+      connections: await hs.connections.health(request.workspaceId),
+    }))
+    api.delete('/connections/:id', async (request, reply) => {
+      const { id } = z.object({ id: z.uuid() }).parse(request.params)
+      await hs.connections.disconnect(request.workspaceId, id)
+      return reply.status(204).send()
+    })
+  }
+}
