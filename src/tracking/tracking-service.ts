@@ -1,0 +1,89 @@
+/**
+ * Stores what the tracking snippet collected, through the ingestion service (source `tracking`).
+ *
+ * An email given with a visitor id links the anonymous visitor to that person, and the ingestion
+ * service merges the two contacts: the earlier page views then count for the identified contact.
+ * Because the write key is public, that link is only made while the visitor is not yet someone
+ * else: a browser already identified as a@x that now submits b@x (a shared computer, a colleague
+ * testing the form, or a forged request) records b@x's event under b@x alone, and never merges
+ * two known people into one.
+ */
+import type { AppDeps } from '../app-deps.js'
+import type { Db } from '../db/database.js'
+import { normalizeEmail } from '../domain/contact.js'
+import type { EventInput } from '../events/ingestion-schemas.js'
+import type { CollectBatch } from './collect-schema.js'
+
+export const TRACKING_SOURCE = 'tracking'
+
+export interface CollectResult {
+  accepted: number
+  duplicates: number
+  /** Emails that could not be linked to this visitor because it is already someone else. */
+  unlinked: number
+}
+
+/** The emails of the contact this visitor id already belongs to (empty when unknown or anonymous). */
+export async function emailsOfVisitor(db: Db, workspaceId: string, visitorId: string): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('contact_identities as visitor')
+    .innerJoin('contact_identities as known', (j) =>
+      j
+        .onRef('known.workspace_id', '=', 'visitor.workspace_id')
+        .onRef('known.contact_id', '=', 'visitor.contact_id'),
+    )
+    .select('known.value')
+    .where('visitor.workspace_id', '=', workspaceId)
+    .where('visitor.kind', '=', 'anonymous')
+    .where('visitor.value', '=', visitorId)
+    .where('known.kind', '=', 'email')
+    .execute()
+  return new Set(rows.map((r) => r.value))
+}
+
+export function createTrackingService(deps: Pick<AppDeps, 'db' | 'ingestion' | 'metrics'>) {
+  const { db, ingestion, metrics } = deps
+
+  return {
+    async collect(workspaceId: string, batch: CollectBatch): Promise<CollectResult> {
+      const { visitorId } = batch
+      const wantsLink = batch.identify !== null || batch.events.some((e) => e.contact.email)
+      const linked = wantsLink ? await emailsOfVisitor(db, workspaceId, visitorId) : new Set<string>()
+      const alreadyLinked = linked.size > 0
+      let linkedNow: string | undefined
+      let unlinked = 0
+      /** May this email be tied to the visitor? The first email met claims an unclaimed visitor. */
+      const mayLink = (email: string): boolean => {
+        const normalized = normalizeEmail(email)
+        if (linked.size === 0) {
+          linked.add(normalized)
+          linkedNow = email
+        }
+        if (linked.has(normalized)) return true
+        unlinked++
+        return false
+      }
+
+      const identify =
+        batch.identify?.contact.email && mayLink(batch.identify.contact.email) ? batch.identify : null
+      const withEmail = batch.events.map((e) =>
+        e.contact.email && !mayLink(e.contact.email) ? { ...e, contact: { email: e.contact.email } } : e,
+      )
+      // When this request links the visitor, all its anonymous events name the email too: one
+      // contact reference, so the merge happens once, before any of the batch's events is placed.
+      const events: EventInput[] = withEmail.map((e) =>
+        linkedNow && !alreadyLinked && e.contact.anonymousId && !e.contact.email
+          ? { ...e, contact: { anonymousId: visitorId, email: linkedNow } }
+          : e,
+      )
+      if (identify) await ingestion.ingestContacts(workspaceId, [identify], TRACKING_SOURCE)
+      if (events.length === 0) return { accepted: 0, duplicates: 0, unlinked }
+      const result = await ingestion.ingestEvents(workspaceId, events, TRACKING_SOURCE)
+      metrics.eventsIngested.inc({ source: TRACKING_SOURCE }, result.accepted)
+      metrics.eventsDuplicate.inc({ source: TRACKING_SOURCE }, result.duplicates)
+      return { ...result, unlinked }
+    },
+  }
+}
+
+export type TrackingService = ReturnType<typeof createTrackingService>
