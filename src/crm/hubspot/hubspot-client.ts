@@ -160,8 +160,10 @@ export function createHubSpotClient(deps: HubSpotClientDeps) {
     for (let attempt = 0; ; attempt++) {
       await limiter.acquire()
       const captured: Captured = { headers: {} }
+      // Outside the try: a token failure (revoked, connection inactive) is not a transient HTTP error.
+      const sdkClient = await client()
       try {
-        const res = await run(await client(), {
+        const res = await run(sdkClient, {
           middleware: [captureMiddleware(captured)],
           middlewareMergeStrategy: 'append',
         })

@@ -30,6 +30,8 @@ export const HUBSPOT_REQUIRED_SCOPES = [
 ] as const
 
 export const STATE_TTL_MS = 10 * 60 * 1000
+/** A token call never holds the connection's row lock longer than this. */
+const TIMEOUT_MS = 15_000
 
 export interface HubSpotTokens {
   accessToken: string
@@ -149,6 +151,7 @@ export function createHubSpotOAuth({ config, clock, fetch = globalThis.fetch }: 
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: new URLSearchParams(form).toString(),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
       })
     } catch (err) {
       throw new CrmError(
@@ -246,6 +249,7 @@ export function createHubSpotOAuth({ config, clock, fetch = globalThis.fetch }: 
       res = await fetch(`${apiBase}/appinstalls/v3/external-install`, {
         method: 'DELETE',
         headers: { authorization: `Bearer ${accessToken}` },
+        signal: AbortSignal.timeout(TIMEOUT_MS),
       })
     } catch (err) {
       throw new CrmError(
