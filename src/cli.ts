@@ -38,9 +38,13 @@ function fail(message: string): never {
 async function withRuntime<T>(fn: (runtime: Runtime) => Promise<T>): Promise<T> {
   const config = loadConfig()
   const release = config.embeddedDatabase ? acquireDataDirLock(config.DATA_DIR) : () => {}
-  const runtime = await startRuntime(config, createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL), {
-    schedule: false,
-  })
+  const runtime = await startRuntime(
+    config,
+    createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL),
+    {
+      schedule: false,
+    },
+  )
   try {
     return await fn(runtime)
   } finally {
@@ -59,7 +63,10 @@ async function readLines(input: string, onLine: (line: string, n: number) => voi
 }
 
 async function scoreCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { grid: { type: 'string' }, input: { type: 'string' }, now: { type: 'string' } } })
+  const { values } = parseArgs({
+    args,
+    options: { grid: { type: 'string' }, input: { type: 'string' }, now: { type: 'string' } },
+  })
   if (!values.grid) fail('score needs --grid <file|starter>')
   if (!values.input) fail('score needs --input <contacts.jsonl> (or - for standard input)')
   const now = values.now ? Date.parse(values.now) : Date.now()
@@ -67,7 +74,9 @@ async function scoreCommand(args: string[]): Promise<void> {
   const definition = values.grid === 'starter' ? starterGrid : JSON.parse(readFileSync(values.grid, 'utf8'))
   const parsed = gridSchema.safeParse(definition)
   if (!parsed.success) {
-    fail(`the grid in ${values.grid} is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+    fail(
+      `the grid in ${values.grid} is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    )
   }
   const compiled = compileGrid(parsed.data)
   const out: string[] = []
@@ -92,9 +101,14 @@ async function scoreCommand(args: string[]): Promise<void> {
 async function workspaceCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args
   if (sub !== 'create') fail('workspace takes: create --name <name> [--json]')
-  const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, json: { type: 'boolean' } } })
+  const { values } = parseArgs({
+    args: rest,
+    options: { name: { type: 'string' }, json: { type: 'boolean' } },
+  })
   if (!values.name?.trim()) fail('workspace create needs --name <name>')
-  const created = await withRuntime(({ deps }) => createWorkspace(deps.db, { name: values.name!.trim(), now: deps.clock.now() }))
+  const created = await withRuntime(({ deps }) =>
+    createWorkspace(deps.db, { name: values.name!.trim(), now: deps.clock.now() }),
+  )
   if (!values.json) {
     process.stdout.write(
       `Workspace ${created.workspaceId} created with the Starter grid.\nAPI key (shown once, keep it secret): ${created.apiKey}\nTracking key (public): ${created.publicKey}\n`,
@@ -107,7 +121,12 @@ async function gridCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args
   const { values } = parseArgs({
     args: rest,
-    options: { workspace: { type: 'string' }, output: { type: 'string' }, file: { type: 'string' }, publish: { type: 'boolean' } },
+    options: {
+      workspace: { type: 'string' },
+      output: { type: 'string' },
+      file: { type: 'string' },
+      publish: { type: 'boolean' },
+    },
   })
   if (!values.workspace) fail(`grid ${sub ?? ''} needs --workspace <id>`)
   if (sub === 'export') {
@@ -147,7 +166,10 @@ async function rescoreCommand(args: string[]): Promise<void> {
 async function benchCommand(args: string[]): Promise<void> {
   const [target, ...rest] = args
   if (target !== 'engine') fail('bench takes: engine [--json] [--seconds <n>]')
-  const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' }, seconds: { type: 'string' } } })
+  const { values } = parseArgs({
+    args: rest,
+    options: { json: { type: 'boolean' }, seconds: { type: 'string' } },
+  })
   const result = await runEngineBench({ seconds: values.seconds ? Number(values.seconds) : undefined })
   if (!values.json) {
     process.stdout.write(

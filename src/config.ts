@@ -62,7 +62,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (raw.NODE_ENV === 'production') {
     const missing = (['ENCRYPTION_KEY', 'SESSION_SECRET', 'PUBLIC_URL'] as const).filter((k) => !raw[k])
     if (missing.length > 0) {
-      throw new ConfigError(`Invalid environment:\n${missing.map((k) => `  ${k}: required in production`).join('\n')}`)
+      throw new ConfigError(
+        `Invalid environment:\n${missing.map((k) => `  ${k}: required in production`).join('\n')}`,
+      )
     }
   }
   if (embeddedDatabase && raw.ROLE !== 'all') {
@@ -71,7 +73,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     )
   }
   const publicUrl = (raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, '')
-  return Object.freeze({ ...raw, PUBLIC_URL: publicUrl, DEMO_DATA: raw.DEMO_DATA === 'true', embeddedDatabase })
+  return Object.freeze({
+    ...raw,
+    PUBLIC_URL: publicUrl,
+    DEMO_DATA: raw.DEMO_DATA === 'true',
+    embeddedDatabase,
+  })
 }
 
 export function decodeKey(value: string): Buffer | null {

@@ -23,5 +23,8 @@ export const REDACTED_PATHS = [
 ]
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'leadgrid' } }, destination)
+  return pino(
+    { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'leadgrid' } },
+    destination,
+  )
 }

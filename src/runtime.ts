@@ -7,6 +7,7 @@ import type { Logger } from 'pino'
 import type { AppDeps } from './app-deps.js'
 import { type Clock, systemClock } from './clock.js'
 import type { Config } from './config.js'
+import { writeBackMappings } from './crm/registry.js'
 import { resolveSecrets } from './crypto/local-secrets.js'
 import { createSecretBox } from './crypto/secret-box.js'
 import { type DatabaseHandle, openDatabase } from './db/database.js'
@@ -14,7 +15,6 @@ import { migrate, pendingMigrations } from './db/migrate.js'
 import { createIngestionService } from './events/ingestion-service.js'
 import { startJobQueue } from './jobs/queue.js'
 import { createMetrics } from './metrics.js'
-import { writeBackMappings } from './crm/registry.js'
 import { createRescoreService } from './rescoring/rescore-service.js'
 
 export interface Runtime {
@@ -26,16 +26,25 @@ export interface Runtime {
 export async function startRuntime(
   config: Readonly<Config>,
   logger: Logger,
-  options: { clock?: Clock; database?: DatabaseHandle; schedule?: boolean; pollingIntervalSeconds?: number } = {},
+  options: {
+    clock?: Clock
+    database?: DatabaseHandle
+    schedule?: boolean
+    pollingIntervalSeconds?: number
+  } = {},
 ): Promise<Runtime> {
   const clock = options.clock ?? systemClock
   const database =
     options.database ??
-    (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.embeddedDatabase ? `${config.DATA_DIR}/pg` : undefined }))
+    (await openDatabase({
+      databaseUrl: config.DATABASE_URL,
+      dataDir: config.embeddedDatabase ? `${config.DATA_DIR}/pg` : undefined,
+    }))
   const applied = await migrate(database.db)
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
   const queue = await startJobQueue({
     connectionString: database.connectionString,
+    pool: database.embedded ? database.pool : undefined,
     logger,
     schedule: options.schedule,
     pollingIntervalSeconds: options.pollingIntervalSeconds,

@@ -70,7 +70,11 @@ export async function enqueueWriteBack(
     for (const change of changes) {
       const crmId = crmIdOf.get(change.contactId)
       if (!crmId) continue
-      const diff = changedProperties(mapping.toCrmProperties(change.values, connection), held.get(change.contactId), volatile)
+      const diff = changedProperties(
+        mapping.toCrmProperties(change.values, connection),
+        held.get(change.contactId),
+        volatile,
+      )
       if (!diff) continue
       any = true
       await trx

@@ -13,7 +13,9 @@ export interface Secrets {
   sessionSecret: string
 }
 
-export function resolveSecrets(config: Pick<Config, 'ENCRYPTION_KEY' | 'SESSION_SECRET' | 'DATA_DIR'>): Secrets {
+export function resolveSecrets(
+  config: Pick<Config, 'ENCRYPTION_KEY' | 'SESSION_SECRET' | 'DATA_DIR'>,
+): Secrets {
   if (config.ENCRYPTION_KEY && config.SESSION_SECRET) {
     return { encryptionKey: decodeKey(config.ENCRYPTION_KEY)!, sessionSecret: config.SESSION_SECRET }
   }
@@ -23,11 +25,16 @@ export function resolveSecrets(config: Pick<Config, 'ENCRYPTION_KEY' | 'SESSION_
     stored = JSON.parse(readFileSync(file, 'utf8'))
   } else {
     mkdirSync(config.DATA_DIR, { recursive: true })
-    stored = { encryptionKey: randomBytes(32).toString('hex'), sessionSecret: randomBytes(32).toString('base64url') }
+    stored = {
+      encryptionKey: randomBytes(32).toString('hex'),
+      sessionSecret: randomBytes(32).toString('base64url'),
+    }
     writeFileSync(file, JSON.stringify(stored), { mode: 0o600 })
   }
   return {
-    encryptionKey: config.ENCRYPTION_KEY ? decodeKey(config.ENCRYPTION_KEY)! : Buffer.from(stored.encryptionKey, 'hex'),
+    encryptionKey: config.ENCRYPTION_KEY
+      ? decodeKey(config.ENCRYPTION_KEY)!
+      : Buffer.from(stored.encryptionKey, 'hex'),
     sessionSecret: config.SESSION_SECRET ?? stored.sessionSecret,
   }
 }

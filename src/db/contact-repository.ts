@@ -3,7 +3,7 @@
  * the tracking snippet's anonymous id); resolving a set of identities finds — or creates — one
  * contact, merging contacts that turn out to be the same person.
  */
-import { type Transaction, sql } from 'kysely'
+import { sql, type Transaction } from 'kysely'
 import type { ContactIdentity, ContactProfile } from '../domain/contact.js'
 import type { Db } from './database.js'
 import type { Database } from './schema.js'
@@ -40,10 +40,14 @@ export async function resolveContact(
   await lockIdentities(trx, workspaceId, identities)
   const rows = await trx
     .selectFrom('contact_identities as i')
-    .innerJoin('contacts as c', (j) => j.onRef('c.workspace_id', '=', 'i.workspace_id').onRef('c.id', '=', 'i.contact_id'))
+    .innerJoin('contacts as c', (j) =>
+      j.onRef('c.workspace_id', '=', 'i.workspace_id').onRef('c.id', '=', 'i.contact_id'),
+    )
     .select(['c.id', 'c.first_seen_at'])
     .where('i.workspace_id', '=', workspaceId)
-    .where((eb) => eb.or(identities.map((i) => eb.and([eb('i.kind', '=', i.kind), eb('i.value', '=', i.value)]))))
+    .where((eb) =>
+      eb.or(identities.map((i) => eb.and([eb('i.kind', '=', i.kind), eb('i.value', '=', i.value)]))),
+    )
     .orderBy('c.first_seen_at')
     .orderBy('c.id')
     .execute()
@@ -87,7 +91,12 @@ export async function resolveContact(
  * wins; the absorbed contact's score and history go with it (the survivor is rescored).
  * Profile values already on the survivor win over the absorbed contact's.
  */
-export async function mergeContactInto(trx: Tx, workspaceId: string, fromId: string, intoId: string): Promise<void> {
+export async function mergeContactInto(
+  trx: Tx,
+  workspaceId: string,
+  fromId: string,
+  intoId: string,
+): Promise<void> {
   if (fromId === intoId) return
   const from = await trx
     .selectFrom('contacts')
@@ -122,6 +131,18 @@ export async function mergeContactInto(trx: Tx, workspaceId: string, fromId: str
     .where('id', '=', intoId)
     .execute()
   await trx.deleteFrom('contacts').where('workspace_id', '=', workspaceId).where('id', '=', fromId).execute()
+}
+
+/** The contact an identity belongs to now (after any merge). */
+export async function contactIdOf(trx: Tx, workspaceId: string, identity: ContactIdentity): Promise<string> {
+  const row = await trx
+    .selectFrom('contact_identities')
+    .select('contact_id')
+    .where('workspace_id', '=', workspaceId)
+    .where('kind', '=', identity.kind)
+    .where('value', '=', identity.value)
+    .executeTakeFirstOrThrow()
+  return row.contact_id
 }
 
 /** Applies a profile patch: given keys overwrite, `null` clears, absent keys stay. */
@@ -177,8 +198,7 @@ export async function findContactByKey(db: Db, workspaceId: string, key: string)
   const prefixed = /^(hubspot|pipedrive|external):(.+)$/.exec(trimmed)
   if (trimmed.includes('@')) candidates = [{ kind: 'email', value: trimmed.toLowerCase() }]
   else if (prefixed) candidates = [{ kind: prefixed[1] as ContactIdentity['kind'], value: prefixed[2]! }]
-  else
-    candidates = (['hubspot', 'pipedrive', 'external'] as const).map((kind) => ({ kind, value: trimmed }))
+  else candidates = (['hubspot', 'pipedrive', 'external'] as const).map((kind) => ({ kind, value: trimmed }))
   const row = await db
     .selectFrom('contact_identities')
     .select('contact_id')
@@ -191,11 +211,19 @@ export async function findContactByKey(db: Db, workspaceId: string, key: string)
 /** Erases a person: contact, identities, events, scores and history (privacy deletion). */
 export async function eraseContact(db: Db | Tx, workspaceId: string, contactId: string): Promise<void> {
   // Child rows go by ON DELETE CASCADE; outbox rows are keyed by contact without a foreign key.
-  await db.deleteFrom('outbox').where('workspace_id', '=', workspaceId).where('contact_id', '=', contactId).execute()
+  await db
+    .deleteFrom('outbox')
+    .where('workspace_id', '=', workspaceId)
+    .where('contact_id', '=', contactId)
+    .execute()
   await db
     .deleteFrom('crm_written_values')
     .where('workspace_id', '=', workspaceId)
     .where('contact_id', '=', contactId)
     .execute()
-  await db.deleteFrom('contacts').where('workspace_id', '=', workspaceId).where('id', '=', contactId).execute()
+  await db
+    .deleteFrom('contacts')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', contactId)
+    .execute()
 }

@@ -11,11 +11,22 @@ export type Db = Kysely<Database>
 
 export interface DatabaseHandle {
   db: Db
-  /** Where pg-boss and other raw clients connect. */
+  /** The pool behind `db`; in embedded mode also the job queue's only way in (see below). */
+  pool: pg.Pool
+  /** Where pg-boss and other raw clients connect (server mode). */
   connectionString: string
   embedded: EmbeddedPostgres | null
   close(): Promise<void>
 }
+
+/**
+ * PGlite is one Postgres session. Its socket server multiplexes clients onto it message by
+ * message, so two clients' extended-protocol exchanges can interleave and clobber each other's
+ * unnamed statement and portal ("portal does not exist", wrong rows). Embedded mode therefore uses
+ * exactly one client for everything — kysely and the job queue alike — and PGlite's own
+ * serialisation costs nothing more. Never await a pool query inside a transaction in this mode.
+ */
+export const EMBEDDED_POOL_SIZE = 1
 
 // int8 (bigint ids, counts) as JS numbers: our counts stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10))
@@ -34,9 +45,13 @@ export async function openDatabase(options: {
 }): Promise<DatabaseHandle> {
   const embedded = options.databaseUrl ? null : await startEmbeddedPostgres({ dataDir: options.dataDir })
   const connectionString = options.databaseUrl ?? embedded!.connectionString
-  const { db } = createKysely(connectionString, options.poolSize ?? (embedded ? 8 : 10))
+  const { db, pool } = createKysely(
+    connectionString,
+    embedded ? EMBEDDED_POOL_SIZE : (options.poolSize ?? 10),
+  )
   return {
     db,
+    pool,
     connectionString,
     embedded,
     async close() {

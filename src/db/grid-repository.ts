@@ -17,12 +17,26 @@ export async function getPublishedGrid(db: Executor, workspaceId: string): Promi
     .executeTakeFirst()
 }
 
-export async function getGrid(db: Executor, workspaceId: string, gridId: string): Promise<GridRow | undefined> {
-  return db.selectFrom('grids').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', gridId).executeTakeFirst()
+export async function getGrid(
+  db: Executor,
+  workspaceId: string,
+  gridId: string,
+): Promise<GridRow | undefined> {
+  return db
+    .selectFrom('grids')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', gridId)
+    .executeTakeFirst()
 }
 
 export async function listGrids(db: Executor, workspaceId: string): Promise<GridRow[]> {
-  return db.selectFrom('grids').selectAll().where('workspace_id', '=', workspaceId).orderBy('version', 'desc').execute()
+  return db
+    .selectFrom('grids')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('version', 'desc')
+    .execute()
 }
 
 /** Stores a new draft version (numbered after the newest). */
@@ -54,7 +68,12 @@ export async function createDraftGrid(
 }
 
 /** Publishes a draft: the previous published version is retired, every contact is marked for rescoring. */
-export async function publishGrid(trx: Transaction<Database>, workspaceId: string, gridId: string, at: Date): Promise<void> {
+export async function publishGrid(
+  trx: Transaction<Database>,
+  workspaceId: string,
+  gridId: string,
+  at: Date,
+): Promise<void> {
   await trx
     .updateTable('grids')
     .set({ status: 'retired' })

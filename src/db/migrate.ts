@@ -48,7 +48,9 @@ export async function migrate(db: Db, migrations = listMigrations()): Promise<st
 
 /** For /readyz: every migration file has been applied. */
 export async function pendingMigrations(db: Db, migrations = listMigrations()): Promise<string[]> {
-  const exists = await sql<{ t: string | null }>`SELECT to_regclass('schema_migrations')::text AS t`.execute(db)
+  const exists = await sql<{ t: string | null }>`SELECT to_regclass('schema_migrations')::text AS t`.execute(
+    db,
+  )
   if (!exists.rows[0]?.t) return migrations.map((m) => m.name)
   const done = await sql<{ name: string }>`SELECT name FROM schema_migrations`.execute(db)
   const applied = new Set(done.rows.map((r) => r.name))

@@ -22,7 +22,11 @@ export interface StoredScore {
   computedAt: Date
 }
 
-export async function loadScores(db: Executor, workspaceId: string, contactIds: string[]): Promise<Map<string, ScoreRow>> {
+export async function loadScores(
+  db: Executor,
+  workspaceId: string,
+  contactIds: string[],
+): Promise<Map<string, ScoreRow>> {
   if (contactIds.length === 0) return new Map()
   const rows = await db
     .selectFrom('scores')
@@ -113,7 +117,18 @@ export async function saveScores(
 export async function scoreHistory(db: Executor, workspaceId: string, contactId: string, limit = 50) {
   return db
     .selectFrom('score_history')
-    .select(['total', 'fit', 'engagement', 'band', 'grade', 'mql', 'reasons', 'cause', 'computed_at', 'grid_id'])
+    .select([
+      'total',
+      'fit',
+      'engagement',
+      'band',
+      'grade',
+      'mql',
+      'reasons',
+      'cause',
+      'computed_at',
+      'grid_id',
+    ])
     .where('workspace_id', '=', workspaceId)
     .where('contact_id', '=', contactId)
     .orderBy('id', 'desc')

@@ -26,11 +26,18 @@ export async function ensureDemoWorkspace(
   const created = await createWorkspace(deps.db, { name: 'Demo workspace', isDemo: true, now })
   writeFileSync(file, JSON.stringify(created, null, 2), { mode: 0o600 })
   const samples = sampleContacts(contactCount, now)
-  await deps.ingestion.ingestContacts(created.workspaceId, samples.map((s) => s.contact), 'demo')
+  await deps.ingestion.ingestContacts(
+    created.workspaceId,
+    samples.map((s) => s.contact),
+    'demo',
+  )
   const events = samples.flatMap((s) => s.events)
   for (let i = 0; i < events.length; i += 1000) {
     await deps.ingestion.ingestEvents(created.workspaceId, events.slice(i, i + 1000), 'demo')
   }
-  deps.logger.info({ workspaceId: created.workspaceId, contacts: contactCount, events: events.length }, 'demo workspace created')
+  deps.logger.info(
+    { workspaceId: created.workspaceId, contacts: contactCount, events: events.length },
+    'demo workspace created',
+  )
   return created
 }

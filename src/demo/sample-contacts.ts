@@ -18,14 +18,93 @@ export function seededRandom(seed: number): () => number {
   }
 }
 
-const FIRST = ['Alice', 'Bruno', 'Chloé', 'David', 'Emma', 'Farid', 'Grace', 'Hugo', 'Inès', 'Jules', 'Karim', 'Léa', 'Marc', 'Nina', 'Omar', 'Paula']
-const LAST = ['Martin', 'Bernard', 'Dubois', 'Smith', 'Nguyen', 'Garcia', 'Müller', 'Rossi', 'Petit', 'Lefèvre', 'Brown', 'Moreau']
-const TITLES = ['CEO', 'Head of Marketing', 'Marketing Manager', 'Sales Director', 'VP Sales', 'Software Engineer', 'Intern', 'Student', 'Directeur commercial', 'Responsable marketing', 'Co-founder', 'Analyst', 'Consultant', '']
-const INDUSTRIES = ['Computer Software', 'COMPUTER_SOFTWARE', 'Information Technology and Services', 'Internet', 'Marketing and Advertising', 'Financial Services', 'Management Consulting', 'Retail', 'Hospital & Health Care', 'Education', 'Construction', '']
-const COMPANIES = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Stark', 'Wayne', 'Soylent', 'Tyrell', 'Cyberdyne']
+const FIRST = [
+  'Alice',
+  'Bruno',
+  'Chloé',
+  'David',
+  'Emma',
+  'Farid',
+  'Grace',
+  'Hugo',
+  'Inès',
+  'Jules',
+  'Karim',
+  'Léa',
+  'Marc',
+  'Nina',
+  'Omar',
+  'Paula',
+]
+const LAST = [
+  'Martin',
+  'Bernard',
+  'Dubois',
+  'Smith',
+  'Nguyen',
+  'Garcia',
+  'Müller',
+  'Rossi',
+  'Petit',
+  'Lefèvre',
+  'Brown',
+  'Moreau',
+]
+const TITLES = [
+  'CEO',
+  'Head of Marketing',
+  'Marketing Manager',
+  'Sales Director',
+  'VP Sales',
+  'Software Engineer',
+  'Intern',
+  'Student',
+  'Directeur commercial',
+  'Responsable marketing',
+  'Co-founder',
+  'Analyst',
+  'Consultant',
+  '',
+]
+const INDUSTRIES = [
+  'Computer Software',
+  'COMPUTER_SOFTWARE',
+  'Information Technology and Services',
+  'Internet',
+  'Marketing and Advertising',
+  'Financial Services',
+  'Management Consulting',
+  'Retail',
+  'Hospital & Health Care',
+  'Education',
+  'Construction',
+  '',
+]
+const COMPANIES = [
+  'Acme',
+  'Globex',
+  'Initech',
+  'Umbrella',
+  'Hooli',
+  'Stark',
+  'Wayne',
+  'Soylent',
+  'Tyrell',
+  'Cyberdyne',
+]
 const DOMAINS_WORK = ['acme.io', 'globex.com', 'initech.fr', 'hooli.com', 'stark.co', 'tyrell.ai']
 const DOMAINS_FREE = ['gmail.com', 'yahoo.fr', 'hotmail.com', 'orange.fr', 'outlook.com']
-const PAGES = ['/blog/lead-scoring-101', '/blog/mql-vs-sql', '/pricing', '/product', '/fr/tarifs', '/about', '/careers', '/docs/getting-started', '/products/scoring']
+const PAGES = [
+  '/blog/lead-scoring-101',
+  '/blog/mql-vs-sql',
+  '/pricing',
+  '/product',
+  '/fr/tarifs',
+  '/about',
+  '/careers',
+  '/docs/getting-started',
+  '/products/scoring',
+]
 const WHITEPAPERS = [
   { assetId: 'wp-grid', assetName: 'Build your scoring grid' },
   { assetId: 'wp-mql', assetName: 'MQL to SQL playbook' },
@@ -66,22 +145,49 @@ export function sampleContacts(count: number, now: Date, seed = 42): SampleConta
     const n = activity < 0.2 ? 0 : Math.floor(rnd() * (activity > 0.8 ? 25 : 8))
     const span = Math.max(1, Math.floor((now.getTime() - createdAt.getTime()) / DAY_MS))
     for (let k = 0; k < n; k++) {
-      const at = new Date(now.getTime() - Math.floor(rnd() * Math.min(span, 80)) * DAY_MS - Math.floor(rnd() * DAY_MS)).toISOString()
+      const at = new Date(
+        now.getTime() - Math.floor(rnd() * Math.min(span, 80)) * DAY_MS - Math.floor(rnd() * DAY_MS),
+      ).toISOString()
       const r = rnd()
       if (r < 0.55) {
         const path = pick(PAGES)
-        events.push({ contact: ref, type: 'page.viewed', occurredAt: at, attributes: { url: `https://www.example.com${path}`, title: path } })
+        events.push({
+          contact: ref,
+          type: 'page.viewed',
+          occurredAt: at,
+          attributes: { url: `https://www.example.com${path}`, title: path },
+        })
       } else if (r < 0.65) {
         const wp = pick(WHITEPAPERS)
-        events.push({ contact: ref, type: 'asset.downloaded', occurredAt: at, attributes: { ...wp, assetType: 'whitepaper' } })
+        events.push({
+          contact: ref,
+          type: 'asset.downloaded',
+          occurredAt: at,
+          attributes: { ...wp, assetType: 'whitepaper' },
+        })
       } else if (r < 0.9) {
         const campaign = `nl-${Math.floor(rnd() * 12)}`
-        events.push({ contact: ref, type: 'email.delivered', occurredAt: at, attributes: { campaignId: campaign, category: 'newsletter' } })
+        events.push({
+          contact: ref,
+          type: 'email.delivered',
+          occurredAt: at,
+          attributes: { campaignId: campaign, category: 'newsletter' },
+        })
         if (rnd() < 0.6) {
-          events.push({ contact: ref, type: 'email.opened', occurredAt: at, attributes: { campaignId: campaign, category: 'newsletter' } })
+          events.push({
+            contact: ref,
+            type: 'email.opened',
+            occurredAt: at,
+            attributes: { campaignId: campaign, category: 'newsletter' },
+          })
         }
       } else {
-        events.push({ contact: ref, type: 'form.submitted', occurredAt: at, attributes: { formId: 'contact-us', formName: 'Contact us' } })
+        events.push({
+          contact: ref,
+          type: 'form.submitted',
+          occurredAt: at,
+          attributes: { formId: 'contact-us', formName: 'Contact us' },
+        })
       }
     }
     out.push({ contact: { contact: ref, properties, createdAt: createdAt.toISOString() }, events })

@@ -33,15 +33,32 @@ const attributeValue = z.union([z.string().max(2048), z.number(), z.boolean(), z
 const extraAttributes = z.record(z.string().max(64), attributeValue)
 
 const attributesByType = {
-  'page.viewed': z.object({ url: text(), title: text().optional(), referrer: text().optional(), sessionId: text(128).optional() }),
-  'form.submitted': z.object({ formId: text(256).optional(), formName: text(512).optional(), url: text().optional() }),
+  'page.viewed': z.object({
+    url: text(),
+    title: text().optional(),
+    referrer: text().optional(),
+    sessionId: text(128).optional(),
+  }),
+  'form.submitted': z.object({
+    formId: text(256).optional(),
+    formName: text(512).optional(),
+    url: text().optional(),
+  }),
   'asset.downloaded': z.object({
     assetId: text(256).optional(),
     assetName: text(512).optional(),
     assetType: z.enum(ASSET_TYPES).optional(),
   }),
-  'email.delivered': z.object({ campaignId: text(256), campaignName: text(512).optional(), category: z.enum(EMAIL_CATEGORIES).optional() }),
-  'email.opened': z.object({ campaignId: text(256), campaignName: text(512).optional(), category: z.enum(EMAIL_CATEGORIES).optional() }),
+  'email.delivered': z.object({
+    campaignId: text(256),
+    campaignName: text(512).optional(),
+    category: z.enum(EMAIL_CATEGORIES).optional(),
+  }),
+  'email.opened': z.object({
+    campaignId: text(256),
+    campaignName: text(512).optional(),
+    category: z.enum(EMAIL_CATEGORIES).optional(),
+  }),
   'email.clicked': z.object({
     campaignId: text(256),
     campaignName: text(512).optional(),
@@ -74,7 +91,10 @@ export function validateEventAttributes(
 ): { ok: true; value: EventAttributes } | { ok: false; issues: string[] } {
   const documented = attributesByType[type].safeParse(attributes ?? {})
   if (!documented.success) {
-    return { ok: false, issues: documented.error.issues.map((i) => `attributes.${i.path.join('.')}: ${i.message}`) }
+    return {
+      ok: false,
+      issues: documented.error.issues.map((i) => `attributes.${i.path.join('.')}: ${i.message}`),
+    }
   }
   const all = extraAttributes.safeParse(attributes ?? {})
   if (!all.success) {

@@ -45,7 +45,10 @@ export const eventInputSchema = z
   .object({
     id: id.optional(),
     contact: contactRefSchema,
-    type: z.enum(EVENT_TYPES, { error: (i) => `unknown event type ${JSON.stringify(i.input)}; expected one of ${EVENT_TYPES.join(', ')}` }),
+    type: z.enum(EVENT_TYPES, {
+      error: (i) =>
+        `unknown event type ${JSON.stringify(i.input)}; expected one of ${EVENT_TYPES.join(', ')}`,
+    }),
     occurredAt: isoInstant,
     attributes: z.record(z.string(), z.unknown()).optional(),
   })
@@ -67,17 +70,27 @@ export const MAX_BATCH = 1000
 export function parseBatch<T extends z.ZodType>(
   schema: T,
   items: unknown,
-): { ok: true; items: z.output<T>[] } | { ok: false; errors: { index: number | null; path: string; message: string }[] } {
-  if (!Array.isArray(items)) return { ok: false, errors: [{ index: null, path: '', message: 'expected an array of items' }] }
-  if (items.length === 0) return { ok: false, errors: [{ index: null, path: '', message: 'the batch is empty' }] }
+):
+  | { ok: true; items: z.output<T>[] }
+  | { ok: false; errors: { index: number | null; path: string; message: string }[] } {
+  if (!Array.isArray(items))
+    return { ok: false, errors: [{ index: null, path: '', message: 'expected an array of items' }] }
+  if (items.length === 0)
+    return { ok: false, errors: [{ index: null, path: '', message: 'the batch is empty' }] }
   if (items.length > MAX_BATCH)
-    return { ok: false, errors: [{ index: null, path: '', message: `at most ${MAX_BATCH} items per batch, got ${items.length}` }] }
+    return {
+      ok: false,
+      errors: [
+        { index: null, path: '', message: `at most ${MAX_BATCH} items per batch, got ${items.length}` },
+      ],
+    }
   const out: z.output<T>[] = []
   const errors: { index: number; path: string; message: string }[] = []
   items.forEach((item, index) => {
     const parsed = schema.safeParse(item)
     if (parsed.success) out.push(parsed.data)
-    else for (const i of parsed.error.issues) errors.push({ index, path: i.path.join('.'), message: i.message })
+    else
+      for (const i of parsed.error.issues) errors.push({ index, path: i.path.join('.'), message: i.message })
   })
   return errors.length > 0 ? { ok: false, errors: errors.slice(0, 100) } : { ok: true, items: out }
 }

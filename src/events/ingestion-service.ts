@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
-import { markDirty, patchProfile, resolveContact } from '../db/contact-repository.js'
+import { contactIdOf, markDirty, patchProfile, resolveContact } from '../db/contact-repository.js'
 import type { Db } from '../db/database.js'
 import { insertEvents, type NewEvent } from '../db/event-repository.js'
 import type { ContactProfile } from '../domain/contact.js'
@@ -31,10 +31,14 @@ export interface IngestContactsResult {
 }
 
 /** The same fact always gets the same key: the sender's id, else a hash of its content. */
-export function eventDedupeKey(event: Pick<EventInput, 'id' | 'contact' | 'type' | 'occurredAt' | 'attributes'>): string {
+export function eventDedupeKey(
+  event: Pick<EventInput, 'id' | 'contact' | 'type' | 'occurredAt' | 'attributes'>,
+): string {
   if (event.id) return `id:${event.id}`
   const anchor = identitiesOf(event.contact)[0]!
-  const attributes = Object.fromEntries(Object.entries(event.attributes ?? {}).sort(([a], [b]) => a.localeCompare(b)))
+  const attributes = Object.fromEntries(
+    Object.entries(event.attributes ?? {}).sort(([a], [b]) => a.localeCompare(b)),
+  )
   const canonical = JSON.stringify([anchor.kind, anchor.value, event.type, event.occurredAt, attributes])
   return `h:${createHash('sha256').update(canonical).digest('base64url')}`
 }
@@ -56,7 +60,11 @@ export function createIngestionService(deps: IngestionDeps) {
   }
 
   return {
-    async ingestEvents(workspaceId: string, events: EventInput[], source: string): Promise<IngestEventsResult> {
+    async ingestEvents(
+      workspaceId: string,
+      events: EventInput[],
+      source: string,
+    ): Promise<IngestEventsResult> {
       const byContact = new Map<string, { ref: ContactRef; events: EventInput[] }>()
       for (const e of events) {
         const key = refKey(e.contact)
@@ -66,33 +74,51 @@ export function createIngestionService(deps: IngestionDeps) {
       }
       const now = clock.now()
       const result = await db.transaction().execute(async (trx) => {
-        const rows: NewEvent[] = []
         // Sorted so concurrent batches lock identities in the same order.
-        for (const [, group] of [...byContact].sort(([a], [b]) => a.localeCompare(b))) {
-          const earliest = group.events.reduce((min, e) => (e.occurredAt < min ? e.occurredAt : min), now.toISOString())
+        const groups = [...byContact].sort(([a], [b]) => a.localeCompare(b)).map(([, group]) => group)
+        const merged: string[] = []
+        for (const group of groups) {
+          // ISO-8601 instants in UTC sort as strings.
+          const earliest = [now.toISOString(), ...group.events.map((e) => e.occurredAt)].sort()[0]!
           const contact = await resolveContact(trx, workspaceId, identitiesOf(group.ref), new Date(earliest))
-          if (group.ref.email) await patchProfile(trx, workspaceId, contact.id, { email: group.ref.email.toLowerCase() })
+          if (group.ref.email)
+            await patchProfile(trx, workspaceId, contact.id, { email: group.ref.email.toLowerCase() })
+          if (contact.mergedFrom.length > 0) merged.push(contact.id)
+        }
+        // A later group may have merged an earlier group's contact away (the anonymous visitor who
+        // identifies in the same batch): read each group's contact only once all are resolved.
+        const rows: NewEvent[] = []
+        for (const group of groups) {
+          const contactId = await contactIdOf(trx, workspaceId, identitiesOf(group.ref)[0]!)
           for (const e of group.events) {
             rows.push({
               dedupeKey: eventDedupeKey(e),
-              contactId: contact.id,
+              contactId,
               type: e.type,
               occurredAt: e.occurredAt,
               attributes: e.attributes,
               source,
             })
           }
-          if (contact.mergedFrom.length > 0) await markDirty(trx, workspaceId, [contact.id], 'merge')
         }
+        await markDirty(trx, workspaceId, merged, 'merge')
         const inserted = await insertEvents(trx, workspaceId, rows)
         await markDirty(trx, workspaceId, inserted.contactIds, 'event')
-        return { accepted: inserted.inserted, duplicates: rows.length - inserted.inserted }
+        return {
+          accepted: inserted.inserted,
+          duplicates: rows.length - inserted.inserted,
+          merged: merged.length > 0,
+        }
       })
-      if (result.accepted > 0) await requestRescore(workspaceId)
-      return result
+      if (result.accepted > 0 || result.merged) await requestRescore(workspaceId)
+      return { accepted: result.accepted, duplicates: result.duplicates }
     },
 
-    async ingestContacts(workspaceId: string, items: ContactUpsert[], source: string): Promise<IngestContactsResult> {
+    async ingestContacts(
+      workspaceId: string,
+      items: ContactUpsert[],
+      source: string,
+    ): Promise<IngestContactsResult> {
       const now = clock.now()
       let changedAny = false
       const contacts = await db.transaction().execute(async (trx) => {

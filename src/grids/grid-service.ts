@@ -80,13 +80,20 @@ export function createGridService(deps: { db: Db; clock: Clock; queue: Pick<JobQ
       const now = clock.now().getTime()
       const grids = [candidate, ...(current ? [current] : [])].map((g) => compiledGridFor(g.id, g.definition))
       const lookback = Math.max(...grids.map((g) => g.grid.lookbackDays))
-      const events = await loadEventsForContacts(db, workspaceId, contacts.map((c) => c.id), new Date(now - lookback * DAY_MS))
+      const events = await loadEventsForContacts(
+        db,
+        workspaceId,
+        contacts.map((c) => c.id),
+        new Date(now - lookback * DAY_MS),
+      )
       const summary = (scores: { band: string; mql: boolean; total: number }[]) => ({
         cold: scores.filter((s) => s.band === 'cold').length,
         warm: scores.filter((s) => s.band === 'warm').length,
         hot: scores.filter((s) => s.band === 'hot').length,
         mql: scores.filter((s) => s.mql).length,
-        averageScore: scores.length ? Math.round((scores.reduce((a, s) => a + s.total, 0) / scores.length) * 10) / 10 : 0,
+        averageScore: scores.length
+          ? Math.round((scores.reduce((a, s) => a + s.total, 0) / scores.length) * 10) / 10
+          : 0,
       })
       const rows = contacts.map((c) => {
         const prepared = prepareEvents(events.get(c.id) ?? [])

@@ -17,9 +17,14 @@ export function apiKeyAuth(db: Db) {
   return async function requireApiKey(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const header = request.headers.authorization
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null
-    if (!match) throw new Unauthorized('Send your workspace API key as "Authorization: Bearer <key>"', 'missing_api_key')
+    if (!match)
+      throw new Unauthorized(
+        'Send your workspace API key as "Authorization: Bearer <key>"',
+        'missing_api_key',
+      )
     const workspaceId = await authenticateApiKey(db, match[1]!)
-    if (!workspaceId) throw new Unauthorized('This API key is not valid (unknown or revoked)', 'invalid_api_key')
+    if (!workspaceId)
+      throw new Unauthorized('This API key is not valid (unknown or revoked)', 'invalid_api_key')
     request.workspaceId = workspaceId
   }
 }

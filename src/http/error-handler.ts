@@ -29,12 +29,17 @@ export function installErrorHandler(app: FastifyInstance): void {
     const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500
     if (status >= 400 && status < 500) {
       const code = 'code' in err && err.code ? String(err.code) : 'bad_request'
-      return reply.status(status).send({ error: { code: fastifyCode(code), message: err.message }, requestId: request.id })
+      return reply
+        .status(status)
+        .send({ error: { code: fastifyCode(code), message: err.message }, requestId: request.id })
     }
     request.log.error({ err }, 'unhandled error')
     return reply
       .status(500)
-      .send({ error: { code: 'internal', message: 'Something went wrong on our side; retry later.' }, requestId: request.id })
+      .send({
+        error: { code: 'internal', message: 'Something went wrong on our side; retry later.' },
+        requestId: request.id,
+      })
   })
 
   app.setNotFoundHandler((request, reply) => {

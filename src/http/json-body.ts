@@ -16,7 +16,8 @@ export function installJsonBodyParser(app: FastifyInstance): void {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string
     request.rawBody = text
-    if (text.trim() === '') return done(new BadRequest('The body is empty; send a JSON document', undefined, 'invalid_json'))
+    if (text.trim() === '')
+      return done(new BadRequest('The body is empty; send a JSON document', undefined, 'invalid_json'))
     try {
       done(null, JSON.parse(text))
     } catch (err) {

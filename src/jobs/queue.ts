@@ -2,6 +2,8 @@
  * The job queue: pg-boss over the same Postgres (SQL is the queue's truth), typed by the catalog.
  * Handlers are registered by name; a handler failure is retried by pg-boss with backoff.
  */
+
+import type pg from 'pg'
 import PgBoss from 'pg-boss'
 import type { Logger } from 'pino'
 import { type JobName, type JobPayload, jobCatalog } from './catalog.js'
@@ -9,7 +11,11 @@ import { type JobName, type JobPayload, jobCatalog } from './catalog.js'
 export type JobHandler<N extends JobName> = (payload: JobPayload<N>) => Promise<void>
 
 export interface JobQueue {
-  send<N extends JobName>(name: N, payload: JobPayload<N>, options?: { startAfterSeconds?: number }): Promise<void>
+  send<N extends JobName>(
+    name: N,
+    payload: JobPayload<N>,
+    options?: { startAfterSeconds?: number },
+  ): Promise<void>
   work<N extends JobName>(name: N, handler: JobHandler<N>): Promise<void>
   /** Jobs waiting or running, by queue: for /metrics and connection health. */
   depth(): Promise<Record<string, number>>
@@ -18,6 +24,8 @@ export interface JobQueue {
 
 export async function startJobQueue(options: {
   connectionString: string
+  /** Run the queue's SQL through this pool instead of its own (embedded mode: one session). */
+  pool?: pg.Pool
   logger: Logger
   /** Workers poll this often; small so a rescore follows an ingest within seconds. */
   pollingIntervalSeconds?: number
@@ -25,6 +33,7 @@ export async function startJobQueue(options: {
 }): Promise<JobQueue> {
   const boss = new PgBoss({
     connectionString: options.connectionString,
+    ...(options.pool ? { db: poolExecutor(options.pool) } : {}),
     schema: 'pgboss',
     max: 4,
     application_name: 'leadgrid-queue',
@@ -34,7 +43,13 @@ export async function startJobQueue(options: {
   boss.on('error', (err) => options.logger.error({ err }, 'job queue error'))
   await boss.start()
   for (const [name, def] of Object.entries(jobCatalog)) {
-    await boss.createQueue(name, { name, policy: def.policy, retryLimit: 8, retryDelay: 5, retryBackoff: true })
+    await boss.createQueue(name, {
+      name,
+      policy: def.policy,
+      retryLimit: 8,
+      retryDelay: 5,
+      retryBackoff: true,
+    })
     if ('cron' in def && options.schedule !== false) await boss.schedule(name, def.cron, {}, { tz: 'UTC' })
   }
   const polling = options.pollingIntervalSeconds ?? 0.5
@@ -71,6 +86,14 @@ export async function startJobQueue(options: {
     async stop() {
       // graceful: running handlers finish before the connection closes.
       await boss.stop({ graceful: true, wait: true, timeout: 20_000 })
+    },
+  }
+}
+
+function poolExecutor(pool: pg.Pool) {
+  return {
+    async executeSql(text: string, values: unknown[]) {
+      return pool.query(text, values as unknown[])
     },
   }
 }

@@ -22,4 +22,8 @@ export async function startWorkers(deps: AppDeps): Promise<void> {
     logger.info({ workspaces: workspaces.length }, 'daily sweep: every contact marked for rescoring')
     for (const workspaceId of workspaces) await queue.send('rescore-dirty', { workspaceId })
   })
+
+  // After a crash or a deploy, contacts marked dirty before the stop are rescored now rather than
+  // at the next catch-up tick.
+  await queue.send('rescore-catch-up', {})
 }

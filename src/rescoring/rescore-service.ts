@@ -6,15 +6,22 @@
 import { sql, type Transaction } from 'kysely'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
-import type { Db } from '../db/database.js'
-import type { Database } from '../db/schema.js'
-import { loadEventsForContacts } from '../db/event-repository.js'
-import { getPublishedGrid } from '../db/grid-repository.js'
-import { loadScores, type StoredScore, saveScores, visiblyChanged } from '../db/score-repository.js'
 import type { CrmProviderName, CrmWriteBackMapping } from '../crm/types.js'
 import { enqueueWriteBack } from '../crm/write-back-outbox.js'
+import type { Db } from '../db/database.js'
+import { loadEventsForContacts } from '../db/event-repository.js'
+import { getPublishedGrid } from '../db/grid-repository.js'
+import type { Database } from '../db/schema.js'
+import { loadScores, type StoredScore, saveScores, visiblyChanged } from '../db/score-repository.js'
 import type { JobQueue } from '../jobs/queue.js'
-import { type CompiledGrid, compileGrid, evaluate, type Grid, gridSchema, prepareEvents } from '../scoring/index.js'
+import {
+  type CompiledGrid,
+  compileGrid,
+  evaluate,
+  type Grid,
+  gridSchema,
+  prepareEvents,
+} from '../scoring/index.js'
 
 const DAY_MS = 86_400_000
 
@@ -70,7 +77,12 @@ export function createRescoreService(deps: RescoreDeps) {
       const { grid, compiled } = compiledGridFor(gridRow.id, gridRow.definition)
       const now = clock.now()
       const nowMs = now.getTime()
-      const events = await loadEventsForContacts(trx, workspaceId, ids, new Date(nowMs - grid.lookbackDays * DAY_MS))
+      const events = await loadEventsForContacts(
+        trx,
+        workspaceId,
+        ids,
+        new Date(nowMs - grid.lookbackDays * DAY_MS),
+      )
       const previous = await loadScores(trx, workspaceId, ids)
       const scores: StoredScore[] = []
       const changed: { score: StoredScore; cause: string }[] = []
@@ -82,7 +94,9 @@ export function createRescoreService(deps: RescoreDeps) {
             profile: contact.properties,
             createdAt: contact.first_seen_at.getTime(),
             events: prepareEvents(events.get(contact.id) ?? []),
-            previous: before ? { mql: before.mql, mqlSince: before.mql_since?.toISOString() ?? null } : undefined,
+            previous: before
+              ? { mql: before.mql, mqlSince: before.mql_since?.toISOString() ?? null }
+              : undefined,
           },
           nowMs,
         )

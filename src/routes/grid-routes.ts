@@ -12,7 +12,12 @@ export function gridRoutes(grids: GridService) {
 
     app.post('/grids', async (request, reply) => {
       const body = createBody.safeParse(request.body)
-      if (!body.success) throw new BadRequest('The body must be {"definition": {grid}, "note"?: "…"}', undefined, 'invalid_request')
+      if (!body.success)
+        throw new BadRequest(
+          'The body must be {"definition": {grid}, "note"?: "…"}',
+          undefined,
+          'invalid_request',
+        )
       const row = await grids.createDraft(request.workspaceId, body.data.definition, body.data.note)
       return reply.status(201).send(gridView(row))
     })

@@ -8,7 +8,9 @@ export function healthRoutes(deps: Pick<AppDeps, 'readiness' | 'metrics'>) {
 
     app.get('/readyz', async (_request, reply) => {
       const state = await deps.readiness()
-      return reply.status(state.ok ? 200 : 503).send({ status: state.ok ? 'ready' : 'not_ready', detail: state.detail })
+      return reply
+        .status(state.ok ? 200 : 503)
+        .send({ status: state.ok ? 'ready' : 'not_ready', detail: state.detail })
     })
 
     app.get('/metrics', async (_request, reply) => {

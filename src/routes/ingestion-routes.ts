@@ -14,7 +14,8 @@ const contactsBody = z.object({ contacts: z.unknown() }).strict()
 
 function bodyOf<T>(schema: z.ZodType<T>, body: unknown, field: string): T {
   const parsed = schema.safeParse(body)
-  if (!parsed.success) throw new BadRequest(`The body must be a JSON object {"${field}": [...]}`, undefined, 'invalid_request')
+  if (!parsed.success)
+    throw new BadRequest(`The body must be a JSON object {"${field}": [...]}`, undefined, 'invalid_request')
   return parsed.data
 }
 
@@ -23,7 +24,8 @@ export function ingestionRoutes(deps: Pick<AppDeps, 'ingestion' | 'metrics'>) {
     app.post('/events', async (request, reply) => {
       const { events } = bodyOf(eventsBody, request.body, 'events')
       const batch = parseBatch(eventInputSchema, events)
-      if (!batch.ok) throw new BadRequest(describe(batch.errors, 'events'), { items: batch.errors }, 'invalid_items')
+      if (!batch.ok)
+        throw new BadRequest(describe(batch.errors, 'events'), { items: batch.errors }, 'invalid_items')
       const result = await deps.ingestion.ingestEvents(request.workspaceId, batch.items, 'api')
       deps.metrics.eventsIngested.inc({ source: 'api' }, result.accepted)
       deps.metrics.eventsDuplicate.inc({ source: 'api' }, result.duplicates)
@@ -33,7 +35,8 @@ export function ingestionRoutes(deps: Pick<AppDeps, 'ingestion' | 'metrics'>) {
     app.post('/contacts', async (request, reply) => {
       const { contacts } = bodyOf(contactsBody, request.body, 'contacts')
       const batch = parseBatch(contactUpsertSchema, contacts)
-      if (!batch.ok) throw new BadRequest(describe(batch.errors, 'contacts'), { items: batch.errors }, 'invalid_items')
+      if (!batch.ok)
+        throw new BadRequest(describe(batch.errors, 'contacts'), { items: batch.errors }, 'invalid_items')
       const result = await deps.ingestion.ingestContacts(request.workspaceId, batch.items, 'api')
       return reply.status(200).send(result)
     })
@@ -43,7 +46,11 @@ export function ingestionRoutes(deps: Pick<AppDeps, 'ingestion' | 'metrics'>) {
 function describe(errors: { index: number | null; path: string; message: string }[], field: string): string {
   const first = errors
     .slice(0, 3)
-    .map((e) => (e.index === null ? `${field}: ${e.message}` : `${field}[${e.index}]${e.path ? `.${e.path}` : ''}: ${e.message}`))
+    .map((e) =>
+      e.index === null
+        ? `${field}: ${e.message}`
+        : `${field}[${e.index}]${e.path ? `.${e.path}` : ''}: ${e.message}`,
+    )
   const more = errors.length > 3 ? ` (and ${errors.length - 3} more)` : ''
   return `Nothing was stored. ${first.join('; ')}${more}`
 }

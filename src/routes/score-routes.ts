@@ -11,7 +11,8 @@ export function scoreRoutes(deps: Pick<AppDeps, 'db'>) {
       const { db } = deps
       const workspaceId = request.workspaceId
       const contactId = await findContactByKey(db, workspaceId, decodeURIComponent(request.params.key))
-      if (!contactId) throw new NotFound(`No contact with email or CRM id "${request.params.key}" in this workspace`)
+      if (!contactId)
+        throw new NotFound(`No contact with email or CRM id "${request.params.key}" in this workspace`)
       const [score] = [...(await loadScores(db, workspaceId, [contactId])).values()]
       const identities = await db
         .selectFrom('contact_identities')

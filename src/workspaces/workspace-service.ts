@@ -2,9 +2,10 @@
  * Workspaces (tenants) and their credentials. A new workspace starts with the Starter grid
  * published (SPEC §5), one secret API key and one public tracking key. Keys are shown once.
  */
+
+import { hashSecret, newApiKey, newPublicKey, workspaceIdOfKey } from '../crypto/api-keys.js'
 import type { Db } from '../db/database.js'
 import { createDraftGrid, publishGrid } from '../db/grid-repository.js'
-import { hashSecret, newApiKey, newPublicKey, workspaceIdOfKey } from '../crypto/api-keys.js'
 import { starterGrid } from '../scoring/index.js'
 
 export interface CreatedWorkspace {
@@ -13,12 +14,19 @@ export interface CreatedWorkspace {
   publicKey: string
 }
 
-export async function createWorkspace(db: Db, input: { name: string; isDemo?: boolean; now: Date }): Promise<CreatedWorkspace> {
+export async function createWorkspace(
+  db: Db,
+  input: { name: string; isDemo?: boolean; now: Date },
+): Promise<CreatedWorkspace> {
   return db.transaction().execute(async (trx) => {
     const ws = await trx
       .insertInto('workspaces')
       // The public key needs the id; a placeholder unique value is replaced just below.
-      .values({ name: input.name, public_key: `pending-${crypto.randomUUID()}`, is_demo: input.isDemo ?? false })
+      .values({
+        name: input.name,
+        public_key: `pending-${crypto.randomUUID()}`,
+        is_demo: input.isDemo ?? false,
+      })
       .returning('id')
       .executeTakeFirstOrThrow()
     const publicKey = newPublicKey(ws.id)
@@ -32,7 +40,12 @@ export async function createWorkspace(db: Db, input: { name: string; isDemo?: bo
     await publishGrid(trx, ws.id, grid.id, input.now)
     await trx
       .insertInto('audit_log')
-      .values({ workspace_id: ws.id, actor: 'system', action: 'workspace.created', details: JSON.stringify({ name: input.name }) })
+      .values({
+        workspace_id: ws.id,
+        actor: 'system',
+        action: 'workspace.created',
+        details: JSON.stringify({ name: input.name }),
+      })
       .execute()
     return { workspaceId: ws.id, apiKey: apiKey.key, publicKey }
   })

@@ -22,12 +22,17 @@ declare module 'vitest' {
 export const TEMPLATE_DB = 'leadgrid_template'
 
 async function prepare(connectionString: string): Promise<void> {
-  const { db } = createKysely(connectionString, 2)
+  const { db, pool } = createKysely(connectionString, 1)
   await migrate(db)
-  await db.destroy()
   // pg-boss installs its own schema on first start; do it once here rather than in every file.
-  const queue = await startJobQueue({ connectionString, logger: createLogger('silent'), schedule: false })
+  const queue = await startJobQueue({
+    connectionString,
+    pool,
+    logger: createLogger('silent'),
+    schedule: false,
+  })
   await queue.stop()
+  await db.destroy()
 }
 
 export default async function setup(project: TestProject): Promise<void> {

@@ -6,8 +6,8 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import type { AppDeps } from '../../src/app-deps.js'
 import { buildApp } from '../../src/app.js'
+import type { AppDeps } from '../../src/app-deps.js'
 import { type Clock, systemClock } from '../../src/clock.js'
 import { loadConfig } from '../../src/config.js'
 import { startWorkers } from '../../src/jobs/workers.js'
@@ -51,7 +51,12 @@ export async function startTestApp(
   })
   const logger = createLogger(config.LOG_LEVEL)
   const clock = options.clock ?? systemClock
-  const runtime = await startRuntime(config, logger, { database, clock, schedule: false, pollingIntervalSeconds: 0.5 })
+  const runtime = await startRuntime(config, logger, {
+    database,
+    clock,
+    schedule: false,
+    pollingIntervalSeconds: 0.5,
+  })
   if (options.workers) await startWorkers(runtime.deps)
   const app = await buildApp(runtime.deps)
   await app.ready()

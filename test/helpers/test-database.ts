@@ -6,16 +6,17 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import pg from 'pg'
 import { inject } from 'vitest'
-import { createKysely, type DatabaseHandle } from '../../src/db/database.js'
+import { createKysely, type DatabaseHandle, EMBEDDED_POOL_SIZE } from '../../src/db/database.js'
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js'
 
 export async function createTestDatabase(): Promise<DatabaseHandle> {
   const tarball = inject('templateTarball')
   if (tarball) {
     const embedded = await startEmbeddedPostgres({ loadDataDir: new Blob([readFileSync(tarball)]) })
-    const { db } = createKysely(embedded.connectionString, 6)
+    const { db, pool } = createKysely(embedded.connectionString, EMBEDDED_POOL_SIZE)
     return {
       db,
+      pool,
       connectionString: embedded.connectionString,
       embedded,
       async close() {
@@ -32,9 +33,10 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
   await admin.end()
   const url = new URL(serverUrl)
   url.pathname = `/${name}`
-  const { db } = createKysely(url.toString(), 10)
+  const { db, pool } = createKysely(url.toString(), 10)
   return {
     db,
+    pool,
     connectionString: url.toString(),
     embedded: null,
     async close() {
