@@ -34,12 +34,10 @@ export function installErrorHandler(app: FastifyInstance): void {
         .send({ error: { code: fastifyCode(code), message: err.message }, requestId: request.id })
     }
     request.log.error({ err }, 'unhandled error')
-    return reply
-      .status(500)
-      .send({
-        error: { code: 'internal', message: 'Something went wrong on our side; retry later.' },
-        requestId: request.id,
-      })
+    return reply.status(500).send({
+      error: { code: 'internal', message: 'Something went wrong on our side; retry later.' },
+      requestId: request.id,
+    })
   })
 
   app.setNotFoundHandler((request, reply) => {
