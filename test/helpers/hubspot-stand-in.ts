@@ -1,0 +1,193 @@
+/**
+ * A local stand-in for HubSpot over real HTTP: the OAuth authorize page (consents at once), the v3
+ * token and introspection endpoints, contact properties and groups, contacts (list, batch read, batch
+ * update, search) and the uninstall API — the calls Leadgrid makes, with HubSpot's documented shapes.
+ * Point HUBSPOT_API_BASE and HUBSPOT_AUTHORIZE_URL at it.
+ */
+import { randomUUID } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+export interface StandInContact {
+  id: string
+  properties: Record<string, string>
+}
+
+export interface HubSpotStandIn {
+  baseUrl: string
+  authorizeUrl: string
+  portalId: number
+  appId: number
+  contacts: Map<string, StandInContact>
+  groups: { name: string; label: string }[]
+  properties: { name: string; type: string; fieldType: string; groupName: string; options?: unknown[] }[]
+  /** Every call, in order: `METHOD /path` and the parsed body. */
+  calls: { route: string; body: unknown }[]
+  batchUpdates(): { inputs: { id: string; properties: Record<string, string> }[] }[]
+  close(): Promise<void>
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const c of req) chunks.push(c as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+function json(res: ServerResponse, status: number, body?: unknown): void {
+  res.writeHead(status, body === undefined ? {} : { 'content-type': 'application/json;charset=utf-8' })
+  res.end(body === undefined ? undefined : JSON.stringify(body))
+}
+
+export async function startHubSpotStandIn(
+  opts: { portalId?: number; appId?: number; contacts?: StandInContact[] } = {},
+) {
+  const portalId = opts.portalId ?? 62515
+  const appId = opts.appId ?? 12345
+  const contacts = new Map((opts.contacts ?? []).map((c) => [c.id, c]))
+  const groups = [{ name: 'contactinformation', label: 'Contact information' }]
+  const properties: HubSpotStandIn['properties'] = [
+    { name: 'email', type: 'string', fieldType: 'text', groupName: 'contactinformation' },
+  ]
+  const calls: HubSpotStandIn['calls'] = []
+  const tokens = new Set<string>()
+  const now = () => new Date().toISOString()
+  const view = (c: StandInContact, props?: string[]) => ({
+    id: c.id,
+    properties: props ? Object.fromEntries(props.map((p) => [p, c.properties[p] ?? null])) : c.properties,
+    createdAt: c.properties['createdate'] ?? now(),
+    updatedAt: c.properties['lastmodifieddate'] ?? now(),
+    archived: false,
+  })
+  const issue = () => {
+    const access = `stand-in-${randomUUID()}`
+    tokens.add(access)
+    return {
+      token_type: 'bearer',
+      access_token: access,
+      refresh_token: `refresh-${randomUUID()}`,
+      expires_in: 1800,
+    }
+  }
+
+  const server: Server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://stand-in')
+    const text = await readBody(req)
+    const isForm = (req.headers['content-type'] ?? '').includes('x-www-form-urlencoded')
+    const body: unknown = text
+      ? isForm
+        ? Object.fromEntries(new URLSearchParams(text))
+        : JSON.parse(text)
+      : undefined
+    const route = `${req.method} ${url.pathname}`
+    calls.push({ route, body })
+    const authorised = () => tokens.has((req.headers.authorization ?? '').replace(/^Bearer /, ''))
+
+    if (route === 'GET /oauth/authorize') {
+      const back = new URL(url.searchParams.get('redirect_uri')!)
+      back.searchParams.set('code', `code-${randomUUID()}`)
+      back.searchParams.set('state', url.searchParams.get('state') ?? '')
+      res.writeHead(302, { location: back.toString() })
+      return res.end()
+    }
+    if (route === 'POST /oauth/v3/token') {
+      const f = body as Record<string, string>
+      if (f['grant_type'] === 'authorization_code' && f['code']?.startsWith('code-'))
+        return json(res, 200, issue())
+      if (f['grant_type'] === 'refresh_token' && f['refresh_token']?.startsWith('refresh-'))
+        return json(res, 200, issue())
+      return json(res, 400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token' })
+    }
+    if (route === 'POST /oauth/v3/token/introspect') {
+      const f = body as Record<string, string>
+      return json(res, 200, {
+        active: tokens.has(f['token'] ?? ''),
+        hub_id: portalId,
+        app_id: appId,
+        scopes: ['oauth'],
+      })
+    }
+    if (!authorised())
+      return json(res, 401, { status: 'error', category: 'INVALID_AUTHENTICATION', message: 'bad token' })
+
+    if (route === 'GET /crm/v3/properties/contacts/groups') return json(res, 200, { results: groups })
+    if (route === 'POST /crm/v3/properties/contacts/groups') {
+      const g = body as { name: string; label: string }
+      if (groups.some((x) => x.name === g.name))
+        return json(res, 409, { status: 'error', category: 'OBJECT_ALREADY_EXISTS' })
+      groups.push(g)
+      return json(res, 201, g)
+    }
+    if (route === 'GET /crm/v3/properties/contacts') return json(res, 200, { results: properties })
+    if (route === 'POST /crm/v3/properties/contacts') {
+      const p = body as HubSpotStandIn['properties'][number]
+      if (properties.some((x) => x.name === p.name))
+        return json(res, 409, { status: 'error', category: 'OBJECT_ALREADY_EXISTS' })
+      properties.push(p)
+      return json(res, 201, p)
+    }
+    if (route === 'GET /crm/v3/objects/contacts') {
+      const all = [...contacts.values()].sort((a, b) => Number(a.id) - Number(b.id))
+      const after = Number(url.searchParams.get('after') ?? 0)
+      const limit = Number(url.searchParams.get('limit') ?? 10)
+      const asked = url.searchParams.getAll('properties').flatMap((x) => x.split(','))
+      const props = asked.length > 0 ? asked : undefined
+      const page = all.slice(after, after + limit)
+      const next = after + limit < all.length ? { paging: { next: { after: String(after + limit) } } } : {}
+      return json(res, 200, { results: page.map((c) => view(c, props)), ...next })
+    }
+    if (route === 'POST /crm/v3/objects/contacts/batch/read') {
+      const b = body as { inputs: { id: string }[]; properties: string[] }
+      const found = b.inputs.map((i) => contacts.get(i.id)).filter((c): c is StandInContact => !!c)
+      return json(res, 200, {
+        status: 'COMPLETE',
+        results: found.map((c) => view(c, b.properties)),
+        startedAt: now(),
+        completedAt: now(),
+      })
+    }
+    if (route === 'POST /crm/v3/objects/contacts/batch/update') {
+      const b = body as { inputs: { id: string; properties: Record<string, string> }[] }
+      const results = []
+      for (const i of b.inputs) {
+        const c = contacts.get(i.id)
+        if (!c) continue
+        Object.assign(c.properties, i.properties)
+        results.push(view(c))
+      }
+      return json(res, 200, { status: 'COMPLETE', results, startedAt: now(), completedAt: now() })
+    }
+    if (route === 'POST /crm/v3/objects/contacts/search') {
+      const b = body as { filterGroups: { filters: { value: string }[] }[]; properties: string[] }
+      const since = Number(b.filterGroups[0]?.filters[0]?.value ?? 0)
+      const hits = [...contacts.values()].filter(
+        (c) => Date.parse(c.properties['lastmodifieddate'] ?? '') >= since,
+      )
+      return json(res, 200, { total: hits.length, results: hits.map((c) => view(c, b.properties)) })
+    }
+    if (route === 'DELETE /appinstalls/v3/external-install') return json(res, 204)
+    return json(res, 404, {
+      status: 'error',
+      category: 'OBJECT_NOT_FOUND',
+      message: `no stand-in for ${route}`,
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  const baseUrl = `http://127.0.0.1:${port}`
+  const standIn: HubSpotStandIn = {
+    baseUrl,
+    authorizeUrl: `${baseUrl}/oauth/authorize`,
+    portalId,
+    appId,
+    contacts,
+    groups,
+    properties,
+    calls,
+    batchUpdates: () =>
+      calls
+        .filter((c) => c.route === 'POST /crm/v3/objects/contacts/batch/update')
+        .map((c) => c.body as never),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+  return standIn
+}
