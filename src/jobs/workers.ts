@@ -2,6 +2,7 @@
  * The worker side: which handler works which job. ROLE=worker and ROLE=all run these.
  */
 import type { AppDeps } from '../app-deps.js'
+import { startHubSpotWorkers } from '../crm/hubspot/hubspot-workers.js'
 
 export async function startWorkers(deps: AppDeps): Promise<void> {
   const { queue, rescore, logger } = deps
@@ -22,6 +23,9 @@ export async function startWorkers(deps: AppDeps): Promise<void> {
     logger.info({ workspaces: workspaces.length }, 'daily sweep: every contact marked for rescoring')
     for (const workspaceId of workspaces) await queue.send('rescore-dirty', { workspaceId })
   })
+
+  // CRM connection jobs (crm-flush, crm-process-deliveries, crm-install, crm-reconcile).
+  await startHubSpotWorkers(deps)
 
   // After a crash or a deploy, contacts marked dirty before the stop are rescored now rather than
   // at the next catch-up tick.

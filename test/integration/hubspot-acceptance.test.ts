@@ -4,7 +4,6 @@
  */
 import { createHmac } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startHubSpotWorkers } from '../../src/crm/hubspot/hubspot-workers.js'
 import { type HubSpotStandIn, startHubSpotStandIn } from '../helpers/hubspot-stand-in.js'
 import { freePort } from '../helpers/server-process.js'
 import { startTestApp, TEST_ENV, type TestApp } from '../helpers/test-app.js'
@@ -87,7 +86,6 @@ beforeAll(async () => {
       HUBSPOT_APP_ID: String(hs.appId),
     },
   })
-  await startHubSpotWorkers(t.deps)
   await t.app.listen({ port, host: '127.0.0.1' })
 })
 afterAll(async () => {
