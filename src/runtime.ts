@@ -51,7 +51,7 @@ export async function startRuntime(
   })
   const metrics = createMetrics({ queueDepth: () => queue.depth() })
   const secrets = resolveSecrets(config)
-  const ingestion = createIngestionService({ db: database.db, queue, clock, logger })
+  const ingestion = createIngestionService({ db: database.db, queue, clock, logger, metrics })
   const rescore = createRescoreService({
     db: database.db,
     clock,

@@ -12,6 +12,7 @@ import type { Db } from '../db/database.js'
 import { insertEvents, type NewEvent } from '../db/event-repository.js'
 import type { ContactProfile } from '../domain/contact.js'
 import type { JobQueue } from '../jobs/queue.js'
+import type { Metrics } from '../metrics.js'
 import { type ContactRef, type ContactUpsert, type EventInput, identitiesOf } from './ingestion-schemas.js'
 
 export interface IngestionDeps {
@@ -19,6 +20,7 @@ export interface IngestionDeps {
   queue: Pick<JobQueue, 'send'>
   clock: Clock
   logger: Logger
+  metrics?: Pick<Metrics, 'eventsIngested' | 'eventsDuplicate'>
 }
 
 export interface IngestEventsResult {
@@ -48,7 +50,7 @@ function refKey(ref: ContactRef): string {
 }
 
 export function createIngestionService(deps: IngestionDeps) {
-  const { db, queue, clock, logger } = deps
+  const { db, queue, clock, logger, metrics } = deps
 
   async function requestRescore(workspaceId: string): Promise<void> {
     try {
@@ -110,6 +112,8 @@ export function createIngestionService(deps: IngestionDeps) {
           merged: merged.length > 0,
         }
       })
+      metrics?.eventsIngested.inc({ source }, result.accepted)
+      metrics?.eventsDuplicate.inc({ source }, result.duplicates)
       if (result.accepted > 0 || result.merged) await requestRescore(workspaceId)
       return { accepted: result.accepted, duplicates: result.duplicates }
     },

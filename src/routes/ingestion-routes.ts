@@ -19,7 +19,7 @@ function bodyOf<T>(schema: z.ZodType<T>, body: unknown, field: string): T {
   return parsed.data
 }
 
-export function ingestionRoutes(deps: Pick<AppDeps, 'ingestion' | 'metrics'>) {
+export function ingestionRoutes(deps: Pick<AppDeps, 'ingestion'>) {
   return async function register(app: FastifyInstance) {
     app.post('/events', async (request, reply) => {
       const { events } = bodyOf(eventsBody, request.body, 'events')
@@ -27,8 +27,6 @@ export function ingestionRoutes(deps: Pick<AppDeps, 'ingestion' | 'metrics'>) {
       if (!batch.ok)
         throw new BadRequest(describe(batch.errors, 'events'), { items: batch.errors }, 'invalid_items')
       const result = await deps.ingestion.ingestEvents(request.workspaceId, batch.items, 'api')
-      deps.metrics.eventsIngested.inc({ source: 'api' }, result.accepted)
-      deps.metrics.eventsDuplicate.inc({ source: 'api' }, result.duplicates)
       return reply.status(202).send(result)
     })
 

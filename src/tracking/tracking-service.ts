@@ -41,8 +41,8 @@ export async function emailsOfVisitor(db: Db, workspaceId: string, visitorId: st
   return new Set(rows.map((r) => r.value))
 }
 
-export function createTrackingService(deps: Pick<AppDeps, 'db' | 'ingestion' | 'metrics'>) {
-  const { db, ingestion, metrics } = deps
+export function createTrackingService(deps: Pick<AppDeps, 'db' | 'ingestion'>) {
+  const { db, ingestion } = deps
 
   return {
     async collect(workspaceId: string, batch: CollectBatch): Promise<CollectResult> {
@@ -79,8 +79,6 @@ export function createTrackingService(deps: Pick<AppDeps, 'db' | 'ingestion' | '
       if (identify) await ingestion.ingestContacts(workspaceId, [identify], TRACKING_SOURCE)
       if (events.length === 0) return { accepted: 0, duplicates: 0, unlinked }
       const result = await ingestion.ingestEvents(workspaceId, events, TRACKING_SOURCE)
-      metrics.eventsIngested.inc({ source: TRACKING_SOURCE }, result.accepted)
-      metrics.eventsDuplicate.inc({ source: TRACKING_SOURCE }, result.duplicates)
       return { ...result, unlinked }
     },
   }
