@@ -151,14 +151,12 @@ describe('HubSpot write-back failures', () => {
   it('a daily-limit 429 keeps the rows pending and defers the flush', async () => {
     const c = await connect('70003')
     await ingest(c, [contact('1', { email: 'a@acme-software.com' })])
-    nock(API)
-      .post('/crm/v3/objects/contacts/batch/update')
-      .reply(429, {
-        status: 'error',
-        message: 'You have reached your daily limit.',
-        errorType: 'RATE_LIMIT',
-        policyName: 'DAILY',
-      })
+    nock(API).post('/crm/v3/objects/contacts/batch/update').reply(429, {
+      status: 'error',
+      message: 'You have reached your daily limit.',
+      errorType: 'RATE_LIMIT',
+      policyName: 'DAILY',
+    })
     expect(await hubspotServices(t.deps).sync.flush(c.workspaceId, c.connectionId)).toBe(0)
     expect(await outbox(c.workspaceId)).toMatchObject([{ crm_id: '1', status: 'pending', attempts: 1 }])
   })
