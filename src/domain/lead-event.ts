@@ -28,6 +28,12 @@ export const ASSET_TYPES = ['whitepaper', 'ebook', 'report', 'guide', 'case-stud
 export const EMAIL_CATEGORIES = ['newsletter', 'nurture', 'sales', 'transactional'] as const
 
 const text = (max = 2048) => z.string().max(max)
+/** Enumerated attributes are read case-insensitively ("Newsletter", "WhitePaper") and stored lower-case. */
+const looseEnum = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? v.trim().toLowerCase().replaceAll('_', '-') : v),
+    z.enum(values),
+  )
 const attributeValue = z.union([z.string().max(2048), z.number(), z.boolean(), z.null()])
 /** Free attributes beyond the documented ones are kept (a grid may test them), within limits. */
 const extraAttributes = z.record(z.string().max(64), attributeValue)
@@ -47,22 +53,22 @@ const attributesByType = {
   'asset.downloaded': z.object({
     assetId: text(256).optional(),
     assetName: text(512).optional(),
-    assetType: z.enum(ASSET_TYPES).optional(),
+    assetType: looseEnum(ASSET_TYPES).optional(),
   }),
   'email.delivered': z.object({
     campaignId: text(256),
     campaignName: text(512).optional(),
-    category: z.enum(EMAIL_CATEGORIES).optional(),
+    category: looseEnum(EMAIL_CATEGORIES).optional(),
   }),
   'email.opened': z.object({
     campaignId: text(256),
     campaignName: text(512).optional(),
-    category: z.enum(EMAIL_CATEGORIES).optional(),
+    category: looseEnum(EMAIL_CATEGORIES).optional(),
   }),
   'email.clicked': z.object({
     campaignId: text(256),
     campaignName: text(512).optional(),
-    category: z.enum(EMAIL_CATEGORIES).optional(),
+    category: looseEnum(EMAIL_CATEGORIES).optional(),
     url: text().optional(),
   }),
   'webinar.registered': z.object({ eventId: text(256).optional(), eventName: text(512).optional() }),
@@ -101,5 +107,6 @@ export function validateEventAttributes(
     return { ok: false, issues: all.error.issues.map((i) => `attributes.${i.path.join('.')}: ${i.message}`) }
   }
   if (Object.keys(all.data).length > 50) return { ok: false, issues: ['attributes: at most 50 attributes'] }
-  return { ok: true, value: all.data }
+  const normalized = Object.fromEntries(Object.entries(documented.data).filter(([, v]) => v !== undefined))
+  return { ok: true, value: { ...all.data, ...(normalized as EventAttributes) } }
 }
