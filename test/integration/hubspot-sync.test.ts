@@ -178,6 +178,43 @@ describe('HubSpot write-back failures', () => {
 })
 
 describe('HubSpot contact sync', () => {
+  it('moves lifecyclestage forward to MQL when the option is on, never backward', async () => {
+    const c = await connect('70008')
+    await hubspotServices(t.deps).connections.updateSettings(c.workspaceId, c.connectionId, {
+      lifecycleOnMql: true,
+    })
+    const profile = { jobtitle: 'CEO', numberofemployees: '100-500', industry: 'COMPUTER_SOFTWARE' }
+    await ingest(c, [
+      contact('1', { email: 'lead@acme-software.com', lifecyclestage: 'lead', ...profile }),
+      contact('2', { email: 'customer@acme-software.com', lifecyclestage: 'customer', ...profile }),
+    ])
+    // Three distinct whitepapers (+75) on a fit of 15: both contacts become MQL.
+    await t.deps.ingestion.ingestEvents(
+      c.workspaceId,
+      ['1', '2'].flatMap((hubspotId) =>
+        ['A', 'B', 'C'].map((w) => ({
+          contact: { hubspotId },
+          type: 'form.submitted' as const,
+          occurredAt: '2026-03-30T10:00:00.000Z',
+          attributes: { formName: `White paper ${w}` },
+        })),
+      ),
+      'test',
+    )
+    await t.rescoreNow(c.workspaceId)
+    let body: { inputs: { id: string; properties: Record<string, string> }[] } | undefined
+    nock(API)
+      .post('/crm/v3/objects/contacts/batch/update', (b) => {
+        body = b as typeof body
+        return true
+      })
+      .reply(200, { status: 'COMPLETE', results: [] })
+    await hubspotServices(t.deps).sync.flush(c.workspaceId, c.connectionId)
+    const byId = Object.fromEntries((body?.inputs ?? []).map((i) => [i.id, i.properties]))
+    expect(byId['1']).toMatchObject({ leadgrid_mql_status: 'mql', lifecyclestage: 'marketingqualifiedlead' })
+    expect(byId['2']).toMatchObject({ leadgrid_mql_status: 'mql' })
+    expect(byId['2']).not.toHaveProperty('lifecyclestage')
+  })
   it('a merge webhook leaves one contact holding both histories', async () => {
     const c = await connect('70005')
     await ingest(c, [

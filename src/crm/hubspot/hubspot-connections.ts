@@ -287,10 +287,33 @@ export function createHubSpotConnections(deps: HubSpotConnectionDeps) {
     }))
   }
 
+  /** Per-connection options (today: the lifecycle-stage move on MQL). */
+  async function updateSettings(workspaceId: string, connectionId: string, patch: HubSpotConnectionSettings) {
+    const connection = await byId(workspaceId, connectionId)
+    const settings = { ...connection.settings, ...patch }
+    await db
+      .updateTable('connections')
+      .set({ settings: JSON.stringify(settings), updated_at: clock.now() })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', connectionId)
+      .execute()
+    await db
+      .insertInto('audit_log')
+      .values({
+        workspace_id: workspaceId,
+        actor: 'user',
+        action: 'connection.settings',
+        details: JSON.stringify({ connectionId, ...patch }),
+      })
+      .execute()
+    return settings
+  }
+
   return {
     byPortal,
     byId,
     completeInstall,
+    updateSettings,
     accessToken,
     clientFor,
     disconnect,

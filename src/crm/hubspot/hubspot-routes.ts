@@ -4,7 +4,7 @@
  *  POST /webhooks/hubspot             (X-HubSpot-Signature-v3; stored durably before the 200)
  *  POST /hubspot/card                 (v3; answers from Leadgrid's database)
  *  POST /hubspot/workflow-action      ("Record engagement in Leadgrid"; v3, else v2 as documented for actions)
- *  GET  /api/v1/connections, DELETE /api/v1/connections/:id   (workspace API key; see hubspotApiRoutes)
+ *  GET  /api/v1/connections, PATCH|DELETE /api/v1/connections/:id   (workspace API key; see hubspotApiRoutes)
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
@@ -194,6 +194,11 @@ export function hubspotApiRoutes(deps: Deps) {
     api.get('/connections', async (request) => ({
       connections: await hs.connections.health(request.workspaceId),
     }))
+    api.patch('/connections/:id', async (request) => {
+      const { id } = z.object({ id: z.uuid() }).parse(request.params)
+      const patch = z.object({ lifecycleOnMql: z.boolean() }).strict().parse(request.body)
+      return { settings: await hs.connections.updateSettings(request.workspaceId, id, patch) }
+    })
     api.delete('/connections/:id', async (request, reply) => {
       const { id } = z.object({ id: z.uuid() }).parse(request.params)
       await hs.connections.disconnect(request.workspaceId, id)
