@@ -209,7 +209,7 @@ describe('HubSpot app', () => {
       leadgrid_grade: 'A2',
       leadgrid_mql_status: 'not_mql',
       leadgrid_mql_date: '',
-      leadgrid_scored_at: '2026-03-31T12:00:00.000Z',
+      leadgrid_scored_at: '1774958400000',
     })
     expect(await count('outbox')).toBe(0)
   })
@@ -313,9 +313,9 @@ describe('HubSpot app', () => {
             leadgrid_band: 'hot',
             leadgrid_grade: 'A1',
             leadgrid_mql_status: 'mql',
-            leadgrid_mql_date: '2026-03-31T12:05:00.000Z',
+            leadgrid_mql_date: '1774958700000',
             leadgrid_reasons: score.reasons,
-            leadgrid_scored_at: '2026-03-31T12:05:00.000Z',
+            leadgrid_scored_at: '1774958700000',
           },
         },
       ],

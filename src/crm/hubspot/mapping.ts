@@ -234,12 +234,12 @@ export interface ScoreForCrm {
 
 /**
  * (c) The SPEC §6 property values. Every value is a string, as HubSpot's API holds them; datetimes are
- * ISO 8601 instants in UTC (HubSpot accepts ISO 8601 or epoch milliseconds for `datetime` properties:
- * https://developers.hubspot.com/docs/api-reference/latest/crm/properties/guide). An empty string
- * clears a value (https://developers.hubspot.com/docs/api/crm/contacts).
+ * UTC epoch milliseconds, the format HubSpot documents as accepted by every endpoint
+ * (https://developers.hubspot.com/docs/faq/how-should-timestamps-be-formatted-for-hubspots-apis).
+ * An empty string clears a value (https://developers.hubspot.com/docs/api/crm/contacts).
  */
 export function scoreToHubSpotProperties(score: ScoreForCrm): Record<string, string> {
-  const iso = (d: Date | string) => new Date(d).toISOString()
+  const ms = (d: Date | string) => String(new Date(d).getTime())
   return {
     leadgrid_score: String(score.total),
     leadgrid_fit: String(score.fit),
@@ -247,9 +247,9 @@ export function scoreToHubSpotProperties(score: ScoreForCrm): Record<string, str
     leadgrid_band: score.band,
     leadgrid_grade: score.grade,
     leadgrid_mql_status: score.mql ? 'mql' : 'not_mql',
-    leadgrid_mql_date: score.mqlSince ? iso(score.mqlSince) : '',
+    leadgrid_mql_date: score.mqlSince ? ms(score.mqlSince) : '',
     leadgrid_reasons: score.reasons.slice(0, 255),
-    leadgrid_scored_at: iso(score.computedAt),
+    leadgrid_scored_at: ms(score.computedAt),
   }
 }
 

@@ -163,9 +163,9 @@ describe('HubSpot write-back values', () => {
       leadgrid_band: 'hot',
       leadgrid_grade: 'A1',
       leadgrid_mql_status: 'mql',
-      leadgrid_mql_date: '2026-03-31T12:00:00.000Z',
+      leadgrid_mql_date: '1774958400000',
       leadgrid_reasons: '+50 Whitepapers (2) · +40 Pricing page (2 days)',
-      leadgrid_scored_at: '2026-03-31T12:00:00.000Z',
+      leadgrid_scored_at: '1774958400000',
     })
   })
 
