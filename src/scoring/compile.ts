@@ -4,7 +4,7 @@
  * prebuilt regexes, profile keys resolved to slots.
  */
 import { compileCondition, type Predicate, type ValueTest } from './conditions.js'
-import { DAY_MS, toValue } from './normalize.js'
+import { DAY_MS, parseUrl, toValue } from './normalize.js'
 import { typeMask } from './prepare.js'
 import type { Grid, Rule } from './schema.js'
 import type { ContributionKind, EventSelector, PreparedEvent, PreparedValue } from './types.js'
@@ -180,14 +180,36 @@ function profileAccess(slotOf: (key: string) => number) {
   }
 }
 
-/** `url.pathSegment` is multi-valued: positive when any segment satisfies, negated when none does. */
+// Segments are plain normalized strings (compact prepared events); the test sees them through one
+// reused value object — a ValueTest never keeps its argument.
+const segmentValue: { raw: string; norm: string } = { raw: '', norm: '' }
+
+/**
+ * Event subjects: attributes, plus the derived `url.path`, `url.host` (computed on use: rarely
+ * tested) and the multi-valued `url.pathSegment` — positive when any segment satisfies, negated
+ * when none does.
+ */
 function eventAccess(key: string, positive: ValueTest, negated: boolean): Predicate<PreparedEvent> {
   if (key === 'url.pathSegment') {
     const any = (e: PreparedEvent) => {
-      for (const s of e.segments) if (positive(s)) return true
+      const segments = e.segments
+      for (let i = 0; i < segments.length; i++) {
+        segmentValue.raw = segmentValue.norm = segments[i]!
+        if (positive(segmentValue)) return true
+      }
       return false
     }
     return negated ? (e) => !any(e) : any
+  }
+  if (key === 'url.path' || key === 'url.host') {
+    const get =
+      key === 'url.path'
+        ? (e: PreparedEvent) => (e.path === null ? undefined : toValue(e.path))
+        : (e: PreparedEvent) => {
+            const url = e.source.attributes['url']
+            return typeof url === 'string' ? toValue(parseUrl(url).host ?? '') : undefined
+          }
+    return negated ? (e) => !positive(get(e)) : (e) => positive(get(e))
   }
   return negated ? (e) => !positive(e.attrs[key]) : (e) => positive(e.attrs[key])
 }

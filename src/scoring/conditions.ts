@@ -4,7 +4,7 @@
  * Semantics are those of the glossary in `types.ts`.
  */
 import { isFreeEmailDomain } from './free-email.js'
-import { domainOf, normalizeDomain, normalizeText, tokensOf, wordsOf } from './normalize.js'
+import { domainOf, normalizeDomain, normalizeText, toNumber, wordsOf } from './normalize.js'
 import { compilePattern, MAX_MATCH_INPUT } from './safe-pattern.js'
 import type { Condition, LeafTest, Operand, PreparedValue } from './types.js'
 
@@ -95,23 +95,27 @@ export function compileTest(leaf: LeafTest): ValueTest {
       return matchesTest(leaf.value)
     case 'gt': {
       const x = leaf.value
-      return (v) => v !== undefined && v.num > x
+      return (v) => v !== undefined && toNumber(v.raw) > x
     }
     case 'gte': {
       const x = leaf.value
-      return (v) => v !== undefined && v.num >= x
+      return (v) => v !== undefined && toNumber(v.raw) >= x
     }
     case 'lt': {
       const x = leaf.value
-      return (v) => v !== undefined && v.num < x
+      return (v) => v !== undefined && toNumber(v.raw) < x
     }
     case 'lte': {
       const x = leaf.value
-      return (v) => v !== undefined && v.num <= x
+      return (v) => v !== undefined && toNumber(v.raw) <= x
     }
     case 'between': {
       const [min, max] = leaf.value
-      return (v) => v !== undefined && v.num >= min && v.num <= max
+      return (v) => {
+        if (v === undefined) return false
+        const n = toNumber(v.raw)
+        return n >= min && n <= max
+      }
     }
     case 'isKnown':
     case 'isUnknown':
@@ -133,7 +137,7 @@ export function compileTest(leaf: LeafTest): ValueTest {
 
 /** A number operand compares numerically (coercing "50"), a boolean as a boolean, text normalized. */
 function eqTest(operand: Operand): ValueTest {
-  if (typeof operand === 'number') return (v) => v !== undefined && v.num === operand
+  if (typeof operand === 'number') return (v) => v !== undefined && toNumber(v.raw) === operand
   const expected = typeof operand === 'boolean' ? String(operand) : normalizeText(operand)
   return (v) => v !== undefined && v.norm === expected
 }
@@ -146,7 +150,7 @@ function inTest(operands: Operand[]): ValueTest {
     else texts.add(typeof o === 'boolean' ? String(o) : normalizeText(o))
   }
   if (numbers.size === 0) return (v) => v !== undefined && texts.has(v.norm)
-  return (v) => v !== undefined && (texts.has(v.norm) || numbers.has(v.num))
+  return (v) => v !== undefined && (texts.has(v.norm) || numbers.has(toNumber(v.raw)))
 }
 
 /**
@@ -165,7 +169,7 @@ function containsWordTest(phrases: string[]): ValueTest {
   }
   return (v) => {
     if (v === undefined) return false
-    const tokens = tokensOf(v)
+    const tokens = wordsOf(v.norm)
     for (let i = 0; i < tokens.length; i++) {
       const candidates = byFirst.get(tokens[i]!)
       if (candidates === undefined) continue

@@ -4,7 +4,7 @@
  */
 import { type CompiledGrid, type CompiledRule, PER_DAY, ProfileView } from './compile.js'
 import { isoInstant, roundHalfAway } from './normalize.js'
-import { compareEvents, isSorted } from './prepare.js'
+import { attachedColumns, indexEvents } from './prepare.js'
 import { type CountUnit, ReasonsBuilder } from './reasons.js'
 import {
   evaluateCounting,
@@ -13,20 +13,36 @@ import {
   type RuleOutcome,
   type Scope,
 } from './rules.js'
-import type { Band, Contribution, EvaluateInput, Grade, PreparedEvent, ScoreResult } from './types.js'
+import type { Band, Contribution, EvaluateInput, Grade, ScoreResult } from './types.js'
 
 // Scratch state reused across calls (evaluation is synchronous and never re-entered).
-const scope: Scope = { events: [], hi: -1, lookLo: 0, now: 0 }
+const scope: Scope = {
+  events: [],
+  t: new Float64Array(0),
+  bits: new Int32Array(0),
+  hi: -1,
+  lookLo: 0,
+  now: 0,
+}
 const reasons = new ReasonsBuilder()
 const profile = new ProfileView()
 
 export function evaluate(compiled: CompiledGrid, input: EvaluateInput, now: number): ScoreResult {
   if (!Number.isFinite(now)) throw new TypeError('evaluate: now must be a finite epoch-ms number')
   const { grid, rules, groups } = compiled
-  // prepareEvents sorts; a caller that concatenated prepared lists still gets a correct score.
-  const events = isSorted(input.events) ? input.events : [...input.events].sort(compareEvents)
-  scope.events = events
-  scope.hi = newestAtOrBefore(events, now)
+  const columns = attachedColumns(input.events)
+  if (columns !== undefined) {
+    scope.events = input.events
+    scope.t = columns.t
+    scope.bits = columns.bits
+  } else {
+    // A caller that concatenated prepared lists still gets a correct score.
+    const indexed = indexEvents(input.events)
+    scope.events = indexed.events
+    scope.t = indexed.columns.t
+    scope.bits = indexed.columns.bits
+  }
+  scope.hi = newestAtOrBefore(scope.t, now)
   scope.lookLo = now - compiled.lookbackMs
   scope.now = now
   profile.reset(input.profile, compiled.profileKeys)
@@ -132,14 +148,14 @@ function reasonUnit(rule: CompiledRule): CountUnit {
 }
 
 /** Index of the newest event at or before `now` (events after `now` never count); -1 when none. */
-function newestAtOrBefore(events: readonly PreparedEvent[], now: number): number {
-  let hi = events.length - 1
-  if (hi < 0 || events[hi]!.t <= now) return hi
+function newestAtOrBefore(t: Float64Array, now: number): number {
+  let hi = t.length - 1
+  if (hi < 0 || t[hi]! <= now) return hi
   let lo = 0
   // Binary search for the last index with t ≤ now.
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1
-    if (events[mid]!.t <= now) lo = mid + 1
+    if (t[mid]! <= now) lo = mid + 1
     else hi = mid - 1
   }
   return hi

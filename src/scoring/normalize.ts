@@ -98,31 +98,23 @@ export function toValue(raw: unknown): PreparedValue | undefined {
   if (typeof raw === 'string') {
     const norm = normalizeText(raw)
     if (norm.length === 0) return undefined
-    return { raw, norm, num: toNumber(raw), tokens: undefined, domain: undefined }
+    return { raw, norm }
   }
   if (typeof raw === 'number') {
     if (!Number.isFinite(raw)) return undefined
-    return { raw, norm: String(raw), num: raw, tokens: undefined, domain: undefined }
+    return { raw, norm: String(raw) }
   }
-  if (typeof raw === 'boolean') {
-    return { raw, norm: raw ? 'true' : 'false', num: Number.NaN, tokens: undefined, domain: undefined }
-  }
+  if (typeof raw === 'boolean') return { raw, norm: raw ? 'true' : 'false' }
   return undefined
-}
-
-export function tokensOf(v: PreparedValue): string[] {
-  if (v.tokens === undefined) v.tokens = wordsOf(v.norm)
-  return v.tokens
 }
 
 /** The email domain: after the last `@` (whole value without one), trimmed, lower-cased. */
 export function domainOf(v: PreparedValue): string {
-  if (v.domain === undefined) {
-    const s = String(v.raw).trim().toLowerCase()
-    const at = s.lastIndexOf('@')
-    v.domain = at >= 0 ? s.slice(at + 1) : s
-  }
-  return v.domain
+  const raw = v.raw
+  if (typeof raw !== 'string') return v.norm
+  const at = raw.lastIndexOf('@')
+  const domain = at >= 0 ? raw.slice(at + 1) : raw
+  return domain.trim().toLowerCase()
 }
 
 /** Lower-cased domain as written in a grid (`@acme.com` and `acme.com.` tolerated). */
@@ -144,28 +136,43 @@ export interface ParsedUrl {
 /** Full URL, protocol-relative URL or bare path; query and fragment ignored. */
 export function parseUrl(url: string): ParsedUrl {
   let s = url.trim()
-  const cut = s.search(/[?#]/)
+  const q = s.indexOf('?')
+  const h = s.indexOf('#')
+  const cut = q < 0 ? h : h < 0 ? q : Math.min(q, h)
   if (cut >= 0) s = s.slice(0, cut)
   let host: string | null = null
-  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(s)
-  if (scheme || s.startsWith('//')) {
-    const rest = s.slice(scheme ? scheme[0].length : 2)
+  const schemeEnd = schemeLength(s)
+  if (schemeEnd > 0 || s.startsWith('//')) {
+    const rest = s.slice(schemeEnd > 0 ? schemeEnd : 2)
     const slash = rest.indexOf('/')
     const authority = slash >= 0 ? rest.slice(0, slash) : rest
-    host =
-      authority
-        .slice(authority.lastIndexOf('@') + 1)
-        .replace(/:\d+$/, '')
-        .toLowerCase() || null
+    const hostPort = authority.slice(authority.lastIndexOf('@') + 1)
+    const colon = hostPort.lastIndexOf(':')
+    host = (colon >= 0 && !hostPort.endsWith(']') ? hostPort.slice(0, colon) : hostPort).toLowerCase() || null
     s = slash >= 0 ? rest.slice(slash) : ''
   }
   const path = s.toLowerCase()
   const segments: string[] = []
-  for (const part of path.split('/')) {
-    if (part.length === 0) continue
-    segments.push(safeDecode(part))
+  let start = 0
+  for (let i = 0; i <= path.length; i++) {
+    if (i === path.length || path.charCodeAt(i) === 47) {
+      if (i > start) segments.push(safeDecode(path.slice(start, i)))
+      start = i + 1
+    }
   }
   return { host, path, segments }
+}
+
+/** Length of `scheme://` at the start of `s`, 0 when there is none. */
+function schemeLength(s: string): number {
+  const sep = s.indexOf('://')
+  if (sep <= 0) return 0
+  for (let i = 0; i < sep; i++) {
+    const c = s.charCodeAt(i) | 32 // lower-case ASCII letters
+    const letter = c >= 97 && c <= 122
+    if (!(letter || (i > 0 && ((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46)))) return 0
+  }
+  return sep + 3
 }
 
 function safeDecode(part: string): string {
@@ -178,12 +185,15 @@ function safeDecode(part: string): string {
   }
 }
 
-/** Round to 1e-9 (floating noise), then to `decimals`, halves away from zero. */
+/**
+ * Round to `decimals`, halves away from zero, after snapping to 1e-9 at that scale so floating
+ * noise (1.005 stored as 1.00499999…, 0.1 + 0.2 + 0.2) lands on the half the author meant.
+ */
 export function roundHalfAway(x: number, decimals = 0): number {
   if (Number.isInteger(x)) return x === 0 ? 0 : x // the common case: whole points
-  const clean = Math.round(x * 1e9) / 1e9
   const f = decimals === 0 ? 1 : decimals === 2 ? 100 : 10 ** decimals
-  const r = (Math.floor(Math.abs(clean) * f + 0.5) / f) * Math.sign(clean)
+  const scaled = Math.round(Math.abs(x) * f * 1e9) / 1e9
+  const r = (Math.floor(scaled + 0.5) / f) * Math.sign(x)
   return r === 0 ? 0 : r // never -0
 }
 

@@ -10,7 +10,7 @@
 import type { CompiledCounting, CompiledInactivity, CompiledStreak } from './compile.js'
 import { PER_DAY, PER_DISTINCT } from './compile.js'
 import { DAY_MS, isoDay } from './normalize.js'
-import { fingerprintOf } from './prepare.js'
+import { ACTIVITY_BIT, fingerprintOf, typeMask } from './prepare.js'
 import type { PreparedEvent } from './types.js'
 
 /** Evidence lists stay short: they are for a human reading a contact record. */
@@ -18,6 +18,9 @@ export const MAX_EVIDENCE = 10
 
 export interface Scope {
   events: readonly PreparedEvent[]
+  /** Columns of `events` (see prepare.ts): loops test these before touching an event object. */
+  t: Float64Array
+  bits: Int32Array
   /** Index of the newest event with t ≤ now; -1 when none. */
   hi: number
   /** Lookback lower bound (exclusive), ms. */
@@ -67,18 +70,19 @@ function campaignIndex(id: string): number {
  * leaves the units in `units`. Returns the count.
  */
 function countUnits(rule: CompiledCounting, scope: Scope): number {
-  const events = scope.events
-  const now = scope.now
+  const { events, t, bits, now } = scope
   const lo = rule.windowMs > 0 ? Math.max(scope.lookLo, now - rule.windowMs) : scope.lookLo
   const per = rule.per
+  const mask = rule.mask
   unitCount = 0
   keyCount = 0
   let lastDay = Number.NaN
   let prev: PreparedEvent | null = null
   for (let i = scope.hi; i >= 0; i--) {
+    if (t[i]! <= lo) break
+    if ((bits[i]! & mask) === 0) continue
     const e = events[i]!
-    if (e.t <= lo) break
-    if ((e.typeBit & rule.mask) === 0 || !rule.match(e)) continue
+    if (!rule.match(e)) continue
     if (per === PER_DAY) {
       if (e.day === lastDay) continue
       lastDay = e.day
@@ -141,14 +145,18 @@ function inCategory(e: PreparedEvent, category: string | null): boolean {
   return category === null || e.attrs['category']?.norm === category
 }
 
-/** Fills `campaigns` with up to `n` distinct campaigns of `type` events, newest first. */
-function collectCampaigns(scope: Scope, type: string, category: string | null, n: number): void {
+const DELIVERED = typeMask(['email.delivered'])
+const OPENED = typeMask(['email.opened'])
+
+/** Fills `campaigns` with up to `n` distinct campaigns of events of type `typeBit`, newest first. */
+function collectCampaigns(scope: Scope, typeBit: number, category: string | null, n: number): void {
   campaignCount = 0
-  const events = scope.events
+  const { events, t, bits, lookLo } = scope
   for (let i = scope.hi; i >= 0 && campaignCount < n; i--) {
+    if (t[i]! <= lookLo) break
+    if ((bits[i]! & typeBit) === 0) continue
     const e = events[i]!
-    if (e.t <= scope.lookLo) break
-    if (e.type !== type || !inCategory(e, category)) continue
+    if (!inCategory(e, category)) continue
     const id = campaignOf(e)
     if (id === undefined || campaignIndex(id) >= 0) continue
     campaigns[campaignCount] = id
@@ -171,20 +179,19 @@ function streakOutcome(rule: CompiledStreak): RuleOutcome {
  */
 export function evaluateStreak(rule: CompiledStreak, scope: Scope): RuleOutcome | null {
   const n = rule.length
-  collectCampaigns(scope, 'email.delivered', rule.category, n)
+  collectCampaigns(scope, DELIVERED, rule.category, n)
   if (campaignCount === 0) {
-    collectCampaigns(scope, 'email.opened', rule.category, n)
+    collectCampaigns(scope, OPENED, rule.category, n)
     return campaignCount < n ? null : streakOutcome(rule)
   }
   if (campaignCount < n) return null
   for (let k = 0; k < n; k++) opened[k] = 0
   let missing = n
-  const events = scope.events
+  const { events, t, bits, lookLo } = scope
   for (let i = scope.hi; i >= 0 && missing > 0; i--) {
-    const e = events[i]!
-    if (e.t <= scope.lookLo) break
-    if (e.type !== 'email.opened') continue
-    const id = campaignOf(e)
+    if (t[i]! <= lookLo) break
+    if ((bits[i]! & OPENED) === 0) continue
+    const id = campaignOf(events[i]!)
     const at = id === undefined ? -1 : campaignIndex(id)
     if (at >= 0 && opened[at] === 0) {
       opened[at] = 1
@@ -204,12 +211,11 @@ export function evaluateInactivity(
   createdAt: number,
 ): RuleOutcome | null {
   let last = Number.NaN
-  const events = scope.events
+  const { t, bits, lookLo } = scope
   for (let i = scope.hi; i >= 0; i--) {
-    const e = events[i]!
-    if (e.t <= scope.lookLo) break
-    if (e.activity) {
-      last = e.t
+    if (t[i]! <= lookLo) break
+    if ((bits[i]! & ACTIVITY_BIT) !== 0) {
+      last = t[i]!
       break
     }
   }

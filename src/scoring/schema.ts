@@ -103,6 +103,14 @@ function conditionSchema<K extends 'property' | 'attribute'>(key: K): z.ZodType<
     if ('all' in v) return z.strictObject({ all: list() }) as z.ZodType<Condition<K>>
     if ('any' in v) return z.strictObject({ any: list() }) as z.ZodType<Condition<K>>
     if ('not' in v) return z.strictObject({ not: node }) as z.ZodType<Condition<K>>
+    const other = key === 'property' ? 'attribute' : 'property'
+    if (other in v && !(key in v)) {
+      const why =
+        key === 'property'
+          ? 'fit conditions test profile properties'
+          : 'event conditions test event attributes'
+      return { path: [other], message: `use "${key}" here: ${why}` }
+    }
     const ops = Object.keys(LEAF_SHAPES).join(', ')
     if (!('op' in v))
       return { path: ['op'], message: `expected "op" (one of ${ops}) or "all" / "any" / "not"` }

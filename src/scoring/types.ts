@@ -103,17 +103,15 @@ export interface EventSelector {
 
 export type Per = 'occurrence' | 'day' | { distinct: string }
 
-/** One attribute value, parsed once by `prepareEvents` (or once per evaluation for a profile). */
+/**
+ * One known attribute or property value, normalized once. Deliberately two fields: prepared
+ * events are kept in memory by the thousand, and their size decides how many stay in the CPU cache.
+ * Numeric coercion, words and email domains are derived on use (rarely needed, and cheap).
+ */
 export interface PreparedValue {
   readonly raw: string | number | boolean
   /** Normalized string form (see glossary). */
   readonly norm: string
-  /** Numeric coercion, NaN when not numeric. */
-  readonly num: number
-  /** Lazily computed whole-word tokens of `norm` (derived data, safe to memoize on the value). */
-  tokens: string[] | undefined
-  /** Lazily computed email domain. */
-  domain: string | undefined
 }
 
 export interface PreparedEvent {
@@ -125,10 +123,12 @@ export interface PreparedEvent {
   /** UTC day number: floor(t / 86 400 000). */
   readonly day: number
   readonly activity: boolean
-  /** Normalized attributes, plus the derived `url.path` and `url.host`. Unknown values are absent. */
+  /** Normalized attributes as sent. Unknown values are absent. */
   readonly attrs: Readonly<Record<string, PreparedValue>>
-  /** Normalized, percent-decoded URL path segments. */
-  readonly segments: readonly PreparedValue[]
+  /** Normalized, percent-decoded segments of the `url` attribute's path. */
+  readonly segments: readonly string[]
+  /** Lower-cased path of the `url` attribute (no query, no fragment); null without a url. */
+  readonly path: string | null
   /** The `per: { distinct: 'asset' }` key, null when the event has none. */
   readonly assetKey: string | null
   /** A human name for evidence: assetName, formName, campaignName, eventName, title, name, else an id. */
