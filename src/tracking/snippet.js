@@ -33,12 +33,17 @@
   }
   const cut = (s, max) =>
     s == null ? undefined : String(s).replace(/\s+/g, ' ').trim().slice(0, max) || undefined
-  // No fragment, and query values that carry an email are blanked.
+  // No fragment. Query values that carry an email, or whose names look personal or secret, are
+  // blanked: a form sent with GET puts every field in the next page's URL.
+  const PRIVATE =
+    /pass|pwd|token|secret|auth|key|phone|tel|mobile|card|cvv|ssn|iban|mail|name|address|zip|postal|birth|dob/i
   const clean = (href) => {
     if (!href) return undefined
     const u = new URL(href, location.href)
     u.hash = ''
-    u.search = u.search.replace(/=[^&]*(@|%40)[^&]*/gi, '=')
+    u.search = u.search.replace(/([?&])([^=&]*)=([^&]*)/g, (all, sep, k, v) =>
+      PRIVATE.test(k.replace(/%[0-9a-f]{2}/gi, ' ')) || /@|%40/i.test(v) ? sep + k + '=' : all,
+    )
     return cut(u.href, 2048)
   }
   const attr = (el, name) => cut(el.getAttribute(name), 512)

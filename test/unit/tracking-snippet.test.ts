@@ -220,6 +220,16 @@ describe('page views', () => {
     expect(b.events()[0].attributes.url).toBe('https://www.customer.example/thanks?e=&step=2')
   })
 
+  it('blanks query values whose names look personal or secret (a form sent with GET)', async () => {
+    const b = browser({
+      href: 'https://www.customer.example/thanks?first_name=Ada&password=hunter2&phone=0612&plan=pro&utm_source=ads',
+    })
+    await tick()
+    expect(b.events()[0].attributes.url).toBe(
+      'https://www.customer.example/thanks?first_name=&password=&phone=&plan=pro&utm_source=ads',
+    )
+  })
+
   it('counts once when the snippet is included twice', async () => {
     const b = browser()
     b.load()
