@@ -27,6 +27,8 @@ export const configSchema = z.object({
   HUBSPOT_APP_ID: optionalText,
   HUBSPOT_API_BASE: url.default('https://api.hubapi.com'),
   HUBSPOT_AUTHORIZE_URL: url.default('https://app.hubspot.com/oauth/authorize'),
+  /** Per-portal budget; HubSpot allows marketplace apps 110 requests / 10 s per installed account. */
+  HUBSPOT_RATE_LIMIT_PER_10S: z.coerce.number().int().min(1).max(10_000).default(110),
   PIPEDRIVE_CLIENT_ID: optionalText,
   PIPEDRIVE_CLIENT_SECRET: optionalText,
   PIPEDRIVE_OAUTH_BASE: url.default('https://oauth.pipedrive.com'),

@@ -23,10 +23,8 @@ function build(deps: Deps) {
     config: { ...config, SESSION_SECRET: config.SESSION_SECRET ?? deps.sessionSecret },
     clock,
   })
-  // 110 requests / 10 s per portal (HubSpot's marketplace limit) unless the config says otherwise
-  // (HUBSPOT_RATE_LIMIT_PER_10S, once the config schema declares it).
-  const perTen = (config as Partial<Record<'HUBSPOT_RATE_LIMIT_PER_10S', number>>).HUBSPOT_RATE_LIMIT_PER_10S
-  const limits = createHubSpotRateLimits(perTen ? { requestsPerTenSeconds: perTen } : {})
+  // Per-portal budget from the config (default 110 requests / 10 s, HubSpot's marketplace limit).
+  const limits = createHubSpotRateLimits({ requestsPerTenSeconds: config.HUBSPOT_RATE_LIMIT_PER_10S })
   const connections = createHubSpotConnections({ db, clock, logger, secretBox, queue, oauth, limits, config })
   const webhooks = createHubSpotWebhookService({ db, clock, logger, queue, ingestion, connections, config })
   const sync = createHubSpotSyncService({ db, clock, logger, queue, ingestion, connections })
