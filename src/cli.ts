@@ -6,6 +6,7 @@
 import { createReadStream, readFileSync, writeFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
+import { runIngestBench } from './bench/ingest-bench.js'
 import { ConfigError, loadConfig } from './config.js'
 import { acquireDataDirLock } from './db/data-dir-lock.js'
 import { openDatabase } from './db/database.js'
@@ -27,6 +28,7 @@ const USAGE = `Usage: leadgrid <command> [options]
   grid import --workspace <id> --file <grid.json> [--publish]
   rescore --workspace <id>                  rescore every contact of a workspace now
   bench engine [--json] [--seconds <n>]     measure the scoring engine on one core
+  bench ingest [--json] [--batches <n>]     measure ingestion through the HTTP API and rescoring
 `
 
 class UsageError extends Error {}
@@ -165,7 +167,22 @@ async function rescoreCommand(args: string[]): Promise<void> {
 
 async function benchCommand(args: string[]): Promise<void> {
   const [target, ...rest] = args
-  if (target !== 'engine') fail('bench takes: engine [--json] [--seconds <n>]')
+  if (target === 'ingest') {
+    const { values } = parseArgs({
+      args: rest,
+      options: { json: { type: 'boolean' }, batches: { type: 'string' } },
+    })
+    const result = await runIngestBench({ batches: values.batches ? Number(values.batches) : undefined })
+    if (!values.json) {
+      process.stdout.write(
+        `${result.batches} batches of ${result.eventsPerBatch} events, ${result.concurrency} at a time, ${result.database} database (${result.cpu}, ${result.cores} cores, Node ${result.node}):\n  ${result.eventsPerSecond.toLocaleString('en-US')} events/second stored; batch p50 ${result.p50BatchMs} ms, p95 ${result.p95BatchMs} ms; all ${result.contacts} contacts scored after ${result.secondsUntilAllScored} s\n`,
+      )
+    }
+    process.stdout.write(`${JSON.stringify(result)}\n`)
+    return
+  }
+  if (target !== 'engine')
+    fail('bench takes: engine [--json] [--seconds <n>] | ingest [--json] [--batches <n>]')
   const { values } = parseArgs({
     args: rest,
     options: { json: { type: 'boolean' }, seconds: { type: 'string' } },
