@@ -180,9 +180,10 @@ function profileAccess(slotOf: (key: string) => number) {
   }
 }
 
-// Segments are plain normalized strings (compact prepared events); the test sees them through one
-// reused value object — a ValueTest never keeps its argument.
-const segmentValue: { raw: string; norm: string } = { raw: '', norm: '' }
+// Prepared events keep plain normalized strings (compact, see types.ts); tests see them through
+// reused value objects — a ValueTest never keeps its argument, and never re-enters an accessor.
+const segmentValue: { raw: unknown; norm: string } = { raw: '', norm: '' }
+const attributeValue: { raw: unknown; norm: string } = { raw: undefined, norm: '' }
 
 /**
  * Event subjects: attributes, plus the derived `url.path`, `url.host` (computed on use: rarely
@@ -211,7 +212,22 @@ function eventAccess(key: string, positive: ValueTest, negated: boolean): Predic
           }
     return negated ? (e) => !positive(get(e)) : (e) => positive(get(e))
   }
-  return negated ? (e) => !positive(e.attrs[key]) : (e) => positive(e.attrs[key])
+  const test = positive.usesRaw
+    ? (e: PreparedEvent) => {
+        const norm = e.norms[key]
+        if (norm === undefined) return positive(undefined)
+        attributeValue.raw = e.source.attributes[key]
+        attributeValue.norm = norm
+        return positive(attributeValue)
+      }
+    : (e: PreparedEvent) => {
+        const norm = e.norms[key]
+        if (norm === undefined) return positive(undefined)
+        attributeValue.raw = undefined
+        attributeValue.norm = norm
+        return positive(attributeValue)
+      }
+  return negated ? (e) => !test(e) : test
 }
 
 function compileSelectors(selectors: EventSelector[]): Predicate<PreparedEvent> {

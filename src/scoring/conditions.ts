@@ -4,12 +4,19 @@
  * Semantics are those of the glossary in `types.ts`.
  */
 import { isFreeEmailDomain } from './free-email.js'
-import { domainOf, normalizeDomain, normalizeText, toNumber, wordsOf } from './normalize.js'
+import { domainOf, isWordCode, normalizeDomain, normalizeText, toNumber, wordsOf } from './normalize.js'
 import { compilePattern, MAX_MATCH_INPUT } from './safe-pattern.js'
 import type { Condition, LeafTest, Operand, PreparedValue } from './types.js'
 
-/** A test on one value; `undefined` is the unknown value. */
-export type ValueTest = (v: PreparedValue | undefined) => boolean
+/**
+ * A test on one value; `undefined` is the unknown value. `usesRaw` marks the tests that read the
+ * value as written (numbers, regexes, email domains): for the others an event subject passes only
+ * its normalized string, sparing a lookup in the original attributes.
+ */
+export type ValueTest = ((v: PreparedValue | undefined) => boolean) & { readonly usesRaw?: true }
+
+const usingRaw = (test: (v: PreparedValue | undefined) => boolean): ValueTest =>
+  Object.assign(test, { usesRaw: true as const })
 export type Predicate<C> = (ctx: C) => boolean
 
 /**
@@ -92,52 +99,52 @@ export function compileTest(leaf: LeafTest): ValueTest {
     case 'containsWord':
       return containsWordTest(asList(leaf.value))
     case 'matches':
-      return matchesTest(leaf.value)
+      return usingRaw(matchesTest(leaf.value))
     case 'gt': {
       const x = leaf.value
-      return (v) => v !== undefined && toNumber(v.raw) > x
+      return usingRaw((v) => v !== undefined && toNumber(v.raw) > x)
     }
     case 'gte': {
       const x = leaf.value
-      return (v) => v !== undefined && toNumber(v.raw) >= x
+      return usingRaw((v) => v !== undefined && toNumber(v.raw) >= x)
     }
     case 'lt': {
       const x = leaf.value
-      return (v) => v !== undefined && toNumber(v.raw) < x
+      return usingRaw((v) => v !== undefined && toNumber(v.raw) < x)
     }
     case 'lte': {
       const x = leaf.value
-      return (v) => v !== undefined && toNumber(v.raw) <= x
+      return usingRaw((v) => v !== undefined && toNumber(v.raw) <= x)
     }
     case 'between': {
       const [min, max] = leaf.value
-      return (v) => {
+      return usingRaw((v) => {
         if (v === undefined) return false
         const n = toNumber(v.raw)
         return n >= min && n <= max
-      }
+      })
     }
     case 'isKnown':
     case 'isUnknown':
       return (v) => v !== undefined
     case 'isFreeEmail':
-      return (v) => v !== undefined && isFreeEmailDomain(domainOf(v))
+      return usingRaw((v) => v !== undefined && isFreeEmailDomain(domainOf(v)))
     case 'emailDomainIn': {
       const domains = leaf.value.map(normalizeDomain)
       const exact = new Set(domains)
       const suffixes = domains.map((d) => `.${d}`)
-      return (v) => {
+      return usingRaw((v) => {
         if (v === undefined) return false
         const d = domainOf(v)
         return exact.has(d) || suffixes.some((s) => d.endsWith(s))
-      }
+      })
     }
   }
 }
 
 /** A number operand compares numerically (coercing "50"), a boolean as a boolean, text normalized. */
 function eqTest(operand: Operand): ValueTest {
-  if (typeof operand === 'number') return (v) => v !== undefined && toNumber(v.raw) === operand
+  if (typeof operand === 'number') return usingRaw((v) => v !== undefined && toNumber(v.raw) === operand)
   const expected = typeof operand === 'boolean' ? String(operand) : normalizeText(operand)
   return (v) => v !== undefined && v.norm === expected
 }
@@ -150,12 +157,13 @@ function inTest(operands: Operand[]): ValueTest {
     else texts.add(typeof o === 'boolean' ? String(o) : normalizeText(o))
   }
   if (numbers.size === 0) return (v) => v !== undefined && texts.has(v.norm)
-  return (v) => v !== undefined && (texts.has(v.norm) || numbers.has(toNumber(v.raw)))
+  return usingRaw((v) => v !== undefined && (texts.has(v.norm) || numbers.has(toNumber(v.raw))))
 }
 
 /**
- * Whole words or phrases: phrases are indexed by their first word, so a value is tokenized once
- * and each token costs one map lookup whatever the length of the list.
+ * Whole words or phrases: phrases are indexed by their first word, so each word of the value costs
+ * one map lookup whatever the length of the list. The value is scanned in place (no word array);
+ * only a multi-word phrase whose first word matched looks at the words that follow.
  */
 function containsWordTest(phrases: string[]): ValueTest {
   const byFirst = new Map<string, string[][]>()
@@ -169,30 +177,60 @@ function containsWordTest(phrases: string[]): ValueTest {
   }
   return (v) => {
     if (v === undefined) return false
-    const tokens = wordsOf(v.norm)
-    for (let i = 0; i < tokens.length; i++) {
-      const candidates = byFirst.get(tokens[i]!)
-      if (candidates === undefined) continue
-      for (const words of candidates) if (phraseAt(tokens, i, words)) return true
+    const s = v.norm
+    const n = s.length
+    let start = -1
+    for (let i = 0; i <= n; i++) {
+      if (i < n && isWordCode(s.charCodeAt(i), s, i)) {
+        if (start < 0) start = i
+        continue
+      }
+      if (start < 0) continue
+      const candidates = byFirst.get(start === 0 && i === n ? s : s.slice(start, i))
+      if (candidates !== undefined) {
+        for (const words of candidates) if (words.length === 1 || followedBy(s, i, words)) return true
+      }
+      start = -1
     }
     return false
   }
 }
 
-function phraseAt(tokens: string[], at: number, words: string[]): boolean {
-  if (at + words.length > tokens.length) return false
-  for (let j = 1; j < words.length; j++) if (tokens[at + j] !== words[j]) return false
+/** Whether the words after position `at` of `s` are `words[1..]`. */
+function followedBy(s: string, at: number, words: string[]): boolean {
+  const next = wordsOf(s.slice(at))
+  if (next.length < words.length - 1) return false
+  for (let j = 1; j < words.length; j++) if (next[j - 1] !== words[j]) return false
   return true
 }
 
 function matchesTest(pattern: string): ValueTest {
   const re = compilePattern(pattern)
-  const cap = (s: string) => (s.length > MAX_MATCH_INPUT ? s.slice(0, MAX_MATCH_INPUT) : s)
   return (v) => {
     if (v === undefined) return false
-    const asWritten = cap(typeof v.raw === 'string' ? v.raw.trim() : v.norm)
+    const raw = typeof v.raw === 'string' ? v.raw : v.norm
+    const asWritten = cap(raw.trim())
     if (re.test(asWritten)) return true
-    const norm = cap(v.norm)
-    return norm !== asWritten && re.test(norm)
+    // The normalized form can only match differently when normalization did more than lower-case
+    // (the regex is case-insensitive already): skip the second run otherwise.
+    return hasSeparators(asWritten) && re.test(cap(v.norm))
   }
+}
+
+const cap = (s: string) => (s.length > MAX_MATCH_INPUT ? s.slice(0, MAX_MATCH_INPUT) : s)
+
+/** True when `normalizeText` would change more than letter case: `_`, dashes, runs of or odd whitespace. */
+function hasSeparators(s: string): boolean {
+  let prevSpace = false
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c === 32) {
+      if (prevSpace) return true
+      prevSpace = true
+    } else {
+      if (c === 95 || c === 45 || c < 32 || c === 160 || c > 0x1fff) return true
+      prevSpace = false
+    }
+  }
+  return false
 }

@@ -18,8 +18,8 @@ import type { Band, Contribution, EvaluateInput, Grade, ScoreResult } from './ty
 // Scratch state reused across calls (evaluation is synchronous and never re-entered).
 const scope: Scope = {
   events: [],
-  t: new Float64Array(0),
-  bits: new Int32Array(0),
+  t: [],
+  bits: [],
   hi: -1,
   lookLo: 0,
   now: 0,
@@ -148,7 +148,7 @@ function reasonUnit(rule: CompiledRule): CountUnit {
 }
 
 /** Index of the newest event at or before `now` (events after `now` never count); -1 when none. */
-function newestAtOrBefore(t: Float64Array, now: number): number {
+function newestAtOrBefore(t: readonly number[], now: number): number {
   let hi = t.length - 1
   if (hi < 0 || t[hi]! <= now) return hi
   let lo = 0

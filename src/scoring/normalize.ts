@@ -50,7 +50,8 @@ function isSeparatorCode(c: number): boolean {
 
 const WORD_CHAR = /[\p{L}\p{N}\p{M}]/u
 
-function isWordCode(c: number, s: string, i: number): boolean {
+/** Whether the char at `i` (code `c`) is part of a word: a letter, digit or mark, Unicode-aware. */
+export function isWordCode(c: number, s: string, i: number): boolean {
   if (c < 128) return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90)
   // Rare (accented letters): a precompiled Unicode test on one character.
   return WORD_CHAR.test(s[i] as string)

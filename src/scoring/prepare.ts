@@ -9,7 +9,7 @@ import {
   NON_ACTIVITY_EVENT_TYPES,
 } from '../domain/lead-event.js'
 import { DAY_MS, normalizeText, parseUrl, toValue } from './normalize.js'
-import type { PreparedEvent, PreparedValue } from './types.js'
+import type { PreparedEvent } from './types.js'
 
 const TYPE_BITS: ReadonlyMap<string, number> = new Map(EVENT_TYPES.map((t, i) => [t, 1 << i]))
 
@@ -142,8 +142,8 @@ export function prepareEvents(events: readonly LeadEvent[]): PreparedEvent[] {
   return Object.freeze(out) as PreparedEvent[]
 }
 
-/** Bit set in `EventColumns.bits` for an activity event (any type but `email.delivered`). */
-export const ACTIVITY_BIT = 1 << 30
+/** Bit set in `EventColumns.bits` for an activity event (any type but `email.delivered`); type bits are 0–10. */
+export const ACTIVITY_BIT = 1 << 20
 
 /**
  * The two fields every rule loop reads first, laid out contiguously: windows and type filters
@@ -151,20 +151,23 @@ export const ACTIVITY_BIT = 1 << 30
  * cost once a working set of contacts no longer fits in the CPU cache).
  */
 export interface EventColumns {
-  readonly t: Float64Array
+  /** Plain arrays, not typed arrays: V8 keeps these unboxed (doubles, small integers) and on the
+   * JS heap next to the events, where a typed array this size would sit in a separate malloc block. */
+  readonly t: readonly number[]
   /** typeBit, plus ACTIVITY_BIT. */
-  readonly bits: Int32Array
+  readonly bits: readonly number[]
 }
 
 const COLUMNS = Symbol('leadgrid.eventColumns')
 
 function buildColumns(events: readonly PreparedEvent[]): EventColumns {
-  const t = new Float64Array(events.length)
-  const bits = new Int32Array(events.length)
+  const t: number[] = [0.5] // a double first, so the array starts (and stays) as unboxed doubles
+  t.length = 0
+  const bits: number[] = []
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!
-    t[i] = e.t
-    bits[i] = e.typeBit | (e.activity ? ACTIVITY_BIT : 0)
+    t.push(e.t)
+    bits.push(e.typeBit | (e.activity ? ACTIVITY_BIT : 0))
   }
   return { t, bits }
 }
@@ -196,11 +199,11 @@ export function isSorted(events: readonly PreparedEvent[]): boolean {
 export function prepareEvent(e: LeadEvent): PreparedEvent | null {
   const t = parseInstant(e.occurredAt)
   if (!Number.isFinite(t)) return null
-  const attrs: Record<string, PreparedValue> = {}
+  const norms: Record<string, string> = {}
   const source = e.attributes ?? {}
   for (const key in source) {
     const v = toValue(source[key])
-    if (v !== undefined) attrs[key] = v
+    if (v !== undefined) norms[key] = v.norm
   }
   let segments: string[] = NO_SEGMENTS
   let path: string | null = null
@@ -221,11 +224,11 @@ export function prepareEvent(e: LeadEvent): PreparedEvent | null {
     t,
     day: Math.floor(t / DAY_MS),
     activity: !NON_ACTIVITY_EVENT_TYPES.has(e.type),
-    attrs,
+    norms,
     segments,
     path,
-    assetKey: assetKeyOf(e.type, attrs),
-    label: labelOf(e.type, source, attrs, path),
+    assetKey: assetKeyOf(e.type, norms),
+    label: labelOf(e.type, source, path),
     source: e,
     fingerprint: undefined,
   }
@@ -234,14 +237,14 @@ export function prepareEvent(e: LeadEvent): PreparedEvent | null {
 const NO_SEGMENTS: string[] = []
 
 /** Prefixed by source, so a download id and a form id never collide. */
-function assetKeyOf(type: EventType, attrs: Record<string, PreparedValue>): string | null {
+function assetKeyOf(type: EventType, norms: Record<string, string>): string | null {
   if (type === 'asset.downloaded') {
-    const v = attrs['assetId'] ?? attrs['assetName']
-    return v ? `asset:${v.norm}` : null
+    const v = norms['assetId'] ?? norms['assetName']
+    return v === undefined ? null : `asset:${v}`
   }
   if (type === 'form.submitted') {
-    const v = attrs['formId'] ?? attrs['formName']
-    return v ? `form:${v.norm}` : null
+    const v = norms['formId'] ?? norms['formName']
+    return v === undefined ? null : `form:${v}`
   }
   return null
 }
@@ -268,12 +271,7 @@ const LABEL_KEYS = ['assetName', 'formName', 'campaignName', 'eventName', 'title
 const FALLBACK_KEYS = ['assetId', 'formId', 'campaignId', 'eventId', 'meetingId'] as const
 
 /** A human name for an event, for evidence ("2 whitepapers: A, B"). */
-function labelOf(
-  type: string,
-  source: Readonly<Record<string, unknown>>,
-  attrs: Record<string, PreparedValue>,
-  path: string | null,
-): string {
+function labelOf(type: string, source: Readonly<Record<string, unknown>>, path: string | null): string {
   for (const k of LABEL_KEYS) {
     const v = source[k]
     if (typeof v === 'string') {
@@ -283,8 +281,8 @@ function labelOf(
   }
   if (path) return path
   for (const k of FALLBACK_KEYS) {
-    const v = attrs[k]
-    if (v) return String(v.raw)
+    const v = source[k]
+    if ((typeof v === 'string' && v.trim() !== '') || typeof v === 'number') return String(v).trim()
   }
   return type
 }

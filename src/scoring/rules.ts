@@ -19,8 +19,8 @@ export const MAX_EVIDENCE = 10
 export interface Scope {
   events: readonly PreparedEvent[]
   /** Columns of `events` (see prepare.ts): loops test these before touching an event object. */
-  t: Float64Array
-  bits: Int32Array
+  t: readonly number[]
+  bits: readonly number[]
   /** Index of the newest event with t ≤ now; -1 when none. */
   hi: number
   /** Lookback lower bound (exclusive), ms. */
@@ -103,8 +103,7 @@ function countUnits(rule: CompiledCounting, scope: Scope): number {
 
 function distinctKeyOf(e: PreparedEvent, key: string): string | null {
   if (key === 'asset') return e.assetKey
-  const v = e.attrs[key]
-  return v === undefined ? null : v.norm
+  return e.norms[key] ?? null
 }
 
 /** Points of the counted units: flat, or each decayed by its age (from its newest match). */
@@ -138,11 +137,11 @@ export function evaluateCounting(rule: CompiledCounting, scope: Scope): RuleOutc
 }
 
 function campaignOf(e: PreparedEvent): string | undefined {
-  return e.attrs['campaignId']?.norm
+  return e.norms['campaignId']
 }
 
 function inCategory(e: PreparedEvent, category: string | null): boolean {
-  return category === null || e.attrs['category']?.norm === category
+  return category === null || e.norms['category'] === category
 }
 
 const DELIVERED = typeMask(['email.delivered'])

@@ -104,12 +104,11 @@ export interface EventSelector {
 export type Per = 'occurrence' | 'day' | { distinct: string }
 
 /**
- * One known attribute or property value, normalized once. Deliberately two fields: prepared
- * events are kept in memory by the thousand, and their size decides how many stay in the CPU cache.
- * Numeric coercion, words and email domains are derived on use (rarely needed, and cheap).
+ * One known value as operators see it: as written, and normalized. Numeric coercion, words and
+ * email domains are derived on use (rarely needed, and cheap).
  */
 export interface PreparedValue {
-  readonly raw: string | number | boolean
+  readonly raw: unknown
   /** Normalized string form (see glossary). */
   readonly norm: string
 }
@@ -123,8 +122,8 @@ export interface PreparedEvent {
   /** UTC day number: floor(t / 86 400 000). */
   readonly day: number
   readonly activity: boolean
-  /** Normalized attributes as sent. Unknown values are absent. */
-  readonly attrs: Readonly<Record<string, PreparedValue>>
+  /** Normalized strings of the attributes as sent (raw values stay in `source`). Unknown values are absent. */
+  readonly norms: Readonly<Record<string, string>>
   /** Normalized, percent-decoded segments of the `url` attribute's path. */
   readonly segments: readonly string[]
   /** Lower-cased path of the `url` attribute (no query, no fragment); null without a url. */

@@ -134,7 +134,7 @@ describe('prepareEvents', () => {
     expect(first?.type).toBe('email.delivered')
     expect(first?.activity).toBe(false)
     expect(first?.t).toBe(Date.parse('2026-03-29T09:00:00Z'))
-    expect(first?.attrs['campaignId']).toEqual({ raw: 'C-1', norm: 'c 1' })
+    expect(first?.norms['campaignId']).toBe('c 1')
     expect(second?.segments).toEqual(['pricing'])
     expect(second?.path).toBe('/pricing')
     expect(second?.label).toBe('Pricing')
@@ -147,7 +147,7 @@ describe('prepareEvents', () => {
       event('custom', '2026-03-30T10:00:00Z', { name: 'x', empty: '  ', none: null }),
     ])
     expect(prepared).toHaveLength(1)
-    expect(Object.keys(prepared[0]!.attrs)).toEqual(['name'])
+    expect(Object.keys(prepared[0]!.norms)).toEqual(['name'])
   })
   it('returns a frozen list', () => {
     expect(Object.isFrozen(prepareEvents([]))).toBe(true)
