@@ -3,13 +3,10 @@
  * and how long until every touched contact is rescored. Runs the whole service on a fresh
  * in-memory embedded database (or a scratch database on DATABASE_URL's server), on loopback.
  */
-import { randomBytes } from 'node:crypto'
 import { cpus, totalmem } from 'node:os'
-import pg from 'pg'
 import { buildApp } from '../app.js'
 import { loadConfig } from '../config.js'
-import { createKysely, type DatabaseHandle } from '../db/database.js'
-import { startEmbeddedPostgres } from '../db/embedded-postgres.js'
+import { openScratchDatabase } from '../db/scratch-database.js'
 import { startWorkers } from '../jobs/workers.js'
 import { createLogger } from '../logger.js'
 import { startRuntime } from '../runtime.js'
@@ -31,44 +28,6 @@ export interface IngestBenchResult {
   memoryGiB: number
 }
 
-async function scratchDatabase(serverUrl: string | undefined): Promise<DatabaseHandle> {
-  if (!serverUrl) {
-    const embedded = await startEmbeddedPostgres()
-    const { db, pool } = createKysely(embedded.connectionString, 1)
-    return {
-      db,
-      pool,
-      connectionString: embedded.connectionString,
-      embedded,
-      close: async () => {
-        await db.destroy()
-        await embedded.close()
-      },
-    }
-  }
-  const name = `leadgrid_bench_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: serverUrl })
-  await admin.connect()
-  await admin.query(`CREATE DATABASE ${name}`)
-  await admin.end()
-  const url = new URL(serverUrl)
-  url.pathname = `/${name}`
-  const { db, pool } = createKysely(url.toString(), 10)
-  return {
-    db,
-    pool,
-    connectionString: url.toString(),
-    embedded: null,
-    close: async () => {
-      await db.destroy()
-      const c = new pg.Client({ connectionString: serverUrl })
-      await c.connect()
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-      await c.end()
-    },
-  }
-}
-
 export async function runIngestBench(
   options: { batches?: number; eventsPerBatch?: number; concurrency?: number } = {},
 ) {
@@ -76,7 +35,7 @@ export async function runIngestBench(
   const eventsPerBatch = options.eventsPerBatch ?? 100
   const concurrency = options.concurrency ?? 4
   const serverUrl = process.env.DATABASE_URL
-  const database = await scratchDatabase(serverUrl)
+  const database = await openScratchDatabase({ serverUrl, prefix: 'leadgrid_bench' })
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     DATABASE_URL: database.connectionString,

@@ -136,6 +136,21 @@ export async function scoreHistory(db: Executor, workspaceId: string, contactId:
     .execute()
 }
 
+/** A stored score as every reader shows it (API, app card): the CRM-visible values and reasons. */
+export function scoreSummary(row: ScoreRow) {
+  return {
+    score: row.total,
+    fit: row.fit,
+    engagement: row.engagement,
+    band: row.band,
+    grade: row.grade,
+    mql: row.mql,
+    mqlSince: row.mql_since?.toISOString() ?? null,
+    reasons: row.reasons,
+    computedAt: row.computed_at.toISOString(),
+  }
+}
+
 /** Score distribution for KPIs and the metrics endpoint. */
 export async function countByBand(db: Executor, workspaceId: string) {
   return sql<{ band: string; mql: boolean; n: number }>`

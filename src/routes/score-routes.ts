@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { AppDeps } from '../app-deps.js'
 import { findContactByKey } from '../db/contact-repository.js'
-import { loadScores, scoreHistory } from '../db/score-repository.js'
+import { loadScores, scoreHistory, scoreSummary } from '../db/score-repository.js'
 import { NotFound } from '../errors.js'
 
 export function scoreRoutes(deps: Pick<AppDeps, 'db'>) {
@@ -27,19 +27,7 @@ export function scoreRoutes(deps: Pick<AppDeps, 'db'>) {
         identities,
         status: score ? 'scored' : 'pending',
         score: score
-          ? {
-              score: score.total,
-              fit: score.fit,
-              engagement: score.engagement,
-              band: score.band,
-              grade: score.grade,
-              mql: score.mql,
-              mqlSince: score.mql_since?.toISOString() ?? null,
-              reasons: score.reasons,
-              contributions: score.contributions,
-              gridId: score.grid_id,
-              computedAt: score.computed_at.toISOString(),
-            }
+          ? { ...scoreSummary(score), contributions: score.contributions, gridId: score.grid_id }
           : null,
         history: history.map((h) => ({
           score: h.total,

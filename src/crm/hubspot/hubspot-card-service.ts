@@ -3,6 +3,7 @@
  * top reasons and recent changes of one contact of one installed portal.
  */
 import type { Db } from '../../db/database.js'
+import { loadScores, scoreHistory, scoreSummary } from '../../db/score-repository.js'
 import { Forbidden } from '../../errors.js'
 
 export interface CardAnswer {
@@ -62,32 +63,14 @@ export function createHubSpotCardService(deps: { db: Db }) {
         .where('value', '=', objectId)
         .executeTakeFirst()
       if (!identity) return { scored: false, topReasons: [], recentChanges: [] }
-      const score = await db
-        .selectFrom('scores')
-        .selectAll()
-        .where('workspace_id', '=', workspaceId)
-        .where('contact_id', '=', identity.contact_id)
-        .executeTakeFirst()
+      const [score] = (await loadScores(db, workspaceId, [identity.contact_id])).values()
       if (!score) return { scored: false, topReasons: [], recentChanges: [] }
-      const history = await db
-        .selectFrom('score_history')
-        .select(['computed_at', 'total', 'band', 'grade', 'mql', 'cause'])
-        .where('workspace_id', '=', workspaceId)
-        .where('contact_id', '=', identity.contact_id)
-        .orderBy('id', 'desc')
-        .limit(5)
-        .execute()
+      const history = await scoreHistory(db, workspaceId, identity.contact_id, 5)
+      const { computedAt, ...summary } = scoreSummary(score)
       return {
         scored: true,
-        score: score.total,
-        fit: score.fit,
-        engagement: score.engagement,
-        band: score.band,
-        grade: score.grade,
-        mql: score.mql,
-        mqlSince: score.mql_since?.toISOString() ?? null,
-        reasons: score.reasons,
-        scoredAt: score.computed_at.toISOString(),
+        ...summary,
+        scoredAt: computedAt,
         topReasons: topReasons(score.contributions),
         recentChanges: history.map((h) => ({
           at: h.computed_at.toISOString(),
