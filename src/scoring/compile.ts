@@ -4,9 +4,11 @@
  * prebuilt regexes, profile keys resolved to slots.
  */
 import { compileCondition, type Predicate, type ValueTest } from './conditions.js'
-import { DAY_MS, parseUrl, toValue } from './normalize.js'
+import { parseUrl, toValue } from './normalize.js'
 import { typeMask } from './prepare.js'
+import { newReasonText, type ReasonText } from './reasons.js'
 import type { Grid, Rule } from './schema.js'
+import { DAY_MS } from './time.js'
 import type { ContributionKind, EventSelector, PreparedEvent, PreparedValue } from './types.js'
 
 /**
@@ -49,6 +51,8 @@ interface RuleCommon {
   /** Index into `CompiledGrid.groups`, -1 when ungrouped. */
   group: number
   side: 'fit' | 'engagement'
+  /** Memo of this rule's last reason text (see reasons.ts). */
+  reasonText: ReasonText
 }
 
 export const PER_OCCURRENCE = 0
@@ -99,6 +103,7 @@ export interface CompiledGroup {
   max: number
   /** Validation guarantees a group's rules are all on one side; an empty group sums to 0 anyway. */
   side: 'fit' | 'engagement'
+  reasonText: ReasonText
 }
 
 export interface CompiledGrid {
@@ -124,6 +129,7 @@ export function compileGrid(grid: Grid): CompiledGrid {
     min: g.minPoints ?? Number.NEGATIVE_INFINITY,
     max: g.maxPoints ?? Number.POSITIVE_INFINITY,
     side: grid.rules.some((r) => r.group === g.id && r.kind !== 'fit') ? 'engagement' : 'fit',
+    reasonText: newReasonText(),
   }))
   const rules = grid.rules.map((rule) => compileRule(rule, groups, slotOf))
   return Object.freeze({
@@ -143,6 +149,7 @@ function compileRule(rule: Rule, groups: CompiledGroup[], slotOf: (key: string) 
     points: rule.points,
     group: rule.group === undefined ? -1 : groups.findIndex((g) => g.id === rule.group),
     side: rule.kind === 'fit' ? ('fit' as const) : ('engagement' as const),
+    reasonText: newReasonText(),
   }
   switch (rule.kind) {
     case 'fit':

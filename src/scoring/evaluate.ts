@@ -3,7 +3,7 @@
  * in as `now`, nothing is read from the clock or the outside world.
  */
 import { type CompiledGrid, type CompiledRule, PER_DAY, ProfileView } from './compile.js'
-import { isoInstant, roundHalfAway } from './normalize.js'
+import { roundHalfAway } from './normalize.js'
 import { attachedColumns, indexEvents } from './prepare.js'
 import { type CountUnit, ReasonsBuilder } from './reasons.js'
 import {
@@ -13,6 +13,7 @@ import {
   type RuleOutcome,
   type Scope,
 } from './rules.js'
+import { isoInstant } from './time.js'
 import type { Band, Contribution, EvaluateInput, Grade, ScoreResult } from './types.js'
 
 // Scratch state reused across calls (evaluation is synchronous and never re-entered).
@@ -61,7 +62,7 @@ export function evaluate(compiled: CompiledGrid, input: EvaluateInput, now: numb
     else if (rule.side === 'fit') fitRaw += outcome.points
     else engagementRaw += outcome.points
     contributions.push(contributionOf(rule, outcome, compiled))
-    reasons.add(outcome.points, rule.label, outcome.count, reasonUnit(rule))
+    reasons.add(outcome.points, rule.label, outcome.count, reasonUnit(rule), rule.reasonText)
   }
 
   if (groupSums !== null) {
@@ -83,7 +84,7 @@ export function evaluate(compiled: CompiledGrid, input: EvaluateInput, now: numb
         evidence: undefined,
         group: undefined,
       })
-      reasons.add(clamped - sum, label, undefined, 'none')
+      reasons.add(clamped - sum, label, undefined, 'none', group.reasonText)
     }
   }
 

@@ -15,7 +15,7 @@ export {
   parseOfflineLine,
   scoreOfflineLine,
 } from './offline.js'
-export { parseInstant, prepareEvents } from './prepare.js'
+export { prepareEvents } from './prepare.js'
 export { MAX_REASONS_LENGTH } from './reasons.js'
 export {
   type Grid,
@@ -28,6 +28,7 @@ export {
   ruleSchema,
 } from './schema.js'
 export { DECISION_MAKER_WORDS, PRICING_SEGMENTS, PRIORITY_SECTORS, starterGrid } from './starter-grid.js'
+export { parseInstant } from './time.js'
 export type {
   Band,
   Condition,

@@ -1,10 +1,8 @@
 /**
- * String, number, URL and time normalization shared by grid compilation, event preparation and
+ * String, number and URL normalization shared by grid compilation, event preparation and
  * evaluation. Hot-path functions take a fast path that avoids regexes for the common case.
  */
 import type { PreparedValue } from './types.js'
-
-export const DAY_MS = 86_400_000
 
 // `_`, dashes (ASCII and Unicode hyphen/dash punctuation) and any whitespace become one space.
 const SEPARATORS = /[\s_\-\u2010-\u2015\u2212]+/g
@@ -196,45 +194,4 @@ export function roundHalfAway(x: number, decimals = 0): number {
   const scaled = Math.round(Math.abs(x) * f * 1e9) / 1e9
   const r = (Math.floor(scaled + 0.5) / f) * Math.sign(x)
   return r === 0 ? 0 : r // never -0
-}
-
-const isoDays = new Map<number, string>()
-
-/** `YYYY-MM-DD` of a UTC day number (memoized: evidence repeats the same recent days). */
-export function isoDay(day: number): string {
-  let s = isoDays.get(day)
-  if (s === undefined) {
-    if (isoDays.size >= 4096) isoDays.clear()
-    s = civilDay(day)
-    isoDays.set(day, s)
-  }
-  return s
-}
-
-let lastInstant = Number.NaN
-let lastInstantIso = ''
-
-/** `new Date(ms).toISOString()`, remembering the last one: a batch is scored at one `now`. */
-export function isoInstant(ms: number): string {
-  if (ms !== lastInstant) {
-    lastInstantIso = new Date(ms).toISOString()
-    lastInstant = ms
-  }
-  return lastInstantIso
-}
-
-/** Howard Hinnant's civil_from_days: no Date object needed. */
-function civilDay(day: number): string {
-  const z = day + 719468
-  const era = Math.floor(z / 146097)
-  const doe = z - era * 146097
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
-  )
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
-  const mp = Math.floor((5 * doy + 2) / 153)
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1
-  const m = mp < 10 ? mp + 3 : mp - 9
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-  return `${y}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`
 }

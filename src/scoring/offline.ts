@@ -7,7 +7,8 @@ import { z } from 'zod'
 import { EVENT_TYPES, type LeadEvent, validateEventAttributes } from '../domain/lead-event.js'
 import type { CompiledGrid } from './compile.js'
 import { evaluate } from './evaluate.js'
-import { parseInstant, prepareEvents } from './prepare.js'
+import { prepareEvents } from './prepare.js'
+import { parseInstant } from './time.js'
 import type { Band, Contribution, Grade } from './types.js'
 
 const instant = z

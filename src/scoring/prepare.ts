@@ -8,7 +8,8 @@ import {
   type LeadEvent,
   NON_ACTIVITY_EVENT_TYPES,
 } from '../domain/lead-event.js'
-import { DAY_MS, normalizeText, parseUrl, toValue } from './normalize.js'
+import { normalizeText, parseUrl, toValue } from './normalize.js'
+import { DAY_MS, parseInstant } from './time.js'
 import type { PreparedEvent } from './types.js'
 
 const TYPE_BITS: ReadonlyMap<string, number> = new Map(EVENT_TYPES.map((t, i) => [t, 1 << i]))
@@ -18,111 +19,6 @@ export function typeMask(types: readonly string[]): number {
   let mask = 0
   for (const t of types) mask |= TYPE_BITS.get(t) ?? 0
   return mask
-}
-
-const ZONED = /(?:z|[+-]\d\d(?::?\d\d)?)$/i
-
-/**
- * Epoch ms of an ISO instant. A date-time without a zone is read as UTC — never as the machine's
- * local time, which would make a score depend on where it is computed. NaN when unparseable.
- */
-export function parseInstant(iso: string): number {
-  const fast = parseIsoFast(iso)
-  if (!Number.isNaN(fast)) return fast
-  const s = iso.trim()
-  if (s.length > 10 && !ZONED.test(s)) return Date.parse(`${s}Z`)
-  return Date.parse(s)
-}
-
-const digit = (s: string, i: number) => s.charCodeAt(i) - 48
-const two = (s: string, i: number) => {
-  const a = digit(s, i)
-  const b = digit(s, i + 1)
-  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1
-}
-
-/**
- * `YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]`, the shape every producer sends, parsed with integer
- * arithmetic (several times faster than `Date.parse`). NaN for anything else, which then goes to
- * the general parser.
- */
-function parseIsoFast(s: string): number {
-  const n = s.length
-  if (
-    n < 19 ||
-    s.charCodeAt(4) !== 45 ||
-    s.charCodeAt(7) !== 45 ||
-    s.charCodeAt(13) !== 58 ||
-    s.charCodeAt(16) !== 58
-  ) {
-    return Number.NaN
-  }
-  const sep = s.charCodeAt(10)
-  if (sep !== 84 && sep !== 116 && sep !== 32) return Number.NaN // T, t or space
-  const y = two(s, 0) * 100 + two(s, 2)
-  const m = two(s, 5)
-  const d = two(s, 8)
-  const hh = two(s, 11)
-  const mm = two(s, 14)
-  const ss = two(s, 17)
-  if (
-    y < 0 ||
-    two(s, 0) < 0 ||
-    m < 1 ||
-    m > 12 ||
-    d < 1 ||
-    d > daysInMonth(y, m) ||
-    hh < 0 ||
-    hh > 23 ||
-    mm < 0 ||
-    mm > 59
-  ) {
-    return Number.NaN
-  }
-  if (ss < 0 || ss > 59) return Number.NaN
-  let i = 19
-  let ms = 0
-  if (i < n && s.charCodeAt(i) === 46) {
-    // Fraction: milliseconds from the first three digits, further digits ignored (truncated).
-    let scale = 100
-    i++
-    const start = i
-    while (i < n) {
-      const c = digit(s, i)
-      if (c < 0 || c > 9) break
-      ms += c * scale
-      scale /= 10
-      i++
-    }
-    if (i === start) return Number.NaN
-    ms = Math.floor(ms)
-  }
-  let offset = 0
-  if (i === n)
-    offset = 0 // no zone: UTC (see parseInstant)
-  else if (i === n - 1 && (s.charCodeAt(i) === 90 || s.charCodeAt(i) === 122)) offset = 0
-  else if (i === n - 6 && (s.charCodeAt(i) === 43 || s.charCodeAt(i) === 45) && s.charCodeAt(i + 3) === 58) {
-    const oh = two(s, i + 1)
-    const om = two(s, i + 4)
-    if (oh < 0 || oh > 23 || om < 0 || om > 59) return Number.NaN
-    offset = (s.charCodeAt(i) === 43 ? 1 : -1) * (oh * 60 + om) * 60_000
-  } else return Number.NaN
-  return daysFromCivil(y, m, d) * DAY_MS + ((hh * 60 + mm) * 60 + ss) * 1000 + ms - offset
-}
-
-function daysInMonth(y: number, m: number): number {
-  if (m === 2) return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28
-  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31
-}
-
-/** Howard Hinnant's days_from_civil: days since 1970-01-01 of a proleptic Gregorian date. */
-function daysFromCivil(year: number, m: number, d: number): number {
-  const y = m <= 2 ? year - 1 : year
-  const era = Math.floor(y / 400)
-  const yoe = y - era * 400
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy
-  return era * 146097 + doe - 719468
 }
 
 /**
@@ -136,9 +32,12 @@ export function prepareEvents(events: readonly LeadEvent[]): PreparedEvent[] {
     const p = prepareEvent(e)
     if (p !== null) out.push(p)
   }
-  out.sort(compareEvents)
-  // Frozen, with its columns attached: `evaluate` trusts the order and scans the columns.
-  Object.defineProperty(out, COLUMNS, { value: buildColumns(out) })
+  // Stores usually return events in time order already: check (linear) before sorting.
+  if (!isSorted(out))
+    out.sort(compareEvents)
+    // Frozen, with its columns attached (a plain assignment: cheaper than defineProperty, and the
+    // freeze makes it read-only): `evaluate` trusts the order and scans the columns.
+  ;(out as { [COLUMNS]?: EventColumns })[COLUMNS] = buildColumns(out)
   return Object.freeze(out) as PreparedEvent[]
 }
 
@@ -267,22 +166,44 @@ export function compareEvents(a: PreparedEvent, b: PreparedEvent): number {
   return fa < fb ? -1 : fa > fb ? 1 : 0
 }
 
+/** The attribute that names an event of each type, tried first (one lookup in the common case). */
+const NAME_KEY: Readonly<Record<string, string>> = {
+  'asset.downloaded': 'assetName',
+  'form.submitted': 'formName',
+  'email.delivered': 'campaignName',
+  'email.opened': 'campaignName',
+  'email.clicked': 'campaignName',
+  'webinar.registered': 'eventName',
+  'webinar.attended': 'eventName',
+  'page.viewed': 'title',
+  custom: 'name',
+}
 const LABEL_KEYS = ['assetName', 'formName', 'campaignName', 'eventName', 'title', 'name'] as const
 const FALLBACK_KEYS = ['assetId', 'formId', 'campaignId', 'eventId', 'meetingId'] as const
 
-/** A human name for an event, for evidence ("2 whitepapers: A, B"). */
+function text(v: unknown): string | null {
+  if (typeof v === 'number') return String(v)
+  if (typeof v !== 'string') return null
+  const trimmed = v.trim()
+  return trimmed === '' ? null : trimmed
+}
+
+/**
+ * A human name for an event, for evidence ("2 whitepapers: A, B"): its type's name attribute, any
+ * other name attribute, the URL path, an id, else the type.
+ */
 function labelOf(type: string, source: Readonly<Record<string, unknown>>, path: string | null): string {
+  const key = NAME_KEY[type]
+  const named = key === undefined ? null : text(source[key])
+  if (named !== null) return named
   for (const k of LABEL_KEYS) {
-    const v = source[k]
-    if (typeof v === 'string') {
-      const trimmed = v.trim()
-      if (trimmed !== '') return trimmed
-    }
+    const v = typeof source[k] === 'string' ? text(source[k]) : null
+    if (v !== null) return v
   }
   if (path) return path
   for (const k of FALLBACK_KEYS) {
-    const v = source[k]
-    if ((typeof v === 'string' && v.trim() !== '') || typeof v === 'number') return String(v).trim()
+    const v = text(source[k])
+    if (v !== null) return v
   }
   return type
 }

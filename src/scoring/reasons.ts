@@ -12,6 +12,19 @@ const MINUS = '\u2212'
 /** How a count reads: `(2 days)`, `(2)`, or not at all (fit rules, streaks, inactivity, caps). */
 export type CountUnit = 'days' | 'count' | 'none'
 
+/**
+ * The last text formatted for one rule, reused while its rounded points and count are unchanged:
+ * fit rules always read the same, and a batch of contacts repeats a few engagement texts — so most
+ * reasons cost no string building at all. Pure memoization: same inputs, same text.
+ */
+export interface ReasonText {
+  points: number
+  count: number
+  text: string
+}
+
+export const newReasonText = (): ReasonText => ({ points: Number.NaN, count: -2, text: '' })
+
 export interface ReasonItem {
   /** Unrounded points of the contribution. */
   points: number
@@ -32,13 +45,20 @@ export class ReasonsBuilder {
   private labels: string[] = []
   private counts: number[] = [] // -1 = no count
   private units: CountUnit[] = []
+  private memos: (ReasonText | null)[] = []
   private order: number[] = []
 
   reset(): void {
     this.n = 0
   }
 
-  add(points: number, label: string, count: number | undefined, unit: CountUnit): void {
+  add(
+    points: number,
+    label: string,
+    count: number | undefined,
+    unit: CountUnit,
+    memo: ReasonText | null = null,
+  ): void {
     const i = this.n++
     if (i === this.points.length) {
       this.points.push(0)
@@ -46,8 +66,10 @@ export class ReasonsBuilder {
       this.labels.push('')
       this.counts.push(-1)
       this.units.push('none')
+      this.memos.push(null)
       this.order.push(0)
     }
+    this.memos[i] = memo
     this.points[i] = points
     this.weights[i] = Math.abs(roundHalfAway(points, 2))
     this.labels[i] = label
@@ -78,12 +100,23 @@ export class ReasonsBuilder {
       const i = order[k]!
       const points = roundHalfAway(this.points[i]!)
       if (points === 0) continue
-      const text =
-        (points > 0 ? '+' : MINUS) +
-        Math.abs(points) +
-        ' ' +
-        this.labels[i]! +
-        suffix(this.counts[i]!, this.units[i]!)
+      const count = this.counts[i]!
+      const memo = this.memos[i] ?? null
+      let text: string
+      if (memo !== null && memo.points === points && memo.count === count) text = memo.text
+      else {
+        text =
+          (points > 0 ? '+' : MINUS) +
+          Math.abs(points) +
+          ' ' +
+          this.labels[i]! +
+          suffix(count, this.units[i]!)
+        if (memo !== null) {
+          memo.points = points
+          memo.count = count
+          memo.text = text
+        }
+      }
       const length = out.length === 0 ? text.length : out.length + SEPARATOR.length + text.length
       if (length > MAX_REASONS_LENGTH) break
       out = out.length === 0 ? text : out + SEPARATOR + text

@@ -9,8 +9,8 @@
  */
 import type { CompiledCounting, CompiledInactivity, CompiledStreak } from './compile.js'
 import { PER_DAY, PER_DISTINCT } from './compile.js'
-import { DAY_MS, isoDay } from './normalize.js'
 import { ACTIVITY_BIT, fingerprintOf, typeMask } from './prepare.js'
+import { DAY_MS, isoDay } from './time.js'
 import type { PreparedEvent } from './types.js'
 
 /** Evidence lists stay short: they are for a human reading a contact record. */

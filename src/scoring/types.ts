@@ -10,7 +10,8 @@
  *   every positive operator is false, and the negated operators (`neq`, `notIn`, `notContains`,
  *   `isUnknown`) are TRUE on an unknown value. Write `{ all: [isKnown, notIn] }` to require a value.
  * - **Numeric operators** (`gt gte lt lte between`, and `eq`/`in` with a number operand) coerce
- *   numeric strings ("200", "1,000", "1 000" → 1000); anything else makes them false.
+ *   numeric strings: decimal notation, thousands grouped by 3 ("200", " 75 ", "1,000", "1 000" →
+ *   1000); anything else ("1,5", "50-200", "1e3", "n/a", booleans) makes them false.
  *   `between` is inclusive `[min, max]`.
  * - **containsWord**: the value contains the operand as a whole word or whole multi-word phrase, word
  *   boundaries being anything but a Unicode letter, digit or mark ("co-founder" → "co founder";
@@ -37,11 +38,27 @@
  *   exact replay (same type, instant and attributes) counts once, as a threshold must not be reached
  *   by a redelivered webhook. (`per: occurrence` engagement rules DO count replays: the service
  *   dedupes before the engine.)
- * - **Activity**: any event whose type is not in `NON_ACTIVITY_EVENT_TYPES` (`email.delivered`).
+ * - **Frequency**: its points once when the units in its window reach `atLeast`.
+ * - **Streak**: the `length` most recent deliveries of the category within the lookback (distinct
+ *   campaigns; deliveries without a campaignId ignored) must each have an `email.opened` of the same
+ *   campaignId within the lookback; 1..length−1 deliveries: no award; none at all: `length` distinct
+ *   opened campaigns of the category instead.
+ * - **Activity**: any event whose type is not in `NON_ACTIVITY_EVENT_TYPES` (`email.delivered`),
+ *   custom types included. **Inactivity**: last activity = newest activity event within the lookback,
+ *   else first-seen (`createdAt`); fires when `now − lastActivity > days` (strictly).
+ * - **Instants**: ISO-8601; a date-time without a zone is UTC (never the machine's local time).
+ *   Events at the same instant are ordered by type then content, so input order never shows.
  * - **Fit / engagement**: fit rules feed fit; engagement, frequency, streak and inactivity rules feed
  *   engagement. Groups are clamped to `[minPoints, maxPoints]` before rounding; a capped group adds a
  *   contribution of kind `group` carrying the difference, so contributions always add up.
- * - **Rounding**: to 1e-9 first (floating noise), then to the nearest integer, halves away from zero.
+ * - **Rounding**: snapped to 1e-9 at the target scale (floating noise), then halves away from zero:
+ *   fit and engagement to integers, contribution points to 2 decimals. `total = fit + engagement`,
+ *   then clamped to `minScore`/`maxScore`. Band and grade use the rounded values (grade: unclamped).
+ * - **MQL**: no previous status → `total ≥ mqlThreshold`; previously MQL → stays while
+ *   `total ≥ mqlThreshold − mqlHysteresis`; `mqlSince` = now when it becomes MQL, kept while it stays.
+ * - **Reasons**: contributions by |points| desc (ties in grid order), `+50 Label (2)`, `(n days)` for
+ *   per-day rules, no count for fit/streak/inactivity/caps, `−` (U+2212) for negatives, items that
+ *   round to 0 omitted, joined by ` · `, ≤ 255 characters by dropping whole trailing items.
  */
 import type { EventType, LeadEvent } from '../domain/lead-event.js'
 

@@ -2,15 +2,9 @@
  * Normalization helpers and event preparation: strings, numbers, URLs, instants, days, rounding.
  */
 import { describe, expect, it } from 'vitest'
-import {
-  isoDay,
-  normalizeText,
-  parseUrl,
-  roundHalfAway,
-  toNumber,
-  wordsOf,
-} from '../../../src/scoring/normalize.js'
-import { parseInstant, prepareEvents } from '../../../src/scoring/prepare.js'
+import { normalizeText, parseUrl, roundHalfAway, toNumber, wordsOf } from '../../../src/scoring/normalize.js'
+import { prepareEvents } from '../../../src/scoring/prepare.js'
+import { isoDay, parseInstant } from '../../../src/scoring/time.js'
 import { event } from './helpers.js'
 
 describe('normalizeText', () => {
