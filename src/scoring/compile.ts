@@ -112,10 +112,14 @@ export interface CompiledGrid {
   readonly groups: readonly CompiledGroup[]
   readonly profileKeys: readonly string[]
   readonly lookbackMs: number
+  /** False for a grid of fit rules only: a caller may then skip loading events. */
   readonly hasEventRules: boolean
 }
 
-/** Compile once per grid version; the result is immutable and safe to share. */
+/**
+ * Compile once per grid version; the result is safe to share and reuse (immutable, bar the
+ * deterministic reason-text memos).
+ */
 export function compileGrid(grid: Grid): CompiledGrid {
   const profileKeys: string[] = []
   const slotOf = (key: string): number => {

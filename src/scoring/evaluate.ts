@@ -98,7 +98,7 @@ export function evaluate(compiled: CompiledGrid, input: EvaluateInput, now: numb
   const mql = previous?.mql ? total >= grid.mqlThreshold - grid.mqlHysteresis : total >= grid.mqlThreshold
   const mqlSince = !mql ? null : previous?.mql ? (previous.mqlSince ?? isoInstant(now)) : isoInstant(now)
 
-  return {
+  const result: ScoreResult = {
     fit,
     engagement,
     total,
@@ -109,7 +109,14 @@ export function evaluate(compiled: CompiledGrid, input: EvaluateInput, now: numb
     reasons: reasons.format(),
     contributions,
   }
+  // Let go of this contact's events: a backtest's last list should not outlive it in the scratch.
+  scope.events = scope.t = scope.bits = NONE
+  profile.reset(EMPTY_PROFILE, compiled.profileKeys)
+  return result
 }
+
+const NONE: never[] = []
+const EMPTY_PROFILE = {}
 
 function evaluateRule(
   rule: CompiledRule,

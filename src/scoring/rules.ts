@@ -9,6 +9,7 @@
  */
 import type { CompiledCounting, CompiledInactivity, CompiledStreak } from './compile.js'
 import { PER_DAY, PER_DISTINCT } from './compile.js'
+import { parseUrl } from './normalize.js'
 import { ACTIVITY_BIT, fingerprintOf, typeMask } from './prepare.js'
 import { DAY_MS, isoDay } from './time.js'
 import type { PreparedEvent } from './types.js'
@@ -50,13 +51,30 @@ function pushUnit(e: PreparedEvent): void {
   unitCount++
 }
 
+// A linear scan is fastest for the few keys a contact usually has; past that, a set keeps a rule
+// over hundreds of distinct pages linear.
+const SCAN_LIMIT = 32
+const keySet = new Set<string>()
+
 /** Adds `key` unless present; false when it was already there. */
 function addKey(key: string): boolean {
+  if (keyCount >= SCAN_LIMIT) {
+    if (keyCount === SCAN_LIMIT && keySet.size === 0) for (let k = 0; k < keyCount; k++) keySet.add(keys[k]!)
+    if (keySet.has(key)) return false
+    keySet.add(key)
+    keyCount++
+    return true
+  }
   for (let k = 0; k < keyCount; k++) if (keys[k] === key) return false
   if (keyCount === keys.length) keys.push(key)
   else keys[keyCount] = key
   keyCount++
   return true
+}
+
+function resetKeys(): void {
+  if (keySet.size > 0) keySet.clear()
+  keyCount = 0
 }
 
 function campaignIndex(id: string): number {
@@ -75,7 +93,7 @@ function countUnits(rule: CompiledCounting, scope: Scope): number {
   const per = rule.per
   const mask = rule.mask
   unitCount = 0
-  keyCount = 0
+  resetKeys()
   let lastDay = Number.NaN
   let prev: PreparedEvent | null = null
   for (let i = scope.hi; i >= 0; i--) {
@@ -103,6 +121,11 @@ function countUnits(rule: CompiledCounting, scope: Scope): number {
 
 function distinctKeyOf(e: PreparedEvent, key: string): string | null {
   if (key === 'asset') return e.assetKey
+  if (key === 'url.path') return e.path || null
+  if (key === 'url.host') {
+    const url = e.source.attributes['url']
+    return typeof url === 'string' ? parseUrl(url).host : null
+  }
   return e.norms[key] ?? null
 }
 

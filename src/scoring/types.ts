@@ -18,7 +18,8 @@
  *   "Managerial" does not contain "manager").
  * - **matches**: a regex (validated safe, ≤ 200 chars, flags `iu`) tested against the value as written
  *   (trimmed) OR its normalized form, each capped at 512 characters — so `white ?paper` and
- *   `white-paper` both behave as a RevOps person expects.
+ *   `white-paper` both behave as a RevOps person expects. (`url.pathSegment` keeps only the
+ *   normalized segment.)
  * - **Email domain**: the text after the last `@` (the whole value when there is none), lower-cased.
  *   `isFreeEmail`: that domain is in the `email-providers` list. `emailDomainIn`: equal to, or a
  *   subdomain of, a listed domain.
@@ -147,7 +148,7 @@ export interface PreparedEvent {
   readonly path: string | null
   /** The `per: { distinct: 'asset' }` key, null when the event has none. */
   readonly assetKey: string | null
-  /** A human name for evidence: assetName, formName, campaignName, eventName, title, name, else an id. */
+  /** A human name for evidence: the type's name attribute (assetName, formName, campaignName…), else the URL path or an id. */
   readonly label: string
   /** The original event, unchanged. */
   readonly source: Readonly<LeadEvent>

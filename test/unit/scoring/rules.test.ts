@@ -83,6 +83,40 @@ describe('engagement counting', () => {
     ]
     expect(countOf(grid, events)).toBe(4)
   })
+  it('per distinct derived key: url.path and the asset of downloads and forms', () => {
+    const paths = engagement({ per: { distinct: 'url.path' } })
+    expect(
+      countOf(paths, [
+        pageView(ago(DAY), 'https://a.io/Pricing?x=1'),
+        pageView(ago(2 * DAY), '/pricing#y'),
+        pageView(ago(3 * DAY), '/blog'),
+      ]),
+    ).toBe(2)
+    const assets = gridWith([
+      {
+        id: 'r',
+        label: 'Assets',
+        kind: 'engagement',
+        points: 10,
+        per: { distinct: 'asset' },
+        events: { types: ['asset.downloaded', 'form.submitted'] },
+      },
+    ])
+    const events = [
+      event('asset.downloaded', ago(DAY), { assetId: 'x1', assetName: 'A' }),
+      event('asset.downloaded', ago(2 * DAY), { assetId: 'X1', assetName: 'A again' }),
+      event('form.submitted', ago(DAY), { formId: 'x1', formName: 'F' }),
+      event('form.submitted', ago(DAY), { formName: 'G' }),
+      event('form.submitted', ago(2 * DAY), { formName: 'g' }),
+    ]
+    expect(contribution(score(assets, { events }), 'r')?.count).toBe(3)
+  })
+  it('per distinct with many keys (past the linear-scan size) still counts each once', () => {
+    const grid = engagement({ per: { distinct: 'url.path' } })
+    const views = Array.from({ length: 120 }, (_, i) => pageView(ago((i % 80) * HOUR + 1), `/p/${i % 70}`))
+    expect(countOf(grid, views)).toBe(70)
+    expect(countOf(grid, views.slice(0, 10))).toBe(10)
+  })
   it('decay: each unit is worth points × 0.5^(age / halfLife), age from its newest match', () => {
     const grid = engagement({ per: 'day', halfLifeDays: 7 })
     const r = score(grid, { events: [pageView(ago(7 * DAY)), pageView(ago(7 * DAY - HOUR))] })
