@@ -132,13 +132,18 @@ export interface ParsedUrl {
   segments: string[]
 }
 
-/** Full URL, protocol-relative URL or bare path; query and fragment ignored. */
+/**
+ * Full URL, protocol-relative URL or bare path; query and fragment ignored. Read as browsers read
+ * web URLs (WHATWG): a backslash is a slash, and `.` / `..` segments are resolved, so
+ * `/pricing/../blog` is the blog and `https://acme.com\\pricing` is the pricing page.
+ */
 export function parseUrl(url: string): ParsedUrl {
   let s = url.trim()
   const q = s.indexOf('?')
   const h = s.indexOf('#')
   const cut = q < 0 ? h : h < 0 ? q : Math.min(q, h)
   if (cut >= 0) s = s.slice(0, cut)
+  if (s.includes('\\') && isWebUrl(s)) s = s.replaceAll('\\', '/')
   let host: string | null = null
   const schemeEnd = schemeLength(s)
   if (schemeEnd > 0 || s.startsWith('//')) {
@@ -150,16 +155,41 @@ export function parseUrl(url: string): ParsedUrl {
     host = (colon >= 0 && !hostPort.endsWith(']') ? hostPort.slice(0, colon) : hostPort).toLowerCase() || null
     s = slash >= 0 ? rest.slice(slash) : ''
   }
-  const path = s.toLowerCase()
+  let path = s.toLowerCase()
   const segments: string[] = []
+  let dotted = false
   let start = 0
   for (let i = 0; i <= path.length; i++) {
     if (i === path.length || path.charCodeAt(i) === 47) {
-      if (i > start) segments.push(safeDecode(path.slice(start, i)))
+      if (i > start) {
+        const raw = path.slice(start, i)
+        const dots = dotSegment(raw)
+        if (dots === 0) segments.push(safeDecode(raw))
+        else {
+          dotted = true
+          if (dots === 2) segments.pop()
+        }
+      }
       start = i + 1
     }
   }
+  if (dotted) path = `/${segments.join('/')}`
   return { host, path, segments }
+}
+
+/** http(s), protocol-relative or a bare path: the URLs whose backslashes browsers read as slashes. */
+function isWebUrl(s: string): boolean {
+  const sep = s.indexOf('://')
+  if (sep < 0) return !/^[a-z][a-z0-9+.-]*:/i.test(s)
+  const scheme = s.slice(0, sep).toLowerCase()
+  return scheme === 'http' || scheme === 'https'
+}
+
+/** 1 for a `.` segment, 2 for `..` (also percent-encoded, as WHATWG reads them), else 0. */
+function dotSegment(raw: string): 0 | 1 | 2 {
+  if (raw.length > 6 || (raw.charCodeAt(0) !== 46 && raw.charCodeAt(0) !== 37)) return 0
+  const d = raw.replaceAll('%2e', '.')
+  return d === '.' ? 1 : d === '..' ? 2 : 0
 }
 
 /** Length of `scheme://` at the start of `s`, 0 when there is none. */

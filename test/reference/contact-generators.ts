@@ -48,6 +48,8 @@ export const OFFSET_INSTANTS: readonly string[] = [
 
 export const PRICING_URLS: readonly string[] = [
   '/pricing',
+  'https://acme.com\\pricing',
+  '/blog/../pricing',
   '/Pricing/',
   'https://acme.com/pricing?plan=pro#faq',
   'https://www.acme.fr/fr/tarifs',
@@ -62,6 +64,8 @@ export const PRICING_URLS: readonly string[] = [
 
 export const OTHER_URLS: readonly string[] = [
   '/blog/pricing-strategy',
+  'https://acme.com/pricing/../blog',
+  '/pricing/./../blog',
   '/product-tour',
   'https://pricing.acme.com/',
   '/blog?page=pricing',

@@ -61,6 +61,13 @@ describe('toNumber', () => {
 })
 
 describe('parseUrl', () => {
+  it('reads web URLs as browsers do: backslashes are slashes, dot segments resolved', () => {
+    expect(parseUrl('https://acme.com/pricing/../blog')).toMatchObject({ path: '/blog', segments: ['blog'] })
+    expect(parseUrl('/pricing/%2E%2E/blog/./x')).toMatchObject({ path: '/blog/x', segments: ['blog', 'x'] })
+    expect(parseUrl('https://acme.com\\pricing')).toMatchObject({ host: 'acme.com', segments: ['pricing'] })
+    expect(parseUrl('/..')).toMatchObject({ path: '/', segments: [] })
+  })
+
   it('takes the path of a full URL, a protocol-relative URL or a bare path', () => {
     expect(parseUrl('https://www.Acme.io:443/Fr/Tarifs/?a=1#b')).toEqual({
       host: 'www.acme.io',
