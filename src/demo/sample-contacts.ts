@@ -3,20 +3,9 @@
  * Seeded, so every fresh clone shows the same data.
  */
 import type { ContactUpsert, EventInput } from '../events/ingestion-schemas.js'
+import { seededRandom } from '../util/seeded-random.js'
 
 const DAY_MS = 86_400_000
-
-/** mulberry32: small, fast, seedable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const FIRST = [
   'Alice',

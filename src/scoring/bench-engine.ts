@@ -22,6 +22,7 @@
  */
 import os from 'node:os'
 import type { LeadEvent } from '../domain/lead-event.js'
+import { seededRandom } from '../util/seeded-random.js'
 import { compileGrid } from './compile.js'
 import { evaluate } from './evaluate.js'
 import { prepareEvents } from './prepare.js'
@@ -67,18 +68,6 @@ export interface EngineBenchResult {
 
 const DAY = 86_400_000
 export const BENCH_NOW = Date.UTC(2026, 2, 31, 12)
-
-/** mulberry32: tiny, fast, good enough to generate benchmark data reproducibly. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const TITLES = [
   'CEO',
@@ -232,7 +221,7 @@ export function runEngineBench(options: EngineBenchOptions = {}): EngineBenchRes
   // Prepare-and-evaluate first, before any prepared contact is kept alive: prepared events that
   // survive make V8 pretenure their allocation sites, after which every short-lived preparation is
   // allocated in the old generation — an artefact the rescoring worker (prepare, evaluate, drop) avoids.
-  const rawRand = prng(seed)
+  const rawRand = seededRandom(seed)
   const raw = Array.from({ length: contacts }, (_, i) => generateContact(rawRand, i, eventsPerContact))
   const prepareAndEvaluateOne = (i: number) => {
     sink += evaluate(compiled, prepare(raw[i % contacts]!), BENCH_NOW).total
@@ -240,7 +229,7 @@ export function runEngineBench(options: EngineBenchOptions = {}): EngineBenchRes
   measure(warmUp, prepareAndEvaluateOne)
   const withPrepare = measure(seconds, prepareAndEvaluateOne)
 
-  const rand = prng(seed) // the same contacts, prepared up front
+  const rand = seededRandom(seed) // the same contacts, prepared up front
   const pool = generatePrepared(rand, contacts, 0)
   let mql = 0
   let hot = 0
