@@ -36,6 +36,7 @@ export async function resolveContact(
   workspaceId: string,
   identities: ContactIdentity[],
   firstSeenAt: Date,
+  options: { mergeKnownContacts?: boolean } = {},
 ): Promise<ResolvedContact> {
   await lockIdentities(trx, workspaceId, identities)
   const rows = await trx
@@ -63,6 +64,26 @@ export async function resolveContact(
       .executeTakeFirstOrThrow()
     id = inserted.id
     created = true
+  } else if (
+    options.mergeKnownContacts === false &&
+    (await knownAmong(
+      trx,
+      workspaceId,
+      distinct.map((d) => d.id),
+    )) > 1
+  ) {
+    // An untrusted source (the public tracking key) names two people Leadgrid already knows:
+    // decided here, under the identity locks, so two racing requests cannot merge them. The first
+    // non-anonymous identity of the request wins; the others stay with their own contacts.
+    const anchor = identities.find((i) => i.kind !== 'anonymous') ?? identities[0]!
+    const owner = await trx
+      .selectFrom('contact_identities')
+      .select('contact_id')
+      .where('workspace_id', '=', workspaceId)
+      .where('kind', '=', anchor.kind)
+      .where('value', '=', anchor.value)
+      .executeTakeFirst()
+    id = owner?.contact_id ?? distinct[0]!.id
   } else {
     id = distinct[0]!.id
     for (const other of distinct.slice(1)) {
@@ -84,6 +105,19 @@ export async function resolveContact(
     .where('id', '=', id)
     .execute()
   return { id, created, mergedFrom }
+}
+
+/** How many of these contacts are known people (an identity other than an anonymous visitor id). */
+async function knownAmong(trx: Tx, workspaceId: string, contactIds: string[]): Promise<number> {
+  const rows = await trx
+    .selectFrom('contact_identities')
+    .select('contact_id')
+    .distinct()
+    .where('workspace_id', '=', workspaceId)
+    .where('contact_id', 'in', contactIds)
+    .where('kind', '!=', 'anonymous')
+    .execute()
+  return rows.length
 }
 
 /**

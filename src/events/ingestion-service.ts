@@ -23,6 +23,14 @@ export interface IngestionDeps {
   metrics?: Pick<Metrics, 'eventsIngested' | 'eventsDuplicate'>
 }
 
+export interface IngestOptions {
+  /**
+   * false for untrusted producers (the public tracking key): identities that name two already
+   * known people never merge them. CRMs and API callers, who hold secrets, may merge.
+   */
+  mergeKnownContacts?: boolean
+}
+
 export interface IngestEventsResult {
   accepted: number
   duplicates: number
@@ -66,6 +74,7 @@ export function createIngestionService(deps: IngestionDeps) {
       workspaceId: string,
       events: EventInput[],
       source: string,
+      options: IngestOptions = {},
     ): Promise<IngestEventsResult> {
       const byContact = new Map<string, { ref: ContactRef; events: EventInput[] }>()
       for (const e of events) {
@@ -82,7 +91,13 @@ export function createIngestionService(deps: IngestionDeps) {
         for (const group of groups) {
           // ISO-8601 instants in UTC sort as strings.
           const earliest = [now.toISOString(), ...group.events.map((e) => e.occurredAt)].sort()[0]!
-          const contact = await resolveContact(trx, workspaceId, identitiesOf(group.ref), new Date(earliest))
+          const contact = await resolveContact(
+            trx,
+            workspaceId,
+            identitiesOf(group.ref),
+            new Date(earliest),
+            options,
+          )
           if (group.ref.email)
             await patchProfile(trx, workspaceId, contact.id, { email: group.ref.email.toLowerCase() })
           if (contact.mergedFrom.length > 0) merged.push(contact.id)
@@ -122,6 +137,7 @@ export function createIngestionService(deps: IngestionDeps) {
       workspaceId: string,
       items: ContactUpsert[],
       source: string,
+      options: IngestOptions = {},
     ): Promise<IngestContactsResult> {
       const now = clock.now()
       let changedAny = false
@@ -129,7 +145,13 @@ export function createIngestionService(deps: IngestionDeps) {
         const out: IngestContactsResult['contacts'] = []
         for (const item of items) {
           const firstSeen = item.createdAt ? new Date(item.createdAt) : now
-          const contact = await resolveContact(trx, workspaceId, identitiesOf(item.contact), firstSeen)
+          const contact = await resolveContact(
+            trx,
+            workspaceId,
+            identitiesOf(item.contact),
+            firstSeen,
+            options,
+          )
           const patch: ContactProfile = { ...(item.properties ?? {}) }
           if (item.contact.email) patch['email'] = item.contact.email.toLowerCase()
           const changed = await patchProfile(trx, workspaceId, contact.id, patch)

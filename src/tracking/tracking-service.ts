@@ -76,9 +76,12 @@ export function createTrackingService(deps: Pick<AppDeps, 'db' | 'ingestion'>) {
           ? { ...e, contact: { anonymousId: visitorId, email: linkedNow } }
           : e,
       )
-      if (identify) await ingestion.ingestContacts(workspaceId, [identify], TRACKING_SOURCE)
+      // The check above is advisory (it reads outside the transaction); the rule itself is enforced
+      // under the identity locks: a public key never merges two known people.
+      const untrusted = { mergeKnownContacts: false }
+      if (identify) await ingestion.ingestContacts(workspaceId, [identify], TRACKING_SOURCE, untrusted)
       if (events.length === 0) return { accepted: 0, duplicates: 0, unlinked }
-      const result = await ingestion.ingestEvents(workspaceId, events, TRACKING_SOURCE)
+      const result = await ingestion.ingestEvents(workspaceId, events, TRACKING_SOURCE, untrusted)
       return { ...result, unlinked }
     },
   }

@@ -344,6 +344,30 @@ describe('identifying the visitor', () => {
     expect(a.contactId).not.toBe(b.contactId)
     expect(await contactOfVisitor(visitorId)).toBe(a.contactId)
   })
+
+  it('two racing requests naming two known people for one fresh visitor never merge them', async () => {
+    // Regression: the "already linked?" check ran outside the transaction, so both requests
+    // linked the visitor and the second merged the two people into one contact.
+    const people = ['fay@victim.example', 'gus@victim.example']
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/contacts',
+      headers: auth,
+      payload: { contacts: people.map((email, i) => ({ contact: { email, hubspotId: `77${i}` } })) },
+    })
+    const visitorId = visitor()
+    const answers = await Promise.all(
+      people.map((email) => collect({ key, visitorId, identify: { email }, events: [] })),
+    )
+    expect(answers.map((r) => r.statusCode)).toEqual([202, 202])
+    const ids = await t.deps.db
+      .selectFrom('contact_identities')
+      .select(['value', 'contact_id'])
+      .where('workspace_id', '=', t.workspace.workspaceId)
+      .where('value', 'in', people)
+      .execute()
+    expect(new Set(ids.map((r) => r.contact_id)).size).toBe(2)
+  })
 })
 
 describe('rate limit', () => {
