@@ -74,6 +74,8 @@ export async function publishGrid(
   gridId: string,
   at: Date,
 ): Promise<void> {
+  // Two publishes at once would both retire the old version and collide on the one-published index.
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`grids|${workspaceId}`}, 0))`.execute(trx)
   await trx
     .updateTable('grids')
     .set({ status: 'retired' })

@@ -28,7 +28,14 @@ const propertyKey = z
   .string()
   .regex(/^[A-Za-z][\w.:-]{0,127}$/, 'property names are letters, digits, _ . : - (at most 128)')
 
-const isoInstant = z.iso.datetime({ offset: true }).transform((v) => new Date(v).toISOString())
+/** An ISO-8601 instant with its offset, within years 1970–9999 (what a lead event can be). */
+const isoInstant = z.iso
+  .datetime({ offset: true })
+  .refine((v) => {
+    const t = Date.parse(v)
+    return t >= 0 && t < Date.UTC(10000, 0, 1)
+  }, 'must be between 1970 and 9999')
+  .transform((v) => new Date(v).toISOString())
 
 export const contactUpsertSchema = z
   .object({

@@ -13,6 +13,7 @@ import { compiledGridFor } from '../rescoring/rescore-service.js'
 import { evaluate, gridSchema, prepareEvents } from '../scoring/index.js'
 
 const DAY_MS = 86_400_000
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export function gridView(row: GridRow) {
   return {
@@ -31,7 +32,7 @@ export function createGridService(deps: { db: Db; clock: Clock; queue: Pick<JobQ
   const { db, clock, queue } = deps
 
   async function mustGet(workspaceId: string, gridId: string): Promise<GridRow> {
-    if (!/^[0-9a-f-]{36}$/i.test(gridId)) throw new NotFound(`No grid ${gridId}`)
+    if (!UUID.test(gridId)) throw new NotFound(`No grid ${gridId}`)
     const row = await getGrid(db, workspaceId, gridId)
     if (!row) throw new NotFound(`No grid ${gridId} in this workspace`)
     return row
@@ -62,8 +63,12 @@ export function createGridService(deps: { db: Db; clock: Clock; queue: Pick<JobQ
       const row = await mustGet(workspaceId, gridId)
       if (row.status === 'published') throw new Conflict('This grid version is already published')
       await db.transaction().execute((trx) => publishGrid(trx, workspaceId, gridId, clock.now()))
-      await queue.send('rescore-dirty', { workspaceId })
-      return (await mustGet(workspaceId, gridId))!
+      try {
+        await queue.send('rescore-dirty', { workspaceId })
+      } catch {
+        // Published and every contact marked dirty: the catch-up job rescores them.
+      }
+      return mustGet(workspaceId, gridId)
     },
 
     /** Scores up to `limit` recent contacts with the grid and with the published one, side by side. */

@@ -26,6 +26,18 @@ export function installErrorHandler(app: FastifyInstance): void {
         requestId: request.id,
       })
     }
+    if (isPostgresDataError(err)) {
+      // A value Postgres cannot take (out-of-range date, malformed id…) that validation let through:
+      // still the caller's input, so a 400 — and logged, since validation should have caught it.
+      request.log.warn({ err }, 'value refused by the database')
+      return reply.status(400).send({
+        error: {
+          code: 'invalid_value',
+          message: 'A value in the request cannot be stored; check ids, dates and text.',
+        },
+        requestId: request.id,
+      })
+    }
     const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500
     if (status >= 400 && status < 500) {
       const code = 'code' in err && err.code ? String(err.code) : 'bad_request'
@@ -46,6 +58,16 @@ export function installErrorHandler(app: FastifyInstance): void {
       requestId: request.id,
     })
   })
+}
+
+/** Postgres SQLSTATE class 22, "data exception" (invalid text, uuid, date…). */
+function isPostgresDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code
+  return (
+    typeof code === 'string' &&
+    /^22[0-9A-Z]{3}$/.test(code) &&
+    (err as { constructor?: { name?: string } }).constructor?.name === 'DatabaseError'
+  )
 }
 
 /** Fastify's codes (FST_ERR_CTP_BODY_TOO_LARGE) made readable (body_too_large). */

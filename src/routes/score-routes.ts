@@ -10,7 +10,8 @@ export function scoreRoutes(deps: Pick<AppDeps, 'db'>) {
     app.get<{ Params: { key: string } }>('/contacts/:key/score', async (request) => {
       const { db } = deps
       const workspaceId = request.workspaceId
-      const contactId = await findContactByKey(db, workspaceId, decodeURIComponent(request.params.key))
+      // Fastify has already decoded the path parameter.
+      const contactId = await findContactByKey(db, workspaceId, request.params.key)
       if (!contactId)
         throw new NotFound(`No contact with email or CRM id "${request.params.key}" in this workspace`)
       const [score] = [...(await loadScores(db, workspaceId, [contactId])).values()]

@@ -12,6 +12,7 @@ import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AppDeps } from '../app-deps.js'
 import { AppError, BadRequest, Unauthorized } from '../errors.js'
+import { parseJsonBody } from '../http/json-body.js'
 import { parseCollectBody } from '../tracking/collect-schema.js'
 import { etagMatches, loadSnippet, pickEncoding } from '../tracking/snippet-asset.js'
 import { createTrackingService } from '../tracking/tracking-service.js'
@@ -62,19 +63,10 @@ export function trackingRoutes(deps: Pick<AppDeps, 'db' | 'ingestion' | 'metrics
         })
         t.removeContentTypeParser('text/plain')
         t.addContentTypeParser('text/plain', { parseAs: 'string' }, (_request, body, done) => {
-          const text = body as string
-          if (text.trim() === '')
-            return done(new BadRequest('The body is empty; send a JSON document', undefined, 'invalid_json'))
           try {
-            done(null, JSON.parse(text))
+            done(null, parseJsonBody(body as string))
           } catch (err) {
-            done(
-              new BadRequest(
-                `The body is not valid JSON: ${(err as Error).message}`,
-                undefined,
-                'invalid_json',
-              ),
-            )
+            done(err as Error)
           }
         })
 

@@ -251,6 +251,52 @@ describe('bad input: a 4xx naming the problem, nothing stored', () => {
     })
   }
 
+  it('refuses an instant outside 1970–9999 with 400 (Postgres cannot take year 0)', async () => {
+    const payload = {
+      events: [
+        {
+          contact: { email: 'y0@b.co' },
+          type: 'custom',
+          occurredAt: '0000-01-01T00:00:00Z',
+          attributes: { name: 'n' },
+        },
+      ],
+    }
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/events', headers: auth, payload })
+    expect(res.statusCode).toBe(400)
+    expect(res.json().error.message).toMatch(/occurredAt: must be between 1970 and 9999/)
+  })
+
+  it('stores text with a NUL or half a surrogate pair cleaned, never a 500', async () => {
+    const body =
+      '{"events":[{"contact":{"externalId":"ext\\u0000-1"},"type":"custom","occurredAt":"2026-03-30T10:00:00Z","attributes":{"name":"odd \\ud800 text\\u0000"}}]}'
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/events',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: body,
+    })
+    expect(res.statusCode).toBe(202)
+    const stored = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/contacts/external:ext-1/score',
+      headers: auth,
+    })
+    expect(stored.statusCode).toBe(200)
+  })
+
+  it('answers 404, not 500, for odd ids in the URL', async () => {
+    for (const url of [
+      '/api/v1/grids/------------------------------------',
+      '/api/v1/grids/0123456789abcdef0123456789abcdef0123/publish',
+      '/api/v1/contacts/%25/score',
+      '/api/v1/contacts/a%00b/score',
+    ]) {
+      const res = await t.app.inject({ method: url.endsWith('publish') ? 'POST' : 'GET', url, headers: auth })
+      expect([400, 404], url).toContain(res.statusCode)
+    }
+  })
+
   it('refuses a 12 MB body with 413', async () => {
     const big = JSON.stringify({
       events: [
