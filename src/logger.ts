@@ -22,9 +22,32 @@ export const REDACTED_PATHS = [
   'apiKey',
 ]
 
+/**
+ * Request lines carry the path, never the query string: OAuth callbacks bring `code` and `state`
+ * there, and a customer's GET form may bring anything.
+ */
+export function requestSerializer(req: {
+  method?: string
+  url?: string
+  ip?: string
+  headers?: Record<string, unknown>
+}) {
+  return {
+    method: req.method,
+    url: req.url?.split('?')[0],
+    remoteAddress: req.ip,
+    userAgent: req.headers?.['user-agent'],
+  }
+}
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
-    { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'leadgrid' } },
+    {
+      level,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      base: { service: 'leadgrid' },
+      serializers: { req: requestSerializer, err: pino.stdSerializers.err },
+    },
     destination,
   )
 }

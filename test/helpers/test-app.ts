@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
 import { buildApp } from '../../src/app.js'
 import type { AppDeps } from '../../src/app-deps.js'
 import { type Clock, systemClock } from '../../src/clock.js'
@@ -40,7 +41,7 @@ export const TEST_ENV = {
 } as const
 
 export async function startTestApp(
-  options: { clock?: Clock; workers?: boolean; env?: Record<string, string> } = {},
+  options: { clock?: Clock; workers?: boolean; env?: Record<string, string>; logger?: Logger } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase()
   const config = loadConfig({
@@ -49,7 +50,7 @@ export async function startTestApp(
     DATABASE_URL: database.connectionString,
     ...options.env,
   })
-  const logger = createLogger(config.LOG_LEVEL)
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL)
   const clock = options.clock ?? systemClock
   const runtime = await startRuntime(config, logger, {
     database,

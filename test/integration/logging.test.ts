@@ -6,8 +6,16 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js'
 let t: TestApp
 const lines: string[] = []
 
+const requestLog: string[] = []
+
 beforeAll(async () => {
-  t = await startTestApp({ env: { LOG_LEVEL: 'debug' } })
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      requestLog.push(String(chunk))
+      done()
+    },
+  })
+  t = await startTestApp({ logger: createLogger('info', sink) })
 })
 afterAll(async () => {
   await t?.close()
@@ -44,4 +52,18 @@ it('serves readiness and Prometheus metrics', async () => {
   expect(metrics.statusCode).toBe(200)
   expect(metrics.body).toContain('leadgrid_http_requests_total')
   expect(metrics.body).toContain('leadgrid_queue_depth')
+})
+
+it('logs request paths without their query string (OAuth codes, GET form fields)', async () => {
+  // Regression: the incoming-request line carried /oauth/hubspot/callback?code=…&state=….
+  const res = await t.app.inject({
+    method: 'GET',
+    url: '/oauth/hubspot/callback?code=SECRETCODE123&state=STATEVALUE',
+  })
+  expect(res.statusCode).toBeLessThan(500)
+  const all = requestLog.join('')
+  expect(all).toContain('/oauth/hubspot/callback')
+  expect(all).not.toContain('SECRETCODE123')
+  expect(all).not.toContain('STATEVALUE')
+  expect(all).toContain(`"reqId":"${res.headers['x-request-id']}"`)
 })
