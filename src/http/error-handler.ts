@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { ZodError } from 'zod'
-import { AppError } from '../errors.js'
+import { AppError, CrmError } from '../errors.js'
 
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | AppError | ZodError | Error, request, reply) => {
@@ -22,6 +22,17 @@ export function installErrorHandler(app: FastifyInstance): void {
           code: 'invalid_request',
           message: err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
           details: err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+        },
+        requestId: request.id,
+      })
+    }
+    if (err instanceof CrmError) {
+      // The CRM failed us, not the caller: say which, and whether retrying makes sense.
+      request.log.warn({ err }, 'CRM call failed')
+      return reply.status(err.retryable ? 503 : 502).send({
+        error: {
+          code: 'crm_unavailable',
+          message: `${err.provider === 'hubspot' ? 'HubSpot' : 'Pipedrive'} did not accept the request${err.retryable ? '; retry in a moment' : ''}.`,
         },
         requestId: request.id,
       })

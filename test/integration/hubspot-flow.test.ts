@@ -124,6 +124,17 @@ describe('HubSpot app', () => {
     const bad = await t.app.inject({ method: 'GET', url: `/oauth/hubspot/callback?code=abc&state=${state}x` })
     expect(bad.statusCode).toBe(400)
 
+    // A used or expired code (a reload of the callback page): 400 telling what to do, not a 500.
+    nock(API)
+      .post('/oauth/v3/token')
+      .reply(400, { status: 'BAD_AUTH_CODE', message: 'missing or unknown auth code' })
+    const reused = await t.app.inject({
+      method: 'GET',
+      url: `/oauth/hubspot/callback?code=used-code&state=${encodeURIComponent(state)}`,
+    })
+    expect(reused.statusCode).toBe(400)
+    expect(reused.json().error.code).toBe('install_failed')
+
     nock(API)
       .post('/oauth/v3/token', (b) => new URLSearchParams(b as string).get('code') === 'the-code')
       .reply(200, fixture('oauth-token-response.json'))
@@ -333,6 +344,33 @@ describe('HubSpot app', () => {
     await jobs()['crm-flush'](job.payload)
     expect(await count('events')).toBe(events)
     expect(await count('outbox')).toBe(0)
+  })
+
+  it('a batch with a NUL or half a surrogate pair in one value is stored whole, not refused', async () => {
+    // Regression: Postgres refused the jsonb and the whole batch got a 500 (HubSpot retries, then drops).
+    const batch = [
+      {
+        eventId: 9101,
+        subscriptionId: 4130,
+        portalId: PORTAL,
+        appId: 54321,
+        occurredAt: Date.parse('2026-03-31T12:06:00.000Z'),
+        subscriptionType: 'contact.propertyChange',
+        attemptNumber: 0,
+        objectId: 101,
+        propertyName: 'jobtitle',
+        propertyValue: 'CEO\u0000 \ud800',
+        changeSource: 'CRM_UI',
+      },
+    ]
+    const res = await postWebhook(batch)
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toMatchObject({ stored: 1 })
+    await t.deps.db
+      .deleteFrom('inbound_deliveries')
+      .where('workspace_id', '=', workspaceId)
+      .where('processed_at', 'is', null)
+      .execute()
   })
 
   it('the card answers for the installed portal from the database, and refuses another portal', async () => {

@@ -377,5 +377,35 @@ describe('HubSpot contact sync', () => {
       payload,
     })
     expect(refused.statusCode).toBe(401)
+
+    // Fields the API would refuse are refused here too: 400, nothing stored.
+    for (const objectId of ['', 'x'.repeat(10_000), 1.5]) {
+      const bad = JSON.stringify({
+        ...JSON.parse(payload),
+        callbackId: `cb-${String(objectId).length}`,
+        object: { objectId },
+      })
+      const ts = String(clock.now().getTime())
+      const sig = createHmac('sha256', TEST_ENV.HUBSPOT_CLIENT_SECRET)
+        .update(`POST${TEST_ENV.PUBLIC_URL}/hubspot/workflow-action${bad}${ts}`)
+        .digest('base64')
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/hubspot/workflow-action',
+        headers: {
+          'content-type': 'application/json',
+          'x-hubspot-signature-v3': sig,
+          'x-hubspot-request-timestamp': ts,
+        },
+        payload: bad,
+      })
+      expect(res.statusCode, String(objectId).slice(0, 10)).toBe(400)
+    }
+    const after = await t.deps.db
+      .selectFrom('events')
+      .select('type')
+      .where('workspace_id', '=', c.workspaceId)
+      .execute()
+    expect(after).toHaveLength(1)
   })
 })

@@ -9,7 +9,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../app-deps.js'
-import { BadRequest, Unauthorized } from '../../errors.js'
+import { BadRequest, CrmError, Unauthorized } from '../../errors.js'
+import { eventInputSchema } from '../../events/ingestion-schemas.js'
 import { hubspotServices } from './hubspot-services.js'
 import { publicRequestUri, verifyV2Signature, verifyV3Signature } from './signature.js'
 import { parseWebhookBatch } from './webhooks.js'
@@ -75,10 +76,13 @@ const WORKFLOW_EVENT_TYPES = [
 const workflowBody = z.looseObject({
   callbackId: z.string().min(1).max(200),
   origin: z.looseObject({ portalId: z.union([z.number(), z.string()]).transform(String) }),
-  object: z.looseObject({ objectId: z.union([z.number(), z.string()]).transform(String) }),
+  // HubSpot record ids are positive integers.
+  object: z.looseObject({
+    objectId: z.union([z.number().int().positive(), z.string().regex(/^\d{1,20}$/)]).transform(String),
+  }),
   inputFields: z.looseObject({
     eventType: z.enum(WORKFLOW_EVENT_TYPES),
-    name: z.string().max(512).optional().nullable(),
+    name: z.string().max(256).optional().nullable(),
     reference: z.string().max(256).optional().nullable(),
   }),
 })
@@ -134,7 +138,20 @@ export function hubspotRoutes(deps: Deps) {
           'invalid_state',
         )
       if (!q.code) throw new BadRequest('HubSpot sent no authorisation code', undefined, 'missing_code')
-      const installed = await hs.connections.completeInstall(q.code)
+      let installed: Awaited<ReturnType<typeof hs.connections.completeInstall>>
+      try {
+        installed = await hs.connections.completeInstall(q.code)
+      } catch (err) {
+        if (err instanceof CrmError && !err.retryable) {
+          // A used, expired or foreign code (a reload of this page, the back button).
+          throw new BadRequest(
+            'HubSpot refused this authorisation code (already used or expired); start the install again',
+            undefined,
+            'install_failed',
+          )
+        }
+        throw err
+      }
       const target = new URL(`${deps.config.PUBLIC_URL}${state.returnTo ?? '/app/'}`)
       target.searchParams.set('installed', 'hubspot')
       target.searchParams.set('portalId', installed.portalId)
@@ -168,20 +185,23 @@ export function hubspotRoutes(deps: Deps) {
       if (connection?.status !== 'active')
         throw new Unauthorized('Leadgrid is not installed in this HubSpot account', 'not_installed')
       const { eventType, name, reference } = body.inputFields
-      await deps.ingestion.ingestEvents(
-        connection.workspace_id,
-        [
-          {
-            // One workflow execution = one fact, whatever HubSpot's retries.
-            id: `hubspot:${connection.account_id}:workflow:${body.callbackId}`,
-            contact: { hubspotId: body.object.objectId },
-            type: eventType,
-            occurredAt: deps.clock.now().toISOString(),
-            attributes: workflowAttributes(eventType, name, reference),
-          },
-        ],
-        'hubspot-workflow',
-      )
+      // Through the same validation as every API event, so the action stores nothing the API would refuse.
+      const event = eventInputSchema.safeParse({
+        // One workflow execution = one fact, whatever HubSpot's retries.
+        id: `hubspot:${connection.account_id}:workflow:${body.callbackId}`,
+        contact: { hubspotId: body.object.objectId },
+        type: eventType,
+        occurredAt: deps.clock.now().toISOString(),
+        attributes: workflowAttributes(eventType, name, reference),
+      })
+      if (!event.success) {
+        throw new BadRequest(
+          `The workflow action's fields are not valid: ${event.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+          undefined,
+          'invalid_action',
+        )
+      }
+      await deps.ingestion.ingestEvents(connection.workspace_id, [event.data], 'hubspot-workflow')
       return { outputFields: { hs_execution_state: 'SUCCESS' } }
     })
   }
