@@ -3,9 +3,11 @@
  * published (SPEC §5), one secret API key and one public tracking key. Keys are shown once.
  */
 
+import type { Transaction } from 'kysely'
 import { hashSecret, newApiKey, newPublicKey, workspaceIdOfKey } from '../crypto/api-keys.js'
 import type { Db } from '../db/database.js'
 import { createDraftGrid, publishGrid } from '../db/grid-repository.js'
+import type { Database } from '../db/schema.js'
 import { starterGrid } from '../scoring/index.js'
 
 export interface CreatedWorkspace {
@@ -14,41 +16,50 @@ export interface CreatedWorkspace {
   publicKey: string
 }
 
-export async function createWorkspace(
-  db: Db,
-  input: { name: string; isDemo?: boolean; now: Date },
+export interface NewWorkspace {
+  name: string
+  isDemo?: boolean
+  now: Date
+}
+
+export async function createWorkspace(db: Db, input: NewWorkspace): Promise<CreatedWorkspace> {
+  return db.transaction().execute((trx) => createWorkspaceIn(trx, input))
+}
+
+/** Creates the workspace inside the caller's transaction (an install creates it with its connection). */
+export async function createWorkspaceIn(
+  trx: Transaction<Database>,
+  input: NewWorkspace,
 ): Promise<CreatedWorkspace> {
-  return db.transaction().execute(async (trx) => {
-    const ws = await trx
-      .insertInto('workspaces')
-      // The public key needs the id; a placeholder unique value is replaced just below.
-      .values({
-        name: input.name,
-        public_key: `pending-${crypto.randomUUID()}`,
-        is_demo: input.isDemo ?? false,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    const publicKey = newPublicKey(ws.id)
-    await trx.updateTable('workspaces').set({ public_key: publicKey }).where('id', '=', ws.id).execute()
-    const apiKey = newApiKey(ws.id)
-    await trx
-      .insertInto('api_keys')
-      .values({ workspace_id: ws.id, name: 'Default key', key_hash: apiKey.hash, key_prefix: apiKey.prefix })
-      .execute()
-    const grid = await createDraftGrid(trx, ws.id, starterGrid, 'Starter grid (SPEC §5)')
-    await publishGrid(trx, ws.id, grid.id, input.now)
-    await trx
-      .insertInto('audit_log')
-      .values({
-        workspace_id: ws.id,
-        actor: 'system',
-        action: 'workspace.created',
-        details: JSON.stringify({ name: input.name }),
-      })
-      .execute()
-    return { workspaceId: ws.id, apiKey: apiKey.key, publicKey }
-  })
+  const ws = await trx
+    .insertInto('workspaces')
+    // The public key needs the id; a placeholder unique value is replaced just below.
+    .values({
+      name: input.name,
+      public_key: `pending-${crypto.randomUUID()}`,
+      is_demo: input.isDemo ?? false,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  const publicKey = newPublicKey(ws.id)
+  await trx.updateTable('workspaces').set({ public_key: publicKey }).where('id', '=', ws.id).execute()
+  const apiKey = newApiKey(ws.id)
+  await trx
+    .insertInto('api_keys')
+    .values({ workspace_id: ws.id, name: 'Default key', key_hash: apiKey.hash, key_prefix: apiKey.prefix })
+    .execute()
+  const grid = await createDraftGrid(trx, ws.id, starterGrid, 'Starter grid (SPEC §5)')
+  await publishGrid(trx, ws.id, grid.id, input.now)
+  await trx
+    .insertInto('audit_log')
+    .values({
+      workspace_id: ws.id,
+      actor: 'system',
+      action: 'workspace.created',
+      details: JSON.stringify({ name: input.name }),
+    })
+    .execute()
+  return { workspaceId: ws.id, apiKey: apiKey.key, publicKey }
 }
 
 /** The workspace a secret API key opens, or null (unknown, malformed or revoked key). */

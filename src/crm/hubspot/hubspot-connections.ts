@@ -12,7 +12,7 @@ import type { Db } from '../../db/database.js'
 import type { ConnectionRow } from '../../db/schema.js'
 import { NotFound } from '../../errors.js'
 import type { JobQueue } from '../../jobs/queue.js'
-import { createWorkspace } from '../../workspaces/workspace-service.js'
+import { createWorkspaceIn } from '../../workspaces/workspace-service.js'
 import { createHubSpotClient, type HubSpotClient } from './hubspot-client.js'
 import { HubSpotAuthError } from './hubspot-errors.js'
 import type { HubSpotOAuth, HubSpotTokens } from './oauth.js'
@@ -79,47 +79,57 @@ export function createHubSpotConnections(deps: HubSpotConnectionDeps) {
       token_expires_at: tokens.expiresAt,
       scopes: info.scopes.length > 0 ? info.scopes : (tokens.scopes ?? []),
     }
-    const existing = await byPortal(portalId)
-    let workspaceId: string
-    let connectionId: string
-    if (existing) {
-      workspaceId = existing.workspace_id
-      connectionId = existing.id
-      await db
-        .updateTable('connections')
-        .set({ ...sealed, status: 'active', last_error: null, last_error_at: null, updated_at: now })
-        .where('workspace_id', '=', workspaceId)
-        .where('id', '=', connectionId)
-        .execute()
-    } else {
-      const ws = await createWorkspace(db, { name: `HubSpot account ${portalId}`, now })
-      workspaceId = ws.workspaceId
-      const row = await db
-        .insertInto('connections')
+    // One transaction, serialised per portal: two callbacks at once (a double click, two tabs) make
+    // one workspace and one connection, and a failure leaves no orphan workspace behind.
+    const { workspaceId, connectionId, existing } = await db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`install|hubspot|${portalId}`}, 0))`.execute(
+        trx,
+      )
+      const found = await trx
+        .selectFrom('connections')
+        .select(['workspace_id', 'id'])
+        .where('provider', '=', 'hubspot')
+        .where('account_id', '=', portalId)
+        .executeTakeFirst()
+      let ids: { workspaceId: string; connectionId: string }
+      if (found) {
+        ids = { workspaceId: found.workspace_id, connectionId: found.id }
+        await trx
+          .updateTable('connections')
+          .set({ ...sealed, status: 'active', last_error: null, last_error_at: null, updated_at: now })
+          .where('workspace_id', '=', found.workspace_id)
+          .where('id', '=', found.id)
+          .execute()
+      } else {
+        const ws = await createWorkspaceIn(trx, { name: `HubSpot account ${portalId}`, now })
+        const row = await trx
+          .insertInto('connections')
+          .values({
+            workspace_id: ws.workspaceId,
+            provider: 'hubspot',
+            account_id: portalId,
+            ...sealed,
+            api_base: null,
+            settings: JSON.stringify({}),
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+        ids = { workspaceId: ws.workspaceId, connectionId: row.id }
+      }
+      await trx
+        .insertInto('audit_log')
         .values({
-          workspace_id: workspaceId,
-          provider: 'hubspot',
-          account_id: portalId,
-          ...sealed,
-          api_base: null,
-          settings: JSON.stringify({}),
+          workspace_id: ids.workspaceId,
+          actor: 'hubspot',
+          action: found ? 'connection.reinstalled' : 'connection.installed',
+          details: JSON.stringify({ provider: 'hubspot', portalId, connectionId: ids.connectionId }),
         })
-        .returning('id')
-        .executeTakeFirstOrThrow()
-      connectionId = row.id
-    }
-    await db
-      .insertInto('audit_log')
-      .values({
-        workspace_id: workspaceId,
-        actor: 'hubspot',
-        action: existing ? 'connection.reinstalled' : 'connection.installed',
-        details: JSON.stringify({ provider: 'hubspot', portalId, connectionId }),
-      })
-      .execute()
+        .execute()
+      return { ...ids, existing: !!found }
+    })
     await queue.send('crm-install', { workspaceId, connectionId })
-    logger.info({ workspaceId, connectionId, portalId, reinstalled: !!existing }, 'HubSpot app installed')
-    return { workspaceId, connectionId, portalId, reinstalled: !!existing }
+    logger.info({ workspaceId, connectionId, portalId, reinstalled: existing }, 'HubSpot app installed')
+    return { workspaceId, connectionId, portalId, reinstalled: existing }
   }
 
   async function markUninstalled(
