@@ -48,6 +48,23 @@ export function visiblyChanged(previous: ScoreRow | undefined, next: StoredScore
   )
 }
 
+/** The columns a current score and a history row share. */
+function sharedColumns(workspaceId: string, s: StoredScore) {
+  return {
+    workspace_id: workspaceId,
+    contact_id: s.contactId,
+    grid_id: s.gridId,
+    fit: s.fit,
+    engagement: s.engagement,
+    total: s.total,
+    band: s.band,
+    grade: s.grade,
+    mql: s.mql,
+    reasons: s.reasons,
+    computed_at: s.computedAt,
+  }
+}
+
 export async function saveScores(
   trx: Transaction<Database>,
   workspaceId: string,
@@ -59,19 +76,9 @@ export async function saveScores(
       .insertInto('scores')
       .values(
         scores.map((s) => ({
-          workspace_id: workspaceId,
-          contact_id: s.contactId,
-          grid_id: s.gridId,
-          fit: s.fit,
-          engagement: s.engagement,
-          total: s.total,
-          band: s.band,
-          grade: s.grade,
-          mql: s.mql,
+          ...sharedColumns(workspaceId, s),
           mql_since: s.mqlSince,
-          reasons: s.reasons,
           contributions: JSON.stringify(s.contributions),
-          computed_at: s.computedAt,
         })),
       )
       .onConflict((oc) =>
@@ -94,22 +101,7 @@ export async function saveScores(
   if (changed.length > 0) {
     await trx
       .insertInto('score_history')
-      .values(
-        changed.map(({ score: s, cause }) => ({
-          workspace_id: workspaceId,
-          contact_id: s.contactId,
-          grid_id: s.gridId,
-          fit: s.fit,
-          engagement: s.engagement,
-          total: s.total,
-          band: s.band,
-          grade: s.grade,
-          mql: s.mql,
-          reasons: s.reasons,
-          cause,
-          computed_at: s.computedAt,
-        })),
-      )
+      .values(changed.map(({ score: s, cause }) => ({ ...sharedColumns(workspaceId, s), cause })))
       .execute()
   }
 }
