@@ -5,11 +5,13 @@
  * the dirty mark survives and the catch-up job finds it.
  */
 import { createHash } from 'node:crypto'
+import type { Transaction } from 'kysely'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
 import { contactIdOf, markDirty, patchProfile, resolveContact } from '../db/contact-repository.js'
 import type { Db } from '../db/database.js'
 import { insertEvents, type NewEvent } from '../db/event-repository.js'
+import type { Database } from '../db/schema.js'
 import type { ContactProfile } from '../domain/contact.js'
 import type { JobQueue } from '../jobs/queue.js'
 import type { Metrics } from '../metrics.js'
@@ -57,6 +59,93 @@ function refKey(ref: ContactRef): string {
   return JSON.stringify(identitiesOf(ref))
 }
 
+type Tx = Transaction<Database>
+
+/** Stores events in the caller's transaction: contacts resolved, events inserted once, contacts marked dirty. */
+async function storeEvents(
+  trx: Tx,
+  workspaceId: string,
+  events: EventInput[],
+  source: string,
+  options: IngestOptions,
+  now: Date,
+): Promise<IngestEventsResult & { merged: boolean }> {
+  if (events.length === 0) return { accepted: 0, duplicates: 0, merged: false }
+  const byContact = new Map<string, { ref: ContactRef; events: EventInput[] }>()
+  for (const e of events) {
+    const key = refKey(e.contact)
+    const group = byContact.get(key) ?? { ref: e.contact, events: [] }
+    group.events.push(e)
+    byContact.set(key, group)
+  }
+  // Sorted so concurrent batches lock identities in the same order.
+  const groups = [...byContact].sort(([a], [b]) => a.localeCompare(b)).map(([, group]) => group)
+  const merged: string[] = []
+  for (const group of groups) {
+    // ISO-8601 instants in UTC sort as strings.
+    const earliest = [now.toISOString(), ...group.events.map((e) => e.occurredAt)].sort()[0]!
+    const contact = await resolveContact(
+      trx,
+      workspaceId,
+      identitiesOf(group.ref),
+      new Date(earliest),
+      options,
+    )
+    if (group.ref.email)
+      await patchProfile(trx, workspaceId, contact.id, { email: group.ref.email.toLowerCase() })
+    if (contact.mergedFrom.length > 0) merged.push(contact.id)
+  }
+  // A later group may have merged an earlier group's contact away (the anonymous visitor who
+  // identifies in the same batch): read each group's contact only once all are resolved.
+  const rows: NewEvent[] = []
+  for (const group of groups) {
+    const contactId = await contactIdOf(trx, workspaceId, identitiesOf(group.ref)[0]!)
+    for (const e of group.events) {
+      rows.push({
+        dedupeKey: eventDedupeKey(e),
+        contactId,
+        type: e.type,
+        occurredAt: e.occurredAt,
+        attributes: e.attributes,
+        source,
+      })
+    }
+  }
+  await markDirty(trx, workspaceId, merged, 'merge')
+  const inserted = await insertEvents(trx, workspaceId, rows)
+  await markDirty(trx, workspaceId, inserted.contactIds, 'event')
+  return {
+    accepted: inserted.inserted,
+    duplicates: rows.length - inserted.inserted,
+    merged: merged.length > 0,
+  }
+}
+
+/** Upserts contacts in the caller's transaction; `changed` says whether any needs rescoring. */
+async function storeContacts(
+  trx: Tx,
+  workspaceId: string,
+  items: ContactUpsert[],
+  options: IngestOptions,
+  now: Date,
+): Promise<IngestContactsResult & { changed: boolean }> {
+  const out: IngestContactsResult['contacts'] = []
+  let changedAny = false
+  for (const item of items) {
+    const firstSeen = item.createdAt ? new Date(item.createdAt) : now
+    const contact = await resolveContact(trx, workspaceId, identitiesOf(item.contact), firstSeen, options)
+    const patch: ContactProfile = { ...(item.properties ?? {}) }
+    if (item.contact.email) patch['email'] = item.contact.email.toLowerCase()
+    const changed = await patchProfile(trx, workspaceId, contact.id, patch)
+    if (changed || contact.created || contact.mergedFrom.length > 0) {
+      await markDirty(trx, workspaceId, [contact.id], contact.created ? 'created' : 'profile')
+      changedAny = true
+    }
+    out.push({ contactId: contact.id, created: contact.created })
+  }
+  return { contacts: out, changed: changedAny }
+}
+
 export function createIngestionService(deps: IngestionDeps) {
   const { db, queue, clock, logger, metrics } = deps
 
@@ -69,68 +158,45 @@ export function createIngestionService(deps: IngestionDeps) {
     }
   }
 
+  /** Contacts and events of one request, stored together or not at all. */
+  async function ingest(
+    workspaceId: string,
+    batch: { contacts?: ContactUpsert[]; events?: EventInput[] },
+    source: string,
+    options: IngestOptions = {},
+  ): Promise<IngestContactsResult & IngestEventsResult> {
+    const now = clock.now()
+    const result = await db.transaction().execute(async (trx) => {
+      const contacts = await storeContacts(trx, workspaceId, batch.contacts ?? [], options, now)
+      const events = await storeEvents(trx, workspaceId, batch.events ?? [], source, options, now)
+      return { contacts, events }
+    })
+    metrics?.eventsIngested.inc({ source }, result.events.accepted)
+    metrics?.eventsDuplicate.inc({ source }, result.events.duplicates)
+    if (result.contacts.changed || result.events.accepted > 0 || result.events.merged)
+      await requestRescore(workspaceId)
+    logger.debug(
+      { workspaceId, source, contacts: batch.contacts?.length ?? 0, events: batch.events?.length ?? 0 },
+      'ingested',
+    )
+    return {
+      contacts: result.contacts.contacts,
+      accepted: result.events.accepted,
+      duplicates: result.events.duplicates,
+    }
+  }
+
   return {
+    ingest,
+
     async ingestEvents(
       workspaceId: string,
       events: EventInput[],
       source: string,
       options: IngestOptions = {},
     ): Promise<IngestEventsResult> {
-      const byContact = new Map<string, { ref: ContactRef; events: EventInput[] }>()
-      for (const e of events) {
-        const key = refKey(e.contact)
-        const group = byContact.get(key) ?? { ref: e.contact, events: [] }
-        group.events.push(e)
-        byContact.set(key, group)
-      }
-      const now = clock.now()
-      const result = await db.transaction().execute(async (trx) => {
-        // Sorted so concurrent batches lock identities in the same order.
-        const groups = [...byContact].sort(([a], [b]) => a.localeCompare(b)).map(([, group]) => group)
-        const merged: string[] = []
-        for (const group of groups) {
-          // ISO-8601 instants in UTC sort as strings.
-          const earliest = [now.toISOString(), ...group.events.map((e) => e.occurredAt)].sort()[0]!
-          const contact = await resolveContact(
-            trx,
-            workspaceId,
-            identitiesOf(group.ref),
-            new Date(earliest),
-            options,
-          )
-          if (group.ref.email)
-            await patchProfile(trx, workspaceId, contact.id, { email: group.ref.email.toLowerCase() })
-          if (contact.mergedFrom.length > 0) merged.push(contact.id)
-        }
-        // A later group may have merged an earlier group's contact away (the anonymous visitor who
-        // identifies in the same batch): read each group's contact only once all are resolved.
-        const rows: NewEvent[] = []
-        for (const group of groups) {
-          const contactId = await contactIdOf(trx, workspaceId, identitiesOf(group.ref)[0]!)
-          for (const e of group.events) {
-            rows.push({
-              dedupeKey: eventDedupeKey(e),
-              contactId,
-              type: e.type,
-              occurredAt: e.occurredAt,
-              attributes: e.attributes,
-              source,
-            })
-          }
-        }
-        await markDirty(trx, workspaceId, merged, 'merge')
-        const inserted = await insertEvents(trx, workspaceId, rows)
-        await markDirty(trx, workspaceId, inserted.contactIds, 'event')
-        return {
-          accepted: inserted.inserted,
-          duplicates: rows.length - inserted.inserted,
-          merged: merged.length > 0,
-        }
-      })
-      metrics?.eventsIngested.inc({ source }, result.accepted)
-      metrics?.eventsDuplicate.inc({ source }, result.duplicates)
-      if (result.accepted > 0 || result.merged) await requestRescore(workspaceId)
-      return { accepted: result.accepted, duplicates: result.duplicates }
+      const { accepted, duplicates } = await ingest(workspaceId, { events }, source, options)
+      return { accepted, duplicates }
     },
 
     async ingestContacts(
@@ -139,32 +205,7 @@ export function createIngestionService(deps: IngestionDeps) {
       source: string,
       options: IngestOptions = {},
     ): Promise<IngestContactsResult> {
-      const now = clock.now()
-      let changedAny = false
-      const contacts = await db.transaction().execute(async (trx) => {
-        const out: IngestContactsResult['contacts'] = []
-        for (const item of items) {
-          const firstSeen = item.createdAt ? new Date(item.createdAt) : now
-          const contact = await resolveContact(
-            trx,
-            workspaceId,
-            identitiesOf(item.contact),
-            firstSeen,
-            options,
-          )
-          const patch: ContactProfile = { ...(item.properties ?? {}) }
-          if (item.contact.email) patch['email'] = item.contact.email.toLowerCase()
-          const changed = await patchProfile(trx, workspaceId, contact.id, patch)
-          if (changed || contact.created || contact.mergedFrom.length > 0) {
-            await markDirty(trx, workspaceId, [contact.id], contact.created ? 'created' : 'profile')
-            changedAny = true
-          }
-          out.push({ contactId: contact.id, created: contact.created })
-        }
-        return out
-      })
-      logger.debug({ workspaceId, source, count: items.length }, 'contacts ingested')
-      if (changedAny) await requestRescore(workspaceId)
+      const { contacts } = await ingest(workspaceId, { contacts: items }, source, options)
       return { contacts }
     },
   }

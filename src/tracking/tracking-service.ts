@@ -79,10 +79,15 @@ export function createTrackingService(deps: Pick<AppDeps, 'db' | 'ingestion'>) {
       // The check above is advisory (it reads outside the transaction); the rule itself is enforced
       // under the identity locks: a public key never merges two known people.
       const untrusted = { mergeKnownContacts: false }
-      if (identify) await ingestion.ingestContacts(workspaceId, [identify], TRACKING_SOURCE, untrusted)
-      if (events.length === 0) return { accepted: 0, duplicates: 0, unlinked }
-      const result = await ingestion.ingestEvents(workspaceId, events, TRACKING_SOURCE, untrusted)
-      return { ...result, unlinked }
+      if (!identify && events.length === 0) return { accepted: 0, duplicates: 0, unlinked }
+      // The identify and the events of one request are stored together or not at all.
+      const stored = await ingestion.ingest(
+        workspaceId,
+        { contacts: identify ? [identify] : [], events },
+        TRACKING_SOURCE,
+        untrusted,
+      )
+      return { accepted: stored.accepted, duplicates: stored.duplicates, unlinked }
     },
   }
 }
