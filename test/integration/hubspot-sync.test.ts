@@ -329,6 +329,52 @@ describe('HubSpot contact sync', () => {
     expect(conn.reconcile_cursor?.toISOString()).toBe('2026-03-31T11:45:00.000Z')
   })
 
+  it('two install callbacks racing for one new portal make one workspace and one connection', async () => {
+    const token = {
+      token_type: 'bearer',
+      refresh_token: 'r-80001',
+      access_token: 'a-80001',
+      expires_in: 1800,
+    }
+    const info = {
+      active: true,
+      hub_id: 80001,
+      app_id: 54321,
+      scopes: ['oauth', 'crm.objects.contacts.read'],
+    }
+    // Both callbacks learn the portal at the same moment, so both look for it before either stores it.
+    let arrived = 0
+    let release = () => {}
+    const bothThere = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    nock(API)
+      .post('/oauth/v3/token')
+      .times(2)
+      .reply(200, token)
+      .post('/oauth/v3/token/introspect')
+      .times(2)
+      .reply(async () => {
+        if (++arrived === 2) release()
+        await bothThere
+        return [200, info]
+      })
+    const connections = hubspotServices(t.deps).connections
+    const [a, b] = await Promise.all([
+      connections.completeInstall('code-1'),
+      connections.completeInstall('code-2'),
+    ])
+    expect(a.connectionId).toBe(b.connectionId)
+    expect(a.workspaceId).toBe(b.workspaceId)
+    expect([a.reinstalled, b.reinstalled].sort()).toEqual([false, true])
+    const workspaces = await t.deps.db
+      .selectFrom('workspaces')
+      .select('id')
+      .where('name', '=', 'HubSpot account 80001')
+      .execute()
+    expect(workspaces).toHaveLength(1)
+  })
+
   it('the workflow action records the engagement once per execution', async () => {
     const c = await connect('70007')
     await ingest(c, [contact('42', { email: 'webinar@acme-software.com' })])
