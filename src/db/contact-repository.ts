@@ -16,7 +16,14 @@ type Tx = Transaction<Database>
  */
 async function lockIdentities(trx: Tx, workspaceId: string, identities: ContactIdentity[]): Promise<void> {
   const keys = [...new Set(identities.map((i) => `${workspaceId}|${i.kind}|${i.value}`))].sort()
-  for (const key of keys) await sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx)
+  if (keys.length === 1) {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${keys[0]}, 0))`.execute(trx)
+    return
+  }
+  // One round trip; unnest yields the (sorted) array in order, so locks are taken in that order.
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(${keys}::text[]) AS k`.execute(
+    trx,
+  )
 }
 
 export interface ResolvedContact {
@@ -36,7 +43,7 @@ export async function resolveContact(
   workspaceId: string,
   identities: ContactIdentity[],
   firstSeenAt: Date,
-  options: { mergeKnownContacts?: boolean } = {},
+  options: { mergeKnownContacts?: boolean; initialProfile?: ContactProfile } = {},
 ): Promise<ResolvedContact> {
   await lockIdentities(trx, workspaceId, identities)
   const rows = await trx
@@ -59,7 +66,12 @@ export async function resolveContact(
   if (distinct.length === 0) {
     const inserted = await trx
       .insertInto('contacts')
-      .values({ workspace_id: workspaceId, first_seen_at: firstSeenAt, properties: '{}' })
+      .values({
+        workspace_id: workspaceId,
+        first_seen_at: firstSeenAt,
+        properties: JSON.stringify(options.initialProfile ?? {}),
+        email: typeof options.initialProfile?.['email'] === 'string' ? options.initialProfile['email'] : null,
+      })
       .returning('id')
       .executeTakeFirstOrThrow()
     id = inserted.id
@@ -91,19 +103,21 @@ export async function resolveContact(
       mergedFrom.push(other.id)
     }
   }
-  for (const identity of identities) {
+  await trx
+    .insertInto('contact_identities')
+    .values(
+      identities.map((i) => ({ workspace_id: workspaceId, kind: i.kind, value: i.value, contact_id: id })),
+    )
+    .onConflict((oc) => oc.columns(['workspace_id', 'kind', 'value']).doNothing())
+    .execute()
+  if (!created) {
     await trx
-      .insertInto('contact_identities')
-      .values({ workspace_id: workspaceId, kind: identity.kind, value: identity.value, contact_id: id })
-      .onConflict((oc) => oc.columns(['workspace_id', 'kind', 'value']).doNothing())
+      .updateTable('contacts')
+      .set({ first_seen_at: sql`LEAST(first_seen_at, ${firstSeenAt})` })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
       .execute()
   }
-  await trx
-    .updateTable('contacts')
-    .set({ first_seen_at: sql`LEAST(first_seen_at, ${firstSeenAt})` })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .execute()
   return { id, created, mergedFrom }
 }
 

@@ -81,25 +81,27 @@ async function storeEvents(
   // Sorted so concurrent batches lock identities in the same order.
   const groups = [...byContact].sort(([a], [b]) => a.localeCompare(b)).map(([, group]) => group)
   const merged: string[] = []
+  const contactOf = new Map<(typeof groups)[number], string>()
   for (const group of groups) {
     // ISO-8601 instants in UTC sort as strings.
     const earliest = [now.toISOString(), ...group.events.map((e) => e.occurredAt)].sort()[0]!
-    const contact = await resolveContact(
-      trx,
-      workspaceId,
-      identitiesOf(group.ref),
-      new Date(earliest),
-      options,
-    )
-    if (group.ref.email)
-      await patchProfile(trx, workspaceId, contact.id, { email: group.ref.email.toLowerCase() })
+    const email = group.ref.email?.toLowerCase()
+    const contact = await resolveContact(trx, workspaceId, identitiesOf(group.ref), new Date(earliest), {
+      ...options,
+      initialProfile: email ? { email } : {},
+    })
+    if (email && !contact.created) await patchProfile(trx, workspaceId, contact.id, { email })
     if (contact.mergedFrom.length > 0) merged.push(contact.id)
+    contactOf.set(group, contact.id)
   }
   // A later group may have merged an earlier group's contact away (the anonymous visitor who
-  // identifies in the same batch): read each group's contact only once all are resolved.
+  // identifies in the same batch): after a merge, read each group's contact again.
   const rows: NewEvent[] = []
   for (const group of groups) {
-    const contactId = await contactIdOf(trx, workspaceId, identitiesOf(group.ref)[0]!)
+    const contactId =
+      merged.length > 0
+        ? await contactIdOf(trx, workspaceId, identitiesOf(group.ref)[0]!)
+        : contactOf.get(group)!
     for (const e of group.events) {
       rows.push({
         dedupeKey: eventDedupeKey(e),
@@ -133,11 +135,16 @@ async function storeContacts(
   let changedAny = false
   for (const item of items) {
     const firstSeen = item.createdAt ? new Date(item.createdAt) : now
-    const contact = await resolveContact(trx, workspaceId, identitiesOf(item.contact), firstSeen, options)
     const patch: ContactProfile = { ...(item.properties ?? {}) }
     if (item.contact.email) patch['email'] = item.contact.email.toLowerCase()
-    const changed = await patchProfile(trx, workspaceId, contact.id, patch)
-    if (changed || contact.created || contact.mergedFrom.length > 0) {
+    // A new contact gets its profile with its row; `null` (clear) means nothing on a new one.
+    const initialProfile = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== null))
+    const contact = await resolveContact(trx, workspaceId, identitiesOf(item.contact), firstSeen, {
+      ...options,
+      initialProfile,
+    })
+    const changed = contact.created || (await patchProfile(trx, workspaceId, contact.id, patch))
+    if (changed || contact.mergedFrom.length > 0) {
       await markDirty(trx, workspaceId, [contact.id], contact.created ? 'created' : 'profile')
       changedAny = true
     }
