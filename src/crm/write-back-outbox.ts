@@ -66,7 +66,7 @@ export async function enqueueWriteBack(
       .execute()
     const held = new Map(heldRows.map((r) => [r.contact_id, r.properties]))
     const volatile = mapping.volatileProperties(connection)
-    let any = false
+    const rows = []
     for (const change of changes) {
       const crmId = crmIdOf.get(change.contactId)
       if (!crmId) continue
@@ -76,16 +76,19 @@ export async function enqueueWriteBack(
         volatile,
       )
       if (!diff) continue
-      any = true
+      rows.push({
+        workspace_id: workspaceId,
+        connection_id: connection.id,
+        contact_id: change.contactId,
+        crm_id: crmId,
+        properties: JSON.stringify(diff),
+      })
+    }
+    if (rows.length > 0) {
+      // One statement for the whole batch (a publish rescores every contact).
       await trx
         .insertInto('outbox')
-        .values({
-          workspace_id: workspaceId,
-          connection_id: connection.id,
-          contact_id: change.contactId,
-          crm_id: crmId,
-          properties: JSON.stringify(diff),
-        })
+        .values(rows)
         .onConflict((oc) =>
           oc.columns(['workspace_id', 'connection_id', 'contact_id']).doUpdateSet((eb) => ({
             // Newest values win, merged over what is still waiting.
@@ -98,7 +101,7 @@ export async function enqueueWriteBack(
         )
         .execute()
     }
-    if (any) touched.push(connection.id)
+    if (rows.length > 0) touched.push(connection.id)
   }
   return touched
 }
