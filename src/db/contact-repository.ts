@@ -88,14 +88,7 @@ export async function resolveContact(
     // decided here, under the identity locks, so two racing requests cannot merge them. The first
     // non-anonymous identity of the request wins; the others stay with their own contacts.
     const anchor = identities.find((i) => i.kind !== 'anonymous') ?? identities[0]!
-    const owner = await trx
-      .selectFrom('contact_identities')
-      .select('contact_id')
-      .where('workspace_id', '=', workspaceId)
-      .where('kind', '=', anchor.kind)
-      .where('value', '=', anchor.value)
-      .executeTakeFirst()
-    id = owner?.contact_id ?? distinct[0]!.id
+    id = (await contactIdOf(trx, workspaceId, anchor)) ?? distinct[0]!.id
   } else {
     id = distinct[0]!.id
     for (const other of distinct.slice(1)) {
@@ -181,16 +174,20 @@ export async function mergeContactInto(
   await trx.deleteFrom('contacts').where('workspace_id', '=', workspaceId).where('id', '=', fromId).execute()
 }
 
-/** The contact an identity belongs to now (after any merge). */
-export async function contactIdOf(trx: Tx, workspaceId: string, identity: ContactIdentity): Promise<string> {
-  const row = await trx
+/** The contact an identity belongs to now (after any merge), or null when it names nobody yet. */
+export async function contactIdOf(
+  db: Db | Tx,
+  workspaceId: string,
+  identity: ContactIdentity,
+): Promise<string | null> {
+  const row = await db
     .selectFrom('contact_identities')
     .select('contact_id')
     .where('workspace_id', '=', workspaceId)
     .where('kind', '=', identity.kind)
     .where('value', '=', identity.value)
-    .executeTakeFirstOrThrow()
-  return row.contact_id
+    .executeTakeFirst()
+  return row?.contact_id ?? null
 }
 
 /** Applies a profile patch: given keys overwrite, `null` clears, absent keys stay. */

@@ -100,7 +100,7 @@ async function storeEvents(
   for (const group of groups) {
     const contactId =
       merged.length > 0
-        ? await contactIdOf(trx, workspaceId, identitiesOf(group.ref)[0]!)
+        ? (await contactIdOf(trx, workspaceId, identitiesOf(group.ref)[0]!))!
         : contactOf.get(group)!
     for (const e of group.events) {
       rows.push({

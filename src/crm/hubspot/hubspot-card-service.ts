@@ -2,6 +2,7 @@
  * The app card's data, from Leadgrid's database only (no CRM call): score, band, grade, MQL since,
  * top reasons and recent changes of one contact of one installed portal.
  */
+import { contactIdOf } from '../../db/contact-repository.js'
 import type { Db } from '../../db/database.js'
 import { loadScores, scoreHistory, scoreSummary } from '../../db/score-repository.js'
 import { Forbidden } from '../../errors.js'
@@ -55,17 +56,11 @@ export function createHubSpotCardService(deps: { db: Db }) {
         throw new Forbidden('Leadgrid is not installed in this HubSpot account', 'not_installed')
       }
       const workspaceId = connection.workspace_id
-      const identity = await db
-        .selectFrom('contact_identities')
-        .select('contact_id')
-        .where('workspace_id', '=', workspaceId)
-        .where('kind', '=', 'hubspot')
-        .where('value', '=', objectId)
-        .executeTakeFirst()
-      if (!identity) return { scored: false, topReasons: [], recentChanges: [] }
-      const [score] = (await loadScores(db, workspaceId, [identity.contact_id])).values()
+      const contactId = await contactIdOf(db, workspaceId, { kind: 'hubspot', value: objectId })
+      if (!contactId) return { scored: false, topReasons: [], recentChanges: [] }
+      const [score] = (await loadScores(db, workspaceId, [contactId])).values()
       if (!score) return { scored: false, topReasons: [], recentChanges: [] }
-      const history = await scoreHistory(db, workspaceId, identity.contact_id, 5)
+      const history = await scoreHistory(db, workspaceId, contactId, 5)
       const { computedAt, ...summary } = scoreSummary(score)
       return {
         scored: true,
