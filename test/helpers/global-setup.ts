@@ -16,10 +16,15 @@ declare module 'vitest' {
   export interface ProvidedContext {
     templateTarball: string | null
     templateDatabaseUrl: string | null
+    templateDatabaseName: string
   }
 }
 
-export const TEMPLATE_DB = 'leadgrid_template'
+/**
+ * One template per run (its pid in the name), so two runs against the same server — two checkouts,
+ * or a developer beside CI — never drop each other's template mid-run.
+ */
+const TEMPLATE_DB = `leadgrid_template_${process.pid}`
 
 async function prepare(connectionString: string): Promise<void> {
   const { db, pool } = createKysely(connectionString, 1)
@@ -35,7 +40,7 @@ async function prepare(connectionString: string): Promise<void> {
   await db.destroy()
 }
 
-export default async function setup(project: TestProject): Promise<void> {
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const serverUrl = process.env.DATABASE_URL
   if (!serverUrl) {
     const embedded = await startEmbeddedPostgres()
@@ -48,7 +53,8 @@ export default async function setup(project: TestProject): Promise<void> {
     await embedded.close()
     project.provide('templateTarball', file)
     project.provide('templateDatabaseUrl', null)
-    return
+    project.provide('templateDatabaseName', '')
+    return undefined
   }
   const admin = new pg.Client({ connectionString: serverUrl })
   await admin.connect()
@@ -60,4 +66,12 @@ export default async function setup(project: TestProject): Promise<void> {
   await admin.end()
   project.provide('templateTarball', null)
   project.provide('templateDatabaseUrl', serverUrl)
+  project.provide('templateDatabaseName', TEMPLATE_DB)
+  // Vitest calls the returned function when the run ends: this run's template goes with it.
+  return async () => {
+    const client = new pg.Client({ connectionString: serverUrl })
+    await client.connect()
+    await client.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`)
+    await client.end()
+  }
 }

@@ -12,7 +12,7 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
   if (tarball) return openScratchDatabase({ loadDataDir: new Blob([readFileSync(tarball)]) })
   return openScratchDatabase({
     serverUrl: inject('templateDatabaseUrl')!,
-    template: 'leadgrid_template',
+    template: inject('templateDatabaseName'),
     prefix: 'leadgrid_t',
   })
 }
