@@ -61,30 +61,58 @@ export function compiledGridFor(gridId: string, definition: unknown) {
 export function createRescoreService(deps: RescoreDeps) {
   const { db, clock, logger, queue } = deps
 
-  /** Rescores one batch; returns how many contacts it took (0 when none was dirty). */
-  async function rescoreBatch(workspaceId: string, batchSize: number): Promise<number> {
+  /**
+   * Rescores one batch. `taken`: marks taken (0 when none was waiting); `settled`: marks cleared
+   * (contacts scored, or gone); `busy`: contacts skipped because a writer holds them — they stay
+   * marked and a later batch scores them with that writer's change.
+   */
+  async function rescoreBatch(
+    workspaceId: string,
+    batchSize: number,
+  ): Promise<{ taken: number; settled: number; busy: number }> {
     const started = performance.now()
     // A batch is safe to run again whole: its marks are only deleted by the commit that scored them.
     const outcome = await transactionWithRetry(
       db,
       async (trx) => {
         const marks = await takeMarks(trx, workspaceId, batchSize)
-        if (marks.length === 0) return { taken: 0, changed: 0, connections: [] as string[] }
+        if (marks.length === 0)
+          return { taken: 0, settled: 0, busy: 0, changed: 0, connections: [] as string[] }
         const markIds = marks.map((m) => m.contactId)
         const reasonOf = new Map(marks.map((m) => [m.contactId, m.reason]))
-        // A marked contact may be gone (merged into another, erased): its mark is simply dropped.
+        // The contact rows too, skipping those a writer holds: a batch that waited for a merge
+        // deleting one of its contacts, while that merge waited for the batch's marks, would be a
+        // deadlock. The batch never waits for a contact row; a skipped contact keeps its mark.
         const contacts = await trx
           .selectFrom('contacts')
           .select(['id', 'properties', 'first_seen_at'])
           .where('workspace_id', '=', workspaceId)
           .where('id', 'in', markIds)
+          .forNoKeyUpdate()
+          .skipLocked()
           .execute()
         const ids = contacts.map((c) => c.id)
+        let settledIds = ids
+        let busy = 0
+        if (ids.length < markIds.length) {
+          // Skipped: held by a writer, or gone (merged into another, erased) — a gone one's mark is dropped.
+          const scored = new Set(ids)
+          const rest = markIds.filter((id) => !scored.has(id))
+          const alive = await trx
+            .selectFrom('contacts')
+            .select('id')
+            .where('workspace_id', '=', workspaceId)
+            .where('id', 'in', rest)
+            .execute()
+          const aliveIds = new Set(alive.map((a) => a.id))
+          settledIds = [...ids, ...rest.filter((id) => !aliveIds.has(id))]
+          busy = aliveIds.size
+        }
         const gridRow = await getPublishedGrid(trx, workspaceId)
         if (!gridRow || contacts.length === 0) {
           if (!gridRow) logger.warn({ workspaceId }, 'no published grid: contacts stay unscored')
-          await clearMarks(trx, workspaceId, markIds)
-          return { taken: marks.length, changed: 0, connections: [] }
+          await clearMarks(trx, workspaceId, settledIds)
+          return { taken: marks.length, settled: settledIds.length, busy, changed: 0, connections: [] }
         }
         const { grid, compiled } = compiledGridFor(gridRow.id, gridRow.definition)
         const now = clock.now()
@@ -150,34 +178,46 @@ export function createRescoreService(deps: RescoreDeps) {
           })),
           deps.writeBackMappings,
         )
-        await clearMarks(trx, workspaceId, markIds)
-        return { taken: marks.length, changed: changed.length, connections }
+        await clearMarks(trx, workspaceId, settledIds)
+        return { taken: marks.length, settled: settledIds.length, busy, changed: changed.length, connections }
       },
       { logger, label: 'rescore' },
     )
     for (const connectionId of outcome.connections) {
       await queue.send('crm-flush', { workspaceId, connectionId }, { startAfterSeconds: 2 })
     }
-    if (outcome.taken > 0) {
+    if (outcome.settled > 0) {
       deps.onBatch?.({
         workspaceId,
-        contacts: outcome.taken,
+        contacts: outcome.settled,
         changed: outcome.changed,
         ms: performance.now() - started,
       })
     }
-    return outcome.taken
+    return outcome
   }
 
   return {
     /** Rescores every dirty contact of the workspace; returns how many were scored. */
     async rescoreDirty(workspaceId: string, batchSize = 500): Promise<number> {
       let total = 0
+      let busy = 0
       for (;;) {
-        const taken = await rescoreBatch(workspaceId, batchSize)
-        total += taken
-        if (taken < batchSize) return total
+        const batch = await rescoreBatch(workspaceId, batchSize)
+        total += batch.settled
+        busy += batch.busy
+        // A full batch of nothing but busy contacts: stop rather than spin while their writer works.
+        if (batch.taken < batchSize || batch.settled === 0) break
       }
+      if (busy > 0) {
+        // Their writers may have changed nothing worth a job of their own: come back shortly.
+        try {
+          await queue.send('rescore-dirty', { workspaceId }, { startAfterSeconds: 1 })
+        } catch (err) {
+          logger.warn({ err, workspaceId }, 'could not enqueue rescore; catch-up will pick it up')
+        }
+      }
+      return total
     },
 
     /** Workspaces that have dirty contacts (the catch-up job's question). */
