@@ -44,6 +44,19 @@ export class Conflict extends AppError {
   }
 }
 
+/**
+ * The database kept refusing a transaction for contention (serialization failure or deadlock) even
+ * after the retries: nothing was stored, and the same request a moment later will most likely pass.
+ */
+export class Busy extends AppError {
+  constructor(
+    message = 'The service is busy with concurrent changes and stored nothing; retry in a moment.',
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(503, 'busy', message)
+  }
+}
+
 /** A CRM call failed. `retryable` is decided from the status, never from the message text. */
 export class CrmError extends Error {
   constructor(

@@ -56,8 +56,14 @@ export interface ContactsTable {
   properties: Json<Record<string, string | number | boolean | null>>
   first_seen_at: Timestamp
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>
-  dirty_since: Timestamp | null
-  dirty_reason: string | null
+}
+
+/** A contact waiting for a rescore (migrations/003): kept apart from the contact row, see there. */
+export interface ContactRescoreMarksTable {
+  workspace_id: string
+  contact_id: string
+  marked_at: ColumnType<Date, Date | string | undefined, Date | string>
+  reason: string
 }
 
 export interface ContactIdentitiesTable {
@@ -169,6 +175,7 @@ export interface Database {
   api_keys: ApiKeysTable
   connections: ConnectionsTable
   contacts: ContactsTable
+  contact_rescore_marks: ContactRescoreMarksTable
   contact_identities: ContactIdentitiesTable
   events: EventsTable
   grids: GridsTable

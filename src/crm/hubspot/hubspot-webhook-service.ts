@@ -9,8 +9,9 @@ import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { Clock } from '../../clock.js'
 import type { Config } from '../../config.js'
-import { eraseContact, markDirty, resolveContact } from '../../db/contact-repository.js'
+import { eraseContact, resolveContact } from '../../db/contact-repository.js'
 import type { Db } from '../../db/database.js'
+import { markForRescore } from '../../db/rescore-mark-repository.js'
 import type { ConnectionRow } from '../../db/schema.js'
 import type { IngestionService } from '../../events/ingestion-service.js'
 import type { JobQueue } from '../../jobs/queue.js'
@@ -230,7 +231,7 @@ export function createHubSpotWebhookService(deps: HubSpotWebhookDeps) {
           unique.map((value) => ({ kind: 'hubspot' as const, value })),
           clock.now(),
         )
-        await markDirty(trx, workspaceId, [resolved.id], 'merge')
+        await markForRescore(trx, workspaceId, [{ contactId: resolved.id, reason: 'merge' }])
       })
       if (m.newObjectId !== undefined) toFetch.add(String(m.newObjectId))
       else if (m.primaryObjectId !== undefined) toFetch.add(String(m.primaryObjectId))
