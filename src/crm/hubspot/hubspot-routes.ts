@@ -25,7 +25,15 @@ function headerValue(request: FastifyRequest, name: string): string | undefined 
   return Array.isArray(v) ? v[0] : v
 }
 
-/** Throws 401 unless HubSpot signed this request (v3, or v2 where `allowV2`). */
+/**
+ * Throws 401 unless HubSpot signed this request (v3, or v2 where `allowV2`).
+ *
+ * Signature failures are deliberately NOT limited per address (unlike API and tracking keys,
+ * src/http/auth-failure-limiter.ts): every portal's webhooks, cards and workflow actions come from
+ * HubSpot's shared addresses, so one bad sender there — or a secret mid-rotation — would block every
+ * customer's deliveries. Nothing is guessable either: the signature is an HMAC-SHA256 under the
+ * client secret over the timestamped request, refused when stale, so failures teach nothing.
+ */
 function requireHubSpotSignature(deps: Deps, request: FastifyRequest, allowV2 = false): void {
   const secret = deps.config.HUBSPOT_CLIENT_SECRET
   if (!secret) throw new Unauthorized('HubSpot is not configured on this server', 'hubspot_not_configured')
