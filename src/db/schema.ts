@@ -164,6 +164,11 @@ export interface AuditLogTable {
   details: Json<Record<string, unknown>>
 }
 
+export interface OAuthStateNoncesTable {
+  nonce: string
+  expires_at: Timestamp
+}
+
 export interface Database {
   workspaces: WorkspacesTable
   api_keys: ApiKeysTable
@@ -178,6 +183,7 @@ export interface Database {
   outbox: OutboxTable
   crm_written_values: CrmWrittenValuesTable
   audit_log: AuditLogTable
+  oauth_state_nonces: OAuthStateNoncesTable
 }
 
 export type WorkspaceRow = Selectable<WorkspacesTable>
