@@ -57,6 +57,24 @@ export class Busy extends AppError {
   }
 }
 
+/** Too many attempts; the error handler sends `Retry-After: retryAfterSeconds`. */
+export class TooManyRequests extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    code = 'rate_limited',
+  ) {
+    super(429, code, message)
+  }
+}
+
+/** A service the request needs is not configured on this server (503: the operator must act). */
+export class NotConfigured extends AppError {
+  constructor(message: string, code = 'not_configured') {
+    super(503, code, message)
+  }
+}
+
 /** A CRM call failed. `retryable` is decided from the status, never from the message text. */
 export class CrmError extends Error {
   constructor(

@@ -170,6 +170,11 @@ export interface AuditLogTable {
   details: Json<Record<string, unknown>>
 }
 
+export interface OAuthStateNoncesTable {
+  nonce: string
+  expires_at: Timestamp
+}
+
 export interface Database {
   workspaces: WorkspacesTable
   api_keys: ApiKeysTable
@@ -185,6 +190,7 @@ export interface Database {
   outbox: OutboxTable
   crm_written_values: CrmWrittenValuesTable
   audit_log: AuditLogTable
+  oauth_state_nonces: OAuthStateNoncesTable
 }
 
 export type WorkspaceRow = Selectable<WorkspacesTable>

@@ -38,6 +38,13 @@ function sign(path: string, body: string, opts: { secret?: string; ageMs?: numbe
   }
 }
 
+/** The install's state cookie (name=value), as the browser sends it back to the callback. */
+const stateCookie = (install: Response) =>
+  install.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ')
+
 const post = (path: string, body: string, headers: Record<string, string>) =>
   fetch(`${leadgrid}${path}`, { method: 'POST', headers, body })
 
@@ -98,7 +105,10 @@ describe('HubSpot acceptance over real HTTP', () => {
     const install = await fetch(`${leadgrid}/oauth/hubspot/install`, { redirect: 'manual' })
     expect(install.status).toBe(302)
     const consent = await fetch(install.headers.get('location')!, { redirect: 'manual' })
-    const callback = await fetch(consent.headers.get('location')!, { redirect: 'manual' })
+    const callback = await fetch(consent.headers.get('location')!, {
+      redirect: 'manual',
+      headers: { cookie: stateCookie(install) },
+    })
     expect(callback.status).toBe(302)
     expect(callback.headers.get('location')).toContain('installed=hubspot')
     await until('backfill', async () => {
@@ -117,13 +127,18 @@ describe('HubSpot acceptance over real HTTP', () => {
     expect(first.inputs.map((i) => i.id).sort()).toEqual(['101', '102'])
 
     // A reinstall reattaches and creates nothing again.
-    const again = await fetch(
-      (await fetch(`${leadgrid}/oauth/hubspot/install`, { redirect: 'manual' })).headers.get('location')!,
-      {
-        redirect: 'manual',
-      },
-    )
-    expect((await fetch(again.headers.get('location')!, { redirect: 'manual' })).status).toBe(302)
+    const reinstall = await fetch(`${leadgrid}/oauth/hubspot/install`, { redirect: 'manual' })
+    const again = await fetch(reinstall.headers.get('location')!, {
+      redirect: 'manual',
+    })
+    expect(
+      (
+        await fetch(again.headers.get('location')!, {
+          redirect: 'manual',
+          headers: { cookie: stateCookie(reinstall) },
+        })
+      ).status,
+    ).toBe(302)
     await new Promise((r) => setTimeout(r, 2000))
     expect(hs.calls.filter((c) => c.route === 'POST /crm/v3/properties/contacts')).toHaveLength(9)
     expect(await t.deps.db.selectFrom('connections').select('id').execute()).toHaveLength(1)
