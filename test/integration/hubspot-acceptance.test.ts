@@ -60,7 +60,7 @@ beforeAll(async () => {
         properties: {
           email: 'ceo@acme-software.com',
           jobtitle: 'CEO',
-          numberofemployees: '100-500',
+          numemployees: '100-500',
           industry: 'COMPUTER_SOFTWARE',
           createdate: lastWeek(60),
           lastmodifieddate: lastWeek(1),
