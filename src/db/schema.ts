@@ -161,6 +161,15 @@ export interface CrmWrittenValuesTable {
   written_at: Timestamp
 }
 
+/** A contact's CRM company (HubSpot: its primary associated company); see migration 004. */
+export interface CrmCompanyLinksTable {
+  workspace_id: string
+  connection_id: string
+  contact_id: string
+  company_id: string
+  updated_at: Generated<Date>
+}
+
 export interface AuditLogTable {
   workspace_id: string
   id: Generated<string>
@@ -189,6 +198,7 @@ export interface Database {
   inbound_deliveries: InboundDeliveriesTable
   outbox: OutboxTable
   crm_written_values: CrmWrittenValuesTable
+  crm_company_links: CrmCompanyLinksTable
   audit_log: AuditLogTable
   oauth_state_nonces: OAuthStateNoncesTable
 }

@@ -66,7 +66,7 @@ const ceo = (over: Record<string, string> = {}) => ({
     firstname: 'Ada',
     lastname: 'Lovelace',
     jobtitle: 'CEO',
-    numberofemployees: '100-500',
+    numemployees: '100-500',
     industry: 'COMPUTER_SOFTWARE',
     country: 'France',
     lifecyclestage: 'lead',

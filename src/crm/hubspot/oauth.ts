@@ -17,7 +17,8 @@ import { authErrorFromResponse, HubSpotApiError, parseBody } from './hubspot-err
 /**
  * The least Leadgrid needs. `oauth` is HubSpot's base scope (and the uninstall API's);
  * contacts read is also the gate for every contact webhook subscription; contacts write for the
- * score write-back; schemas read/write to find and create the `leadgrid` property group and properties.
+ * score write-back; schemas read/write to find and create the `leadgrid` property group and properties;
+ * companies read for the contact's primary company (`company.*` in grids) and company webhooks.
  * Source: https://developers.hubspot.com/docs/apps/developer-platform/build-apps/authentication/scopes
  * Keep in step with project/src/app/app-hsmeta.json: HubSpot rejects an install URL whose scopes differ.
  */
@@ -27,6 +28,7 @@ export const HUBSPOT_REQUIRED_SCOPES = [
   'crm.objects.contacts.write',
   'crm.schemas.contacts.read',
   'crm.schemas.contacts.write',
+  'crm.objects.companies.read',
 ] as const
 
 export const STATE_TTL_MS = 10 * 60 * 1000
