@@ -1,7 +1,7 @@
 /**
  * buildApp(deps) → the Fastify instance. Tests call it and use `app.inject`; only server.ts listens.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
 import type { AppDeps } from './app-deps.js'
 import { installErrorHandler } from './http/error-handler.js'
 import { installJsonBodyParser } from './http/json-body.js'
@@ -15,6 +15,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: true,
+    // Errors Fastify raises before routing (a path whose percent-escapes do not decode): the same
+    // answer shape as every other error, instead of Fastify's own `{ error, code, statusCode }`.
+    frameworkErrors: (error, request, reply) => {
+      const bad = error.code === 'FST_ERR_BAD_URL'
+      ;(reply as FastifyReply).status(bad ? 400 : (error.statusCode ?? 500)).send({
+        error: bad
+          ? { code: 'bad_url', message: 'The URL path is not valid: a percent-escape in it does not decode' }
+          : { code: 'internal', message: 'Something went wrong on our side; retry later.' },
+        requestId: request.id,
+      })
+    },
     genReqId: (req) => {
       const given = req.headers['x-request-id']
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : crypto.randomUUID()

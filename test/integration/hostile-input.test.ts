@@ -202,6 +202,14 @@ describe('a signed HubSpot batch with a deep unknown field', () => {
   })
 })
 
+describe('odd URLs', () => {
+  it('a path whose percent-escape does not decode: 400 in the usual error shape', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/grids/%ED%A0%80', headers: auth })
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toMatchObject({ error: { code: 'bad_url' }, requestId: expect.any(String) })
+  })
+})
+
 describe('content types and empty bodies', () => {
   it('a body without a content type gets a 415 naming application/json', async () => {
     const res = await t.app.inject({
