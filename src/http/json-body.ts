@@ -199,7 +199,13 @@ export function jsonTextParser(
   const text = typeof body === 'string' ? body : body.toString('utf8')
   request.rawBody = text
   try {
-    const { value, pruned } = parseJsonBody(text, request.routeOptions.config?.jsonBody)
+    const options = request.routeOptions.config?.jsonBody ?? {}
+    // A DELETE carries no body by its nature; clients that add `content-type: application/json`
+    // to every request (curl -H in a shell alias, most SDKs) must not be told their "JSON is empty".
+    const { value, pruned } = parseJsonBody(
+      text,
+      request.method === 'DELETE' ? { ...options, emptyIsNoBody: true } : options,
+    )
     if (pruned > 0) request.prunedJsonSubtrees = pruned
     done(null, value)
   } catch (err) {

@@ -266,6 +266,16 @@ describe('content types and empty bodies', () => {
     }
   })
 
+  it('a DELETE with content-type: application/json and no body is read as no body', async () => {
+    const res = await t.app.inject({
+      method: 'DELETE',
+      url: '/api/v1/connections/00000000-0000-0000-0000-000000000000',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: '',
+    })
+    expect(res.statusCode).toBe(404)
+  })
+
   it('an empty body is still refused where a body is needed', async () => {
     const res = await t.app.inject({
       method: 'POST',
