@@ -36,7 +36,8 @@ export const configSchema = z.object({
    * verified connection, which Heroku refuses).
    */
   DATABASE_SSL: z.enum(SSL_MODES, { error: sslModeMessage }).optional(),
-  PGSSLMODE: z.enum(SSL_MODES, { error: sslModeMessage }).optional(),
+  /** libpq's variable, often set machine-wide: checked only when DATABASE_URL is used (below). */
+  PGSSLMODE: z.string().optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   ENCRYPTION_KEY: key32.optional(),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -57,7 +58,7 @@ export const configSchema = z.object({
 
 export type RawConfig = z.infer<typeof configSchema>
 
-export interface Config extends Omit<RawConfig, 'PUBLIC_URL' | 'DEMO_DATA'> {
+export interface Config extends Omit<RawConfig, 'PUBLIC_URL' | 'DEMO_DATA' | 'PGSSLMODE'> {
   PUBLIC_URL: string
   DEMO_DATA: boolean
   /** DATABASE_SSL, else PGSSLMODE, else undefined (pg's default: whatever DATABASE_URL says). */
@@ -94,12 +95,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       'Invalid environment:\n  ROLE: the embedded database serves one process; set DATABASE_URL to run web and worker apart',
     )
   }
+  const pgSslMode = embeddedDatabase ? undefined : z.enum(SSL_MODES).safeParse(raw.PGSSLMODE)
+  if (pgSslMode && !pgSslMode.success && raw.PGSSLMODE !== undefined) {
+    throw new ConfigError(`Invalid environment:\n  PGSSLMODE: ${sslModeMessage({ input: raw.PGSSLMODE })}`)
+  }
   const publicUrl = (raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, '')
   return Object.freeze({
     ...raw,
     PUBLIC_URL: publicUrl,
     DEMO_DATA: raw.DEMO_DATA === 'true',
-    databaseSsl: raw.DATABASE_SSL ?? raw.PGSSLMODE,
+    databaseSsl: raw.DATABASE_SSL ?? (pgSslMode?.success ? pgSslMode.data : undefined),
     embeddedDatabase,
   })
 }
