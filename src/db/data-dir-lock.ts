@@ -42,10 +42,14 @@ function alive(pid: number): boolean {
 }
 
 export function acquireDataDirLock(dataDir: string): () => void {
-  makeDataDirPrivate(dataDir)
-  const file = join(dataDir, 'leadgrid.pid')
   const holder = dataDirLockHolder(dataDir)
   if (holder !== null) throw new DataDirInUse(dataDir, holder)
+  const umask = makeDataDirPrivate(dataDir)
+  const file = join(dataDir, 'leadgrid.pid')
   writeFileSync(file, String(process.pid), { mode: 0o600 })
-  return () => rmSync(file, { force: true })
+  return () => {
+    rmSync(file, { force: true })
+    // The CLI writes `grid export --output` files after releasing: those keep the user's umask.
+    process.umask(umask)
+  }
 }

@@ -6,6 +6,10 @@
  * pglite-socket asks for no password, and a port on 127.0.0.1 would let every local account read
  * every table. A Unix socket's reach is decided by the file system, so the directory's mode keeps
  * other accounts out.
+ *
+ * pglite-socket interleaves different clients' extended-protocol messages on PGlite's single
+ * session, so embedded mode connects exactly ONE pg client for everything (database.ts,
+ * EMBEDDED_POOL_SIZE); the CLI beside a running server goes through the server (src/commands/).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

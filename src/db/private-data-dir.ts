@@ -7,11 +7,13 @@
 import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 
-export function makeDataDirPrivate(dataDir: string): void {
+/** Returns the previous umask, for the caller to restore once it no longer writes to DATA_DIR. */
+export function makeDataDirPrivate(dataDir: string): number {
   // Before anything is written: PGlite creates its files with the default 0666 & ~umask.
-  process.umask(0o077)
+  const previous = process.umask(0o077)
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   tighten(dataDir)
+  return previous
 }
 
 /**
