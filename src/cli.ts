@@ -1,24 +1,29 @@
 /**
  * The `leadgrid` command line (SPEC §7). Offline commands (score, bench) use the same engine as
- * the service; database commands open the same database the service would (DATABASE_URL or the
- * embedded one under DATA_DIR, which must not be in use by a running server).
+ * the service; database commands (src/commands/) open the same database the service would
+ * (DATABASE_URL or the embedded one under DATA_DIR) or, when a running server holds the embedded
+ * database, run inside that server through its control channel.
  */
-import { createReadStream, readFileSync, writeFileSync } from 'node:fs'
+import { createReadStream, readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { runIngestBench } from './bench/ingest-bench.js'
+import {
+  type CommandArgs,
+  CommandError,
+  type CommandResult,
+  type DatabaseCommand,
+  describeFailure,
+  executeCommand,
+  usage,
+} from './commands/command-registry.js'
+import { controlSocketOf, sendCommand } from './commands/control-channel.js'
+import { databaseCommands } from './commands/database-commands.js'
 import { ConfigError, loadConfig } from './config.js'
-import { acquireDataDirLock } from './db/data-dir-lock.js'
-import { openDatabase } from './db/database.js'
-import { getPublishedGrid } from './db/grid-repository.js'
-import { migrate } from './db/migrate.js'
-import { markWorkspaceForRescore } from './db/rescore-mark-repository.js'
-import { transactionWithRetry } from './db/retry-transaction.js'
-import { createGridService } from './grids/grid-service.js'
+import { acquireDataDirLock, DataDirInUse, dataDirLockHolder } from './db/data-dir-lock.js'
 import { createLogger } from './logger.js'
 import { type Runtime, startRuntime } from './runtime.js'
 import { compileGrid, gridSchema, runEngineBench, scoreOfflineLine, starterGrid } from './scoring/index.js'
-import { createWorkspace } from './workspaces/workspace-service.js'
 
 const USAGE = `Usage: leadgrid <command> [options]
 
@@ -33,21 +38,20 @@ const USAGE = `Usage: leadgrid <command> [options]
   bench ingest [--json] [--batches <n>]     measure ingestion through the HTTP API and rescoring
 `
 
-class UsageError extends Error {}
-
 function fail(message: string): never {
-  throw new UsageError(message)
+  return usage(message)
 }
 
-async function withRuntime<T>(fn: (runtime: Runtime) => Promise<T>): Promise<T> {
+async function withRuntime<T>(
+  fn: (runtime: Runtime) => Promise<T>,
+  options: { migrate?: boolean } = {},
+): Promise<T> {
   const config = loadConfig()
   const release = config.embeddedDatabase ? acquireDataDirLock(config.DATA_DIR) : () => {}
   const runtime = await startRuntime(
     config,
     createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL),
-    {
-      schedule: false,
-    },
+    { schedule: false, migrate: options.migrate },
   )
   try {
     return await fn(runtime)
@@ -102,67 +106,6 @@ async function scoreCommand(args: string[]): Promise<void> {
   flush()
 }
 
-async function workspaceCommand(args: string[]): Promise<void> {
-  const [sub, ...rest] = args
-  if (sub !== 'create') fail('workspace takes: create --name <name> [--json]')
-  const { values } = parseArgs({
-    args: rest,
-    options: { name: { type: 'string' }, json: { type: 'boolean' } },
-  })
-  if (!values.name?.trim()) fail('workspace create needs --name <name>')
-  const created = await withRuntime(({ deps }) =>
-    createWorkspace(deps.db, { name: values.name!.trim(), now: deps.clock.now() }),
-  )
-  if (!values.json) {
-    process.stdout.write(
-      `Workspace ${created.workspaceId} created with the Starter grid.\nAPI key (shown once, keep it secret): ${created.apiKey}\nTracking key (public): ${created.publicKey}\n`,
-    )
-  }
-  process.stdout.write(`${JSON.stringify(created)}\n`)
-}
-
-async function gridCommand(args: string[]): Promise<void> {
-  const [sub, ...rest] = args
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      workspace: { type: 'string' },
-      output: { type: 'string' },
-      file: { type: 'string' },
-      publish: { type: 'boolean' },
-    },
-  })
-  if (!values.workspace) fail(`grid ${sub ?? ''} needs --workspace <id>`)
-  if (sub === 'export') {
-    const grid = await withRuntime(({ deps }) => getPublishedGrid(deps.db, values.workspace!))
-    if (!grid) fail(`workspace ${values.workspace} has no published grid`)
-    const text = `${JSON.stringify(grid.definition, null, 2)}\n`
-    if (values.output) writeFileSync(values.output, text)
-    else process.stdout.write(text)
-  } else if (sub === 'import') {
-    if (!values.file) fail('grid import needs --file <grid.json>')
-    const definition = JSON.parse(readFileSync(values.file, 'utf8'))
-    const row = await withRuntime(async ({ deps }) => {
-      const grids = createGridService(deps)
-      const draft = await grids.createDraft(values.workspace!, definition, `imported from ${values.file}`)
-      return values.publish ? grids.publish(values.workspace!, draft.id) : draft
-    })
-    process.stdout.write(`${JSON.stringify({ gridId: row.id, version: row.version, status: row.status })}\n`)
-  } else {
-    fail('grid takes: export | import')
-  }
-}
-
-async function rescoreCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { workspace: { type: 'string' } } })
-  if (!values.workspace) fail('rescore needs --workspace <id>')
-  const n = await withRuntime(async ({ deps }) => {
-    await transactionWithRetry(deps.db, (trx) => markWorkspaceForRescore(trx, values.workspace!, 'manual'))
-    return deps.rescore.rescoreDirty(values.workspace!)
-  })
-  process.stdout.write(`${JSON.stringify({ workspaceId: values.workspace, rescored: n })}\n`)
-}
-
 async function benchCommand(args: string[]): Promise<void> {
   const [target, ...rest] = args
   if (target === 'ingest') {
@@ -194,29 +137,74 @@ async function benchCommand(args: string[]): Promise<void> {
   process.stdout.write(`${JSON.stringify(result)}\n`)
 }
 
-async function migrateCommand(): Promise<void> {
-  const config = loadConfig()
-  const release = config.embeddedDatabase ? acquireDataDirLock(config.DATA_DIR) : () => {}
-  const database = await openDatabase({
-    databaseUrl: config.DATABASE_URL,
-    dataDir: config.embeddedDatabase ? `${config.DATA_DIR}/pg` : undefined,
-  })
-  try {
-    const applied = await migrate(database.db)
-    process.stdout.write(`${JSON.stringify({ applied })}\n`)
-  } finally {
-    await database.close()
-    release()
-  }
+const offlineCommands: Record<string, (args: string[]) => Promise<void>> = {
+  score: scoreCommand,
+  bench: benchCommand,
 }
 
-const commands: Record<string, (args: string[]) => Promise<void>> = {
-  migrate: migrateCommand,
-  workspace: workspaceCommand,
-  score: scoreCommand,
-  grid: gridCommand,
-  rescore: rescoreCommand,
-  bench: benchCommand,
+/** `grid export` → the registered command and the rest of argv; `grid nope` → a usage message. */
+function findDatabaseCommand(argv: string[]): [DatabaseCommand, string[]] | null {
+  const [first, second, ...rest] = argv
+  const one = databaseCommands.get(first ?? '')
+  if (one) return [one, argv.slice(1)]
+  const two = databaseCommands.get(`${first} ${second}`)
+  if (two) return [two, rest]
+  const subcommands = [...databaseCommands.keys()]
+    .filter((name) => name.startsWith(`${first} `))
+    .map((name) => name.slice(first!.length + 1))
+  if (subcommands.length > 0) fail(`${first} takes: ${subcommands.join(' | ')}`)
+  return null
+}
+
+/**
+ * Runs a database command where the database is: through the running server when it holds the
+ * embedded database (control-channel.ts), else in this process, exactly as the server would.
+ */
+async function runDatabaseCommand(command: DatabaseCommand, argv: string[]): Promise<number> {
+  const args = command.parse(argv)
+  const config = loadConfig()
+  let result: CommandResult | null = null
+  if (config.embeddedDatabase) {
+    const holder = dataDirLockHolder(config.DATA_DIR)
+    if (holder !== null) result = await viaServer(config.DATA_DIR, holder, command.name, args)
+  }
+  if (!result) {
+    try {
+      result = await withRuntime(
+        (runtime) => executeCommand(command, { deps: runtime.deps, host: { kind: 'local' } }, args),
+        { migrate: !command.migratesItself },
+      )
+    } catch (err) {
+      // A server started between our look at the lock and our taking it: ask it instead.
+      if (!(err instanceof DataDirInUse)) throw err
+      result = await viaServer(config.DATA_DIR, err.pid, command.name, args)
+    }
+  }
+  const output = result.exitCode === 0 && command.deliver ? command.deliver(result, args) : result
+  if (output.stdout.length > 0) process.stdout.write(`${output.stdout.join('\n')}\n`)
+  if (output.stderr && output.stderr.length > 0) process.stderr.write(`${output.stderr.join('\n')}\n`)
+  return result.exitCode
+}
+
+async function viaServer(
+  dataDir: string,
+  pid: number,
+  name: string,
+  args: CommandArgs,
+): Promise<CommandResult> {
+  const socket = controlSocketOf(dataDir, pid)
+  if (!socket) {
+    throw new CommandError(
+      `The Leadgrid server (process ${pid}) holds the embedded database in ${dataDir} but does not take commands yet (it may still be starting); try again in a few seconds.`,
+    )
+  }
+  try {
+    return await sendCommand(socket, name, args)
+  } catch (err) {
+    throw new CommandError(
+      `The Leadgrid server (process ${pid}) holds the embedded database in ${dataDir} but did not answer (${(err as Error).message}).`,
+    )
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -225,16 +213,20 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE)
     return name ? 0 : 2
   }
-  const command = commands[name]
-  if (!command) {
-    process.stderr.write(`Unknown command "${name}".\n\n${USAGE}`)
-    return 2
-  }
   try {
-    await command(args)
-    return 0
+    const offline = offlineCommands[name]
+    if (offline) {
+      await offline(args)
+      return 0
+    }
+    const found = findDatabaseCommand(argv)
+    if (!found) {
+      process.stderr.write(`Unknown command "${name}".\n\n${USAGE}`)
+      return 2
+    }
+    return await runDatabaseCommand(...found)
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError) {
+    if (err instanceof ConfigError) {
       process.stderr.write(`leadgrid ${name}: ${err.message}\n`)
       return 2
     }
@@ -242,8 +234,9 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`leadgrid ${name}: file not found: ${(err as NodeJS.ErrnoException).path}\n`)
       return 2
     }
-    process.stderr.write(`leadgrid ${name} failed: ${(err as Error).message}\n`)
-    return 1
+    const failure = describeFailure(name, err)
+    process.stderr.write(`${failure.stderr.join('\n')}\n`)
+    return failure.exitCode
   }
 }
 

@@ -7,6 +7,16 @@ import { z } from 'zod'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
+/** The sslmode values node-postgres can honour (it has no plaintext fallback, so no allow/prefer). */
+export const SSL_MODES = ['disable', 'no-verify', 'require', 'verify-ca', 'verify-full'] as const
+export type SslMode = (typeof SSL_MODES)[number]
+function sslModeMessage(issue: { input?: unknown }): string {
+  const given = JSON.stringify(issue.input)
+  return ['allow', 'prefer'].includes(String(issue.input))
+    ? `${given} is not supported (node-postgres cannot fall back to plaintext); use require or disable`
+    : `must be one of ${SSL_MODES.join(', ')}, got ${given}`
+}
+
 const url = z.url({ protocol: /^https?$/ })
 const optionalText = z.string().min(1).optional()
 /** 32 bytes, given as 64 hex characters or base64; secrets shorter than that are refused. */
@@ -68,6 +78,15 @@ export const configSchema = z.object({
   TRUST_PROXY: trustProxy.default(false),
   PUBLIC_URL: url.optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /**
+   * TLS to DATABASE_URL, as libpq's sslmode: `require` encrypts without checking the certificate
+   * (Heroku Postgres presents one no public CA signs), `verify-full` checks it and the host name.
+   * DATABASE_SSL wins over PGSSLMODE (read here, never by pg itself: pg maps `require` to a
+   * verified connection, which Heroku refuses).
+   */
+  DATABASE_SSL: z.enum(SSL_MODES, { error: sslModeMessage }).optional(),
+  /** libpq's variable, often set machine-wide: checked only when DATABASE_URL is used (below). */
+  PGSSLMODE: z.string().optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   ENCRYPTION_KEY: key32.optional(),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -88,9 +107,11 @@ export const configSchema = z.object({
 
 export type RawConfig = z.infer<typeof configSchema>
 
-export interface Config extends Omit<RawConfig, 'PUBLIC_URL' | 'DEMO_DATA'> {
+export interface Config extends Omit<RawConfig, 'PUBLIC_URL' | 'DEMO_DATA' | 'PGSSLMODE'> {
   PUBLIC_URL: string
   DEMO_DATA: boolean
+  /** DATABASE_SSL, else PGSSLMODE, else undefined (pg's default: whatever DATABASE_URL says). */
+  databaseSsl: SslMode | undefined
   /** True when no DATABASE_URL is set: PGlite under DATA_DIR, one process. */
   embeddedDatabase: boolean
 }
@@ -123,13 +144,41 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       'Invalid environment:\n  ROLE: the embedded database serves one process; set DATABASE_URL to run web and worker apart',
     )
   }
+  const pgSslMode = embeddedDatabase ? undefined : z.enum(SSL_MODES).safeParse(raw.PGSSLMODE)
+  if (pgSslMode && !pgSslMode.success && raw.PGSSLMODE !== undefined) {
+    throw new ConfigError(`Invalid environment:\n  PGSSLMODE: ${sslModeMessage({ input: raw.PGSSLMODE })}`)
+  }
   const publicUrl = (raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, '')
   return Object.freeze({
     ...raw,
     PUBLIC_URL: publicUrl,
     DEMO_DATA: raw.DEMO_DATA === 'true',
+    databaseSsl: raw.DATABASE_SSL ?? (pgSslMode?.success ? pgSslMode.data : undefined),
     embeddedDatabase,
   })
+}
+
+/**
+ * pg's `ssl` option for a mode: undefined leaves it to DATABASE_URL (an `sslmode` or `ssl` in the
+ * URL still wins, as pg applies the URL over the options). `verify-ca` checks the chain but not
+ * the host name, as libpq does.
+ */
+export function pgSslOption(
+  mode: SslMode | undefined,
+): boolean | { rejectUnauthorized: boolean; checkServerIdentity?: () => undefined } | undefined {
+  switch (mode) {
+    case undefined:
+      return undefined
+    case 'disable':
+      return false
+    case 'no-verify':
+    case 'require':
+      return { rejectUnauthorized: false }
+    case 'verify-ca':
+      return { rejectUnauthorized: true, checkServerIdentity: () => undefined }
+    case 'verify-full':
+      return { rejectUnauthorized: true }
+  }
 }
 
 export function decodeKey(value: string): Buffer | null {

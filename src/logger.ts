@@ -3,6 +3,7 @@
  * keys), so a log line never carries a credential even at debug level.
  */
 import pino, { type Logger } from 'pino'
+import pretty from 'pino-pretty'
 
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -40,7 +41,16 @@ export function requestSerializer(req: {
   }
 }
 
+/**
+ * JSON lines for machines (a platform's log drain, `jq`); readable lines when a person watches a
+ * terminal (stdout is a TTY), as the pino ecosystem does. Redaction applies before either.
+ */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const out =
+    destination ??
+    (process.stdout.isTTY
+      ? pretty({ colorize: true, sync: true, ignore: 'pid,hostname,service' })
+      : undefined)
   return pino(
     {
       level,
@@ -48,6 +58,6 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       base: { service: 'leadgrid' },
       serializers: { req: requestSerializer, err: pino.stdSerializers.err },
     },
-    destination,
+    out,
   )
 }

@@ -31,6 +31,8 @@ export async function startRuntime(
     database?: DatabaseHandle
     schedule?: boolean
     pollingIntervalSeconds?: number
+    /** false: leave migrations to the caller (`leadgrid migrate` reports what it applied). */
+    migrate?: boolean
   } = {},
 ): Promise<Runtime> {
   const clock = options.clock ?? systemClock
@@ -39,12 +41,14 @@ export async function startRuntime(
     (await openDatabase({
       databaseUrl: config.DATABASE_URL,
       dataDir: config.embeddedDatabase ? `${config.DATA_DIR}/pg` : undefined,
+      ssl: config.databaseSsl,
     }))
-  const applied = await migrate(database.db)
+  const applied = options.migrate === false ? [] : await migrate(database.db)
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
   const queue = await startJobQueue({
     connectionString: database.connectionString,
     pool: database.embedded ? database.pool : undefined,
+    ssl: database.ssl,
     logger,
     schedule: options.schedule,
     pollingIntervalSeconds: options.pollingIntervalSeconds,

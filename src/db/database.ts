@@ -2,8 +2,10 @@
  * Opens the database: the Postgres at DATABASE_URL, or embedded PGlite under DATA_DIR.
  * Either way the rest of the code sees one kysely instance over a `pg` pool.
  */
+import { dirname, join } from 'node:path'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
+import { pgSslOption, type SslMode } from '../config.js'
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres.js'
 import type { Database } from './schema.js'
 
@@ -15,6 +17,8 @@ export interface DatabaseHandle {
   pool: pg.Pool
   /** Where pg-boss and other raw clients connect (server mode). */
   connectionString: string
+  /** pg's `ssl` option for raw clients (pg-boss) in server mode; undefined: as the URL says. */
+  ssl: pg.PoolConfig['ssl'] | undefined
   embedded: EmbeddedPostgres | null
   close(): Promise<void>
 }
@@ -31,8 +35,17 @@ export const EMBEDDED_POOL_SIZE = 1
 // int8 (bigint ids, counts) as JS numbers: our counts stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10))
 
-export function createKysely(connectionString: string, max = 10): { db: Db; pool: pg.Pool } {
-  const pool = new pg.Pool({ connectionString, max, application_name: 'leadgrid' })
+export function createKysely(
+  connectionString: string,
+  max = 10,
+  ssl?: pg.PoolConfig['ssl'],
+): { db: Db; pool: pg.Pool } {
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    application_name: 'leadgrid',
+    ...(ssl === undefined ? {} : { ssl }),
+  })
   // An idle client that loses its server (restart, failover) must not crash the process.
   pool.on('error', () => {})
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool }
@@ -42,17 +55,29 @@ export async function openDatabase(options: {
   databaseUrl?: string
   dataDir?: string
   poolSize?: number
+  /** TLS to DATABASE_URL (config.databaseSsl); ignored in embedded mode (a local Unix socket). */
+  ssl?: SslMode
 }): Promise<DatabaseHandle> {
-  const embedded = options.databaseUrl ? null : await startEmbeddedPostgres({ dataDir: options.dataDir })
+  const embedded = options.databaseUrl
+    ? null
+    : await startEmbeddedPostgres({
+        dataDir: options.dataDir,
+        // Beside the database, inside the private DATA_DIR (`<DATA_DIR>/run`).
+        socketDir: options.dataDir ? join(dirname(options.dataDir), 'run') : undefined,
+      })
   const connectionString = options.databaseUrl ?? embedded!.connectionString
+  // Embedded: `false`, so a PGSSLMODE in the environment cannot make pg ask a Unix socket for TLS.
+  const ssl = embedded ? false : pgSslOption(options.ssl)
   const { db, pool } = createKysely(
     connectionString,
     embedded ? EMBEDDED_POOL_SIZE : (options.poolSize ?? 10),
+    ssl,
   )
   return {
     db,
     pool,
     connectionString,
+    ssl,
     embedded,
     async close() {
       await db.destroy()

@@ -20,6 +20,7 @@ export async function openScratchDatabase(
       db,
       pool,
       connectionString: embedded.connectionString,
+      ssl: false,
       embedded,
       async close() {
         await db.destroy()
@@ -48,6 +49,7 @@ export async function openScratchDatabase(
     db,
     pool,
     connectionString: url.toString(),
+    ssl: undefined,
     embedded: null,
     async close() {
       await db.destroy()

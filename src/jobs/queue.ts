@@ -26,6 +26,8 @@ export async function startJobQueue(options: {
   connectionString: string
   /** Run the queue's SQL through this pool instead of its own (embedded mode: one session). */
   pool?: pg.Pool
+  /** pg's `ssl` option for the queue's own pool (server mode), the same as the app's. */
+  ssl?: pg.PoolConfig['ssl']
   logger: Logger
   /** Workers poll this often; small so a rescore follows an ingest within seconds. */
   pollingIntervalSeconds?: number
@@ -33,6 +35,7 @@ export async function startJobQueue(options: {
 }): Promise<JobQueue> {
   const boss = new PgBoss({
     connectionString: options.connectionString,
+    ...(options.ssl === undefined ? {} : { ssl: options.ssl as PgBoss.ConstructorOptions['ssl'] }),
     ...(options.pool ? { db: poolExecutor(options.pool) } : {}),
     schema: 'pgboss',
     max: 4,

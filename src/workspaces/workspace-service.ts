@@ -88,3 +88,12 @@ export async function authenticatePublicKey(db: Db, key: string): Promise<string
     .executeTakeFirst()
   return row?.id ?? null
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** Whether a workspace exists; a malformed id is simply absent (never a database error). */
+export async function workspaceExists(db: Db, workspaceId: string): Promise<boolean> {
+  if (!UUID.test(workspaceId)) return false
+  const row = await db.selectFrom('workspaces').select('id').where('id', '=', workspaceId).executeTakeFirst()
+  return row !== undefined
+}

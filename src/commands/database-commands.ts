@@ -1,0 +1,150 @@
+/**
+ * The CLI commands that need the database (SPEC §7), as `DatabaseCommand`s: each parses its
+ * arguments in the CLI's process (reading local files there) and runs against whichever database
+ * handle it is given — the CLI's own, or the running server's (see command-registry.ts).
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { getPublishedGrid } from '../db/grid-repository.js'
+import { migrate } from '../db/migrate.js'
+import { markWorkspaceForRescore } from '../db/rescore-mark-repository.js'
+import { transactionWithRetry } from '../db/retry-transaction.js'
+import { createGridService } from '../grids/grid-service.js'
+import { createWorkspace, workspaceExists } from '../workspaces/workspace-service.js'
+import {
+  type CommandContext,
+  CommandError,
+  type DatabaseCommand,
+  defineCommand,
+  usage,
+} from './command-registry.js'
+
+async function requireWorkspace({ deps }: CommandContext, workspaceId: string): Promise<void> {
+  if (!(await workspaceExists(deps.db, workspaceId))) {
+    throw new CommandError(
+      `No workspace ${workspaceId}: a workspace id is a UUID such as 5b0c2f1e-8d3a-4c55-9a0e-2f6b1c7d9e10, printed by \`leadgrid workspace create\` (and by \`npm start\` for the demo workspace).`,
+    )
+  }
+}
+
+function readJsonFile(file: string, what: string): unknown {
+  const text = readFileSync(file, 'utf8')
+  try {
+    return JSON.parse(text)
+  } catch (err) {
+    usage(`${file} is not valid JSON (${(err as Error).message}); ${what}`)
+  }
+}
+
+const migrateCommand = defineCommand({
+  name: 'migrate',
+  migratesItself: true,
+  parse: () => ({}),
+  async run({ deps, host }) {
+    const applied = await migrate(deps.db)
+    const stderr =
+      host.kind === 'server' && applied.length === 0
+        ? [
+            `The running server (process ${host.pid}) applied the migrations when it started; none was pending.`,
+          ]
+        : []
+    return { stdout: [JSON.stringify({ applied })], stderr }
+  },
+})
+
+const workspaceCreateCommand = defineCommand({
+  name: 'workspace create',
+  parse(argv) {
+    const { values } = parseArgs({
+      args: argv,
+      options: { name: { type: 'string' }, json: { type: 'boolean' } },
+    })
+    const name = values.name?.trim()
+    if (!name) usage('workspace create needs --name <name>')
+    return { name, json: values.json ?? false }
+  },
+  async run({ deps }, args) {
+    const created = await createWorkspace(deps.db, { name: args.name, now: deps.clock.now() })
+    const human = args.json
+      ? []
+      : [
+          `Workspace ${created.workspaceId} created with the Starter grid.`,
+          `API key (shown once, keep it secret): ${created.apiKey}`,
+          `Tracking key (public): ${created.publicKey}`,
+        ]
+    return { stdout: [...human, JSON.stringify(created)] }
+  },
+})
+
+const gridExportCommand = defineCommand({
+  name: 'grid export',
+  parse(argv) {
+    const { values } = parseArgs({
+      args: argv,
+      options: { workspace: { type: 'string' }, output: { type: 'string' } },
+    })
+    if (!values.workspace) usage('grid export needs --workspace <id>')
+    return { workspace: values.workspace, output: values.output ?? null }
+  },
+  async run(context, args) {
+    await requireWorkspace(context, args.workspace)
+    const grid = await getPublishedGrid(context.deps.db, args.workspace)
+    if (!grid) throw new CommandError(`Workspace ${args.workspace} has no published grid.`)
+    return { stdout: [JSON.stringify(grid.definition, null, 2)] }
+  },
+  deliver(output, args) {
+    if (!args.output) return output
+    writeFileSync(args.output, `${output.stdout.join('\n')}\n`)
+    return { stdout: [], stderr: [`Grid written to ${args.output}.`] }
+  },
+})
+
+const gridImportCommand = defineCommand({
+  name: 'grid import',
+  parse(argv) {
+    const { values } = parseArgs({
+      args: argv,
+      options: { workspace: { type: 'string' }, file: { type: 'string' }, publish: { type: 'boolean' } },
+    })
+    if (!values.workspace) usage('grid import needs --workspace <id>')
+    if (!values.file) usage('grid import needs --file <grid.json>')
+    // Read here, in the caller's directory: the server may run elsewhere.
+    const definition = readJsonFile(
+      values.file,
+      'a grid file holds one grid definition, as `grid export` prints it',
+    )
+    return { workspace: values.workspace, file: values.file, definition, publish: values.publish ?? false }
+  },
+  async run(context, args) {
+    await requireWorkspace(context, args.workspace)
+    const grids = createGridService(context.deps)
+    const draft = await grids.createDraft(args.workspace, args.definition, `imported from ${args.file}`)
+    const row = args.publish ? await grids.publish(args.workspace, draft.id) : draft
+    return { stdout: [JSON.stringify({ gridId: row.id, version: row.version, status: row.status })] }
+  },
+})
+
+const rescoreCommand = defineCommand({
+  name: 'rescore',
+  parse(argv) {
+    const { values } = parseArgs({ args: argv, options: { workspace: { type: 'string' } } })
+    if (!values.workspace) usage('rescore needs --workspace <id>')
+    return { workspace: values.workspace }
+  },
+  async run(context, args) {
+    await requireWorkspace(context, args.workspace)
+    const { deps } = context
+    // Marked in contact-id order like a publish, retried on contention (see rescore-mark-repository).
+    await transactionWithRetry(deps.db, (trx) => markWorkspaceForRescore(trx, args.workspace, 'manual'))
+    const rescored = await deps.rescore.rescoreDirty(args.workspace)
+    return { stdout: [JSON.stringify({ workspaceId: args.workspace, rescored })] }
+  },
+})
+
+/** Every database command, by name. A new command is one more entry here. */
+export const databaseCommands: ReadonlyMap<string, DatabaseCommand> = new Map(
+  [migrateCommand, workspaceCreateCommand, gridExportCommand, gridImportCommand, rescoreCommand].map((c) => [
+    c.name,
+    c,
+  ]),
+)
