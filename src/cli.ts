@@ -7,6 +7,7 @@ import { createReadStream, readFileSync, writeFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { runIngestBench } from './bench/ingest-bench.js'
+import { CALIBRATE_USAGE, calibrateCommand } from './calibration/calibrate-command.js'
 import { ConfigError, loadConfig } from './config.js'
 import { acquireDataDirLock } from './db/data-dir-lock.js'
 import { openDatabase } from './db/database.js'
@@ -29,7 +30,7 @@ const USAGE = `Usage: leadgrid <command> [options]
   rescore --workspace <id>                  rescore every contact of a workspace now
   bench engine [--json] [--seconds <n>]     measure the scoring engine on one core
   bench ingest [--json] [--batches <n>]     measure ingestion through the HTTP API and rescoring
-`
+${CALIBRATE_USAGE}`
 
 class UsageError extends Error {}
 
@@ -219,6 +220,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   grid: gridCommand,
   rescore: rescoreCommand,
   bench: benchCommand,
+  calibrate: (args) => calibrateCommand(args, fail),
 }
 
 async function main(argv: string[]): Promise<number> {
