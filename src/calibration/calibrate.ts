@@ -58,8 +58,8 @@ export interface CalibrationResult {
   /** Share of held-out leads at or above the threshold. */
   mqlShare: number
   scale: number
-  /** Engine scores and labels of the held-out rows (for further figures). */
-  heldOut: { scores: number[]; labels: number[] }
+  /** The held-out rows, their engine scores and labels (to compare other grids on the same split). */
+  heldOut: { rows: Row[]; scores: number[]; labels: number[] }
 }
 
 export class CalibrationInputError extends Error {
@@ -233,7 +233,7 @@ export function calibrate(
     threshold: points.grid.mqlThreshold,
     mqlShare: figures.predicted / Math.max(1, heldRows.length),
     scale: points.scale,
-    heldOut: { scores, labels: yHeld },
+    heldOut: { rows: heldRows, scores, labels: yHeld },
   }
 }
 
