@@ -10,6 +10,7 @@ import { apiKeyAuth } from '../http/api-key-auth.js'
 import { gridRoutes } from './grid-routes.js'
 import { healthRoutes } from './health-routes.js'
 import { ingestionRoutes } from './ingestion-routes.js'
+import { outcomeRoutes } from './outcome-routes.js'
 import { scoreRoutes } from './score-routes.js'
 import { trackingRoutes } from './tracking-routes.js'
 
@@ -28,6 +29,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
       await api.register(scoreRoutes(deps))
       await api.register(gridRoutes(grids))
       await api.register(hubspotApiRoutes(deps))
+      await api.register(outcomeRoutes(deps))
     },
     { prefix: '/api/v1' },
   )
