@@ -15,6 +15,7 @@ import { getPublishedGrid } from './db/grid-repository.js'
 import { migrate } from './db/migrate.js'
 import { createGridService } from './grids/grid-service.js'
 import { createLogger } from './logger.js'
+import { OUTCOMES_USAGE, outcomesCommand } from './outcomes/outcomes-command.js'
 import { type Runtime, startRuntime } from './runtime.js'
 import { compileGrid, gridSchema, runEngineBench, scoreOfflineLine, starterGrid } from './scoring/index.js'
 import { createWorkspace } from './workspaces/workspace-service.js'
@@ -30,7 +31,7 @@ const USAGE = `Usage: leadgrid <command> [options]
   rescore --workspace <id>                  rescore every contact of a workspace now
   bench engine [--json] [--seconds <n>]     measure the scoring engine on one core
   bench ingest [--json] [--batches <n>]     measure ingestion through the HTTP API and rescoring
-${CALIBRATE_USAGE}`
+${CALIBRATE_USAGE}${OUTCOMES_USAGE}`
 
 class UsageError extends Error {}
 
@@ -221,6 +222,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   rescore: rescoreCommand,
   bench: benchCommand,
   calibrate: (args) => calibrateCommand(args, fail),
+  outcomes: (args) => outcomesCommand(args, { fail, withRuntime }),
 }
 
 async function main(argv: string[]): Promise<number> {
