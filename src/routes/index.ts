@@ -7,6 +7,7 @@ import type { AppDeps } from '../app-deps.js'
 import { hubspotApiRoutes, hubspotRoutes } from '../crm/hubspot/hubspot-routes.js'
 import { createGridService } from '../grids/grid-service.js'
 import { apiKeyAuth } from '../http/api-key-auth.js'
+import { calibrationRoutes } from './calibration-routes.js'
 import { gridRoutes } from './grid-routes.js'
 import { healthRoutes } from './health-routes.js'
 import { ingestionRoutes } from './ingestion-routes.js'
@@ -30,6 +31,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
       await api.register(gridRoutes(grids))
       await api.register(hubspotApiRoutes(deps))
       await api.register(outcomeRoutes(deps))
+      await api.register(calibrationRoutes(deps))
     },
     { prefix: '/api/v1' },
   )
