@@ -73,6 +73,7 @@ const NO = ['no', 'n', 'false', '0', 'non']
 const YES_SET = new Set(YES)
 const NO_SET = new Set(NO)
 const MAX_OPERAND_LENGTH = 500
+const MAX_PROPERTY_LENGTH = 200
 /** Training leads a level needs before it gets a feature (and so a rule) of its own. */
 export const MIN_SUPPORT = 10
 
@@ -89,6 +90,13 @@ export function buildFeatureMap(
   const minCount = Math.max(20, Math.ceil(0.005 * n))
   for (const column of columns) {
     if (column.trim() === '' || options.ignore.has(column)) continue
+    if (column.length > MAX_PROPERTY_LENGTH) {
+      skipped.push({
+        column,
+        reason: `name longer than ${MAX_PROPERTY_LENGTH} characters (a grid cannot name it)`,
+      })
+      continue
+    }
     const known: string[] = []
     for (const row of rows) {
       const v = toValue(row[column])

@@ -137,6 +137,13 @@ describe('feature levels', () => {
 })
 
 describe('input errors', () => {
+  it('skips, and names, a column whose name a grid cannot hold', () => {
+    const long = 'x'.repeat(201)
+    const rows = table.rows.slice(0, 2_000).map((r) => ({ ...r, [long]: r['Decision Maker'] }))
+    const result = calibrate([...table.columns, long], rows, options)
+    expect(result.skipped).toContainEqual({ column: long, reason: expect.stringMatching(/longer than 200/) })
+  })
+
   it('names the missing outcome column', () => {
     expect(() => calibrate(table.columns, table.rows, { outcome: 'Converted' })).toThrow(
       CalibrationInputError,
