@@ -119,6 +119,21 @@ describe('POST /api/v1/outcomes', () => {
     expect(new Set(ids).size).toBe(ids.length)
   })
 
+  it("keeps both contacts' outcomes when they turn out to be one person (merge)", async () => {
+    await post([{ contact: { email: 'merge@example.com' }, kind: 'sql', occurredAt: '2026-01-05T00:00:00Z' }])
+    await post([{ contact: { hubspotId: 'm-77' }, kind: 'won', occurredAt: '2026-01-20T00:00:00Z' }])
+    const merged = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/contacts',
+      headers: auth,
+      payload: { contacts: [{ contact: { email: 'merge@example.com', hubspotId: 'm-77' } }] },
+    })
+    expect(merged.statusCode).toBe(200)
+    const { outcomes } = (await list('?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z')).json()
+    expect(outcomes.map((o: { kind: string }) => o.kind)).toEqual(['won', 'sql'])
+    expect(new Set(outcomes.map((o: { contactId: string }) => o.contactId)).size).toBe(1)
+  })
+
   it('keeps workspaces apart', async () => {
     const other = await t.createWorkspace('Other')
     const res = await list('?limit=1000', { authorization: `Bearer ${other.apiKey}` })
