@@ -8,6 +8,7 @@ import { createReadStream, readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { runIngestBench } from './bench/ingest-bench.js'
+import { CALIBRATE_USAGE, calibrateCommand } from './calibration/calibrate-command.js'
 import {
   type CommandArgs,
   CommandError,
@@ -22,6 +23,7 @@ import { databaseCommands } from './commands/database-commands.js'
 import { ConfigError, loadConfig } from './config.js'
 import { acquireDataDirLock, DataDirInUse, dataDirLockHolder } from './db/data-dir-lock.js'
 import { createLogger } from './logger.js'
+import { OUTCOMES_USAGE } from './outcomes/outcomes-command.js'
 import { type Runtime, startRuntime } from './runtime.js'
 import { compileGrid, gridSchema, runEngineBench, scoreOfflineLine, starterGrid } from './scoring/index.js'
 
@@ -36,7 +38,7 @@ const USAGE = `Usage: leadgrid <command> [options]
   rescore --workspace <id>                  rescore every contact of a workspace now
   bench engine [--json] [--seconds <n>]     measure the scoring engine on one core
   bench ingest [--json] [--batches <n>]     measure ingestion through the HTTP API and rescoring
-`
+${CALIBRATE_USAGE}${OUTCOMES_USAGE}`
 
 function fail(message: string): never {
   return usage(message)
@@ -140,6 +142,7 @@ async function benchCommand(args: string[]): Promise<void> {
 const offlineCommands: Record<string, (args: string[]) => Promise<void>> = {
   score: scoreCommand,
   bench: benchCommand,
+  calibrate: (args) => calibrateCommand(args, fail),
 }
 
 /** `grid export` → the registered command and the rest of argv; `grid nope` → a usage message. */

@@ -10,6 +10,7 @@ import { migrate } from '../db/migrate.js'
 import { markWorkspaceForRescore } from '../db/rescore-mark-repository.js'
 import { transactionWithRetry } from '../db/retry-transaction.js'
 import { createGridService } from '../grids/grid-service.js'
+import { outcomesImportCommand } from '../outcomes/outcomes-command.js'
 import { createWorkspace, workspaceExists } from '../workspaces/workspace-service.js'
 import {
   type CommandContext,
@@ -143,8 +144,12 @@ const rescoreCommand = defineCommand({
 
 /** Every database command, by name. A new command is one more entry here. */
 export const databaseCommands: ReadonlyMap<string, DatabaseCommand> = new Map(
-  [migrateCommand, workspaceCreateCommand, gridExportCommand, gridImportCommand, rescoreCommand].map((c) => [
-    c.name,
-    c,
-  ]),
+  [
+    migrateCommand,
+    workspaceCreateCommand,
+    gridExportCommand,
+    gridImportCommand,
+    rescoreCommand,
+    outcomesImportCommand,
+  ].map((c) => [c.name, c]),
 )

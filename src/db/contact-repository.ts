@@ -6,6 +6,7 @@
 import { sql, type Transaction } from 'kysely'
 import type { ContactIdentity, ContactProfile } from '../domain/contact.js'
 import type { Db } from './database.js'
+import { moveOutcomes } from './outcome-repository.js'
 import type { Database } from './schema.js'
 
 type Tx = Transaction<Database>
@@ -154,6 +155,7 @@ export async function mergeContactInto(
     .where('workspace_id', '=', workspaceId)
     .where('contact_id', '=', fromId)
     .execute()
+  await moveOutcomes(trx, workspaceId, fromId, intoId)
   await trx
     .updateTable('contact_identities')
     .set({ contact_id: intoId })

@@ -8,9 +8,11 @@ import { hubspotApiRoutes, hubspotRoutes } from '../crm/hubspot/hubspot-routes.j
 import { createGridService } from '../grids/grid-service.js'
 import { apiKeyAuth } from '../http/api-key-auth.js'
 import { createAuthFailureLimiter } from '../http/auth-failure-limiter.js'
+import { calibrationRoutes } from './calibration-routes.js'
 import { gridRoutes } from './grid-routes.js'
 import { healthRoutes } from './health-routes.js'
 import { ingestionRoutes } from './ingestion-routes.js'
+import { outcomeRoutes } from './outcome-routes.js'
 import { scoreRoutes } from './score-routes.js'
 import { trackingRoutes } from './tracking-routes.js'
 
@@ -31,6 +33,8 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
       await api.register(scoreRoutes(deps))
       await api.register(gridRoutes(grids))
       await api.register(hubspotApiRoutes(deps))
+      await api.register(outcomeRoutes(deps))
+      await api.register(calibrationRoutes(deps))
     },
     { prefix: '/api/v1' },
   )

@@ -1,0 +1,93 @@
+/**
+ * Backtesting a grid version (draft, published or past) over a period: every contact with an
+ * outcome in [from, to) is scored by the engine AS OF its decision time (its first outcome of the
+ * period) — the engine ignores events after `now`, so nothing that happened later counts. Profile
+ * properties are the contact's current ones (Leadgrid keeps no history of property values), so a
+ * fit rule on a property sales edits after the decision (lifecycle stage) would look better than it
+ * was; the answer says so.
+ */
+import type { Db } from '../db/database.js'
+import { loadEventsForContacts } from '../db/event-repository.js'
+import { getGrid } from '../db/grid-repository.js'
+import { outcomesByContact } from '../db/outcome-repository.js'
+import type { OutcomeKind } from '../domain/outcome.js'
+import { NotFound } from '../errors.js'
+import { compiledGridFor } from '../rescoring/rescore-service.js'
+import { evaluate, prepareEvents } from '../scoring/index.js'
+import { type BacktestFigures, type BacktestItem, backtestFigures } from './backtest.js'
+
+/** Outcomes that mean the lead was worth sales' time. */
+export const CONVERTED_KINDS: readonly OutcomeKind[] = ['sql', 'opportunity', 'won']
+/** Most contacts scored by one backtest (the answer says when the period held more). */
+export const MAX_BACKTEST_CONTACTS = 20_000
+const CHUNK = 500
+const DAY_MS = 86_400_000
+
+export interface BacktestResult extends BacktestFigures {
+  grid: { id: string; version: number; name: string; status: string }
+  period: { from: string; to: string }
+  truncated: boolean
+  caveat: string
+}
+
+export function createBacktestService(deps: { db: Db }) {
+  const { db } = deps
+  return {
+    async backtest(workspaceId: string, gridId: string, from: Date, to: Date): Promise<BacktestResult> {
+      const row = await getGrid(db, workspaceId, gridId)
+      if (!row) throw new NotFound(`No grid ${gridId} in this workspace`)
+      const { grid, compiled } = compiledGridFor(row.id, row.definition)
+      const decided = await outcomesByContact(db, workspaceId, from, to, MAX_BACKTEST_CONTACTS + 1)
+      const truncated = decided.length > MAX_BACKTEST_CONTACTS
+      const items: BacktestItem[] = []
+      for (let i = 0; i < Math.min(decided.length, MAX_BACKTEST_CONTACTS); i += CHUNK) {
+        const chunk = decided.slice(i, i + CHUNK)
+        const ids = chunk.map((c) => c.contactId)
+        const earliest = Math.min(...chunk.map((c) => c.decidedAt.getTime()))
+        const [contacts, events] = await Promise.all([
+          db
+            .selectFrom('contacts')
+            .select(['id', 'email', 'properties', 'first_seen_at'])
+            .where('workspace_id', '=', workspaceId)
+            .where('id', 'in', ids)
+            .execute(),
+          loadEventsForContacts(db, workspaceId, ids, new Date(earliest - grid.lookbackDays * DAY_MS)),
+        ])
+        const byId = new Map(contacts.map((c) => [c.id, c]))
+        for (const c of chunk) {
+          const contact = byId.get(c.contactId)
+          if (!contact) continue
+          const now = c.decidedAt.getTime()
+          const result = evaluate(
+            compiled,
+            {
+              profile: contact.properties as Record<string, string | number | boolean | null>,
+              createdAt: contact.first_seen_at.getTime(),
+              events: prepareEvents(events.get(c.contactId) ?? []),
+              previous: null,
+            },
+            now,
+          )
+          items.push({
+            contactId: c.contactId,
+            email: contact.email,
+            decidedAt: c.decidedAt.toISOString(),
+            score: result.total,
+            band: result.band,
+            mql: result.mql,
+            reasons: result.reasons,
+            converted: c.kinds.some((k) => CONVERTED_KINDS.includes(k)),
+          })
+        }
+      }
+      return {
+        grid: { id: row.id, version: row.version, name: row.name, status: row.status },
+        period: { from: from.toISOString(), to: to.toISOString() },
+        truncated,
+        caveat:
+          'Events are taken as of each decision; profile properties are their current values (no history is kept).',
+        ...backtestFigures(items, grid.mqlThreshold),
+      }
+    },
+  }
+}
