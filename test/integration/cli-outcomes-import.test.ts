@@ -49,7 +49,7 @@ it('imports a CSV of outcomes once, and refuses a file with a bad row', { timeou
     'Closed at',
   ]
   const refused = runCli(args(bad), env)
-  expect(refused.status).toBe(2)
+  expect(refused.status).toBe(1) // a bad row is a data problem (1); wrong arguments are 2
   expect(refused.stderr).toMatch(
     /nothing was imported; 1 bad row\(s\):\n {2}line 3: kind: unknown outcome kind "closed"/,
   )
