@@ -164,6 +164,17 @@ export interface AuditLogTable {
   details: Json<Record<string, unknown>>
 }
 
+/** migrations/006: one-time sign-in links for the settings page. */
+export interface LoginTokensTable {
+  workspace_id: string
+  token_hash: string
+  role: 'admin' | 'viewer'
+  actor: string
+  created_at: Timestamp
+  expires_at: Timestamp
+  used_at: Timestamp | null
+}
+
 export interface Database {
   workspaces: WorkspacesTable
   api_keys: ApiKeysTable
@@ -178,6 +189,7 @@ export interface Database {
   outbox: OutboxTable
   crm_written_values: CrmWrittenValuesTable
   audit_log: AuditLogTable
+  login_tokens: LoginTokensTable
 }
 
 export type WorkspaceRow = Selectable<WorkspacesTable>

@@ -12,6 +12,7 @@ import { healthRoutes } from './health-routes.js'
 import { ingestionRoutes } from './ingestion-routes.js'
 import { scoreRoutes } from './score-routes.js'
 import { trackingRoutes } from './tracking-routes.js'
+import { appRoutes } from '../web/app-routes.js'
 
 export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   await app.register(healthRoutes(deps))
@@ -31,4 +32,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
     },
     { prefix: '/api/v1' },
   )
+
+  // The settings page and contact view (/, /app, /app/api): session cookie, not API keys.
+  await app.register(appRoutes(deps, grids))
 }
