@@ -90,6 +90,15 @@ function histogram(before: number[], after: number[]) {
   return { bucketWidth: width, buckets, before: fill(before), after: fill(after) }
 }
 
+/** Largest move first; equal moves by email (then id), so the list never depends on storage order. */
+function byMove(x: PreviewMover, y: PreviewMover): number {
+  const d = Math.abs(y.after - y.before) - Math.abs(x.after - x.before)
+  if (d !== 0) return d
+  return (
+    (x.email ?? x.contactId).localeCompare(y.email ?? y.contactId) || x.contactId.localeCompare(y.contactId)
+  )
+}
+
 export function createGridPreviewService(deps: { db: Db; clock: Pick<Clock, 'now'> }) {
   const { db, clock } = deps
 
@@ -159,7 +168,7 @@ export function createGridPreviewService(deps: { db: Db; clock: Pick<Clock, 'now
         const delta = Math.abs(a.total - b.total)
         if (
           movers.length < MOVERS ||
-          delta > Math.abs(movers[movers.length - 1]!.after - movers[movers.length - 1]!.before)
+          delta >= Math.abs(movers[movers.length - 1]!.after - movers[movers.length - 1]!.before)
         ) {
           const p = c.properties
           const name = [p.firstname, p.lastname].filter((x) => typeof x === 'string' && x).join(' ')
@@ -174,7 +183,7 @@ export function createGridPreviewService(deps: { db: Db; clock: Pick<Clock, 'now
             reasonsBefore: b.reasons,
             reasonsAfter: a.reasons,
           })
-          movers.sort((x, y) => Math.abs(y.after - y.before) - Math.abs(x.after - x.before))
+          movers.sort(byMove)
           movers = movers.slice(0, MOVERS)
         }
       }

@@ -7,12 +7,12 @@ import type { AppDeps } from '../app-deps.js'
 import { hubspotApiRoutes, hubspotRoutes } from '../crm/hubspot/hubspot-routes.js'
 import { createGridService } from '../grids/grid-service.js'
 import { apiKeyAuth } from '../http/api-key-auth.js'
+import { appRoutes } from '../web/app-routes.js'
 import { gridRoutes } from './grid-routes.js'
 import { healthRoutes } from './health-routes.js'
 import { ingestionRoutes } from './ingestion-routes.js'
 import { scoreRoutes } from './score-routes.js'
 import { trackingRoutes } from './tracking-routes.js'
-import { appRoutes } from '../web/app-routes.js'
 
 export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   await app.register(healthRoutes(deps))

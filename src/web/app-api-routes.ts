@@ -10,11 +10,12 @@ import { listAudit } from '../db/audit-repository.js'
 import { lastTrackingHit, listConnectionHealth } from '../db/connection-health-repository.js'
 import { contactTimeline, getContact, searchContacts } from '../db/contact-view-repository.js'
 import { loadScores, scoreHistory, scoreSummary } from '../db/score-repository.js'
+import { EMAIL_CATEGORIES, EVENT_TYPES } from '../domain/lead-event.js'
 import { BadRequest, NotFound } from '../errors.js'
 import type { GridPreviewService } from '../grids/grid-preview-service.js'
 import type { GridPublishingService } from '../grids/grid-publishing-service.js'
 import { type GridService, gridView } from '../grids/grid-service.js'
-import { parseGrid } from '../scoring/index.js'
+import { CONDITION_OPS, parseGrid } from '../scoring/index.js'
 import { guardAppApi, requireAdmin, sessionOf } from '../sessions/app-session.js'
 import { TRACKING_SOURCE } from '../tracking/tracking-service.js'
 
@@ -65,6 +66,12 @@ export function appApiRoutes(
         role: s.role,
         actor: s.actor,
         csrfToken: reply.generateCsrf(),
+        // The grid vocabulary the editor offers, from the same constants the schema validates with.
+        vocabulary: {
+          eventTypes: EVENT_TYPES,
+          emailCategories: EMAIL_CATEGORIES,
+          conditionOps: CONDITION_OPS,
+        },
       }
     })
 

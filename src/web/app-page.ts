@@ -80,6 +80,7 @@ function frame(lang: Lang, title: string, body: string, head = ''): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/app/assets/app.css">
 ${head}
 </head>
