@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { AppDeps } from '../app-deps.js'
 import { hubspotApiRoutes, hubspotRoutes } from '../crm/hubspot/hubspot-routes.js'
+import { createGridPreviewService } from '../grids/grid-preview-service.js'
 import { createGridService } from '../grids/grid-service.js'
 import { apiKeyAuth } from '../http/api-key-auth.js'
 import { appRoutes } from '../web/app-routes.js'
@@ -27,7 +28,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
       api.addHook('onRequest', apiKeyAuth(deps.db))
       await api.register(ingestionRoutes(deps))
       await api.register(scoreRoutes(deps))
-      await api.register(gridRoutes(grids))
+      await api.register(gridRoutes(grids, createGridPreviewService(deps)))
       await api.register(hubspotApiRoutes(deps))
     },
     { prefix: '/api/v1' },

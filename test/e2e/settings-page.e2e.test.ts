@@ -82,6 +82,9 @@ async function signIn(context: BrowserContext, workspaceId: string, role: 'admin
   return p
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: API answers inspected field by field
+const json = (res: Response): Promise<any> => res.json()
+
 /** Calls the page's API from Node with the browser context's own session cookie. */
 async function apiAs<T>(
   context: BrowserContext,
@@ -280,15 +283,15 @@ describe('a viewer', () => {
       await shot(p, '08-viewer')
       // The viewer's own session cookie and CSRF token, straight to the API: still refused.
       const status = await apiAs(context, async (call) => {
-        const s = await (await call('/app/api/session')).json()
-        const grids = await (await call('/app/api/grids')).json()
-        const current = await (await call(`/app/api/grids/${grids.grids[0].id}`)).json()
+        const s = await json(await call('/app/api/session'))
+        const grids = await json(await call('/app/api/grids'))
+        const current = await json(await call(`/app/api/grids/${grids.grids[0].id}`))
         const res = await call('/app/api/grids/publish', {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-csrf-token': s.csrfToken },
           body: JSON.stringify({ definition: current.definition }),
         })
-        return [res.status, (await res.json()).error.code]
+        return [res.status, (await json(res)).error.code]
       })
       expect(status).toEqual([403, 'admin_only'])
     } finally {
@@ -325,7 +328,7 @@ describe('another workspace', () => {
       // The published grid this session sees is its own workspace's.
       const own = await apiAs(
         context,
-        async (call) => (await (await call('/app/api/session')).json()).workspace.name,
+        async (call) => (await json(await call('/app/api/session'))).workspace.name,
       )
       expect(own).toBe('Other company')
     } finally {

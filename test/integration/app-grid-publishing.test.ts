@@ -147,4 +147,29 @@ describe('grid workflow from the settings page', () => {
     expect(c.history.map((h: { score: number }) => h.score)).toEqual([75, 105, 75])
     expect(c.events).toHaveLength(3)
   })
+
+  it('POST /api/v1/grids/:id/simulate?mode=full scores every contact, not a 2,000 sample', async () => {
+    const auth = { authorization: `Bearer ${t.workspace.apiKey}` }
+    const draft = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/grids',
+      headers: auth,
+      payload: { definition: withPricing(30) },
+    })
+    const id = draft.json().id
+    const full = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/grids/${id}/simulate?mode=full`,
+      headers: auth,
+    })
+    expect(full.statusCode).toBe(200)
+    // Ada stayed MQL after the roll back (75 ≥ 80 − 10, hysteresis): her +30 makes no new MQL.
+    expect(full.json()).toMatchObject({ mode: 'full', contacts: 1100, changedScore: 1, newlyMql: 0 })
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/grids/${id}/simulate?mode=all`,
+      headers: auth,
+    })
+    expect(bad.statusCode).toBe(400)
+  })
 })

@@ -30,6 +30,7 @@ export function DistributionChart({ distribution, t }) {
     (width) => ({
       width,
       height: 240,
+      legend: { show: false },
       scales: { x: { time: false } },
       axes: [{ label: t('Score') }, { label: t('Contacts') }],
       series: [
@@ -66,6 +67,7 @@ export function HistoryChart({ history, t }) {
     (width) => ({
       width,
       height: 200,
+      legend: { show: false },
       axes: [{}, { label: t('Score') }],
       series: [{}, { label: t('Score'), stroke: '#0b6e4f', width: 2, fill: 'rgba(11,110,79,0.1)' }],
     }),

@@ -81,7 +81,7 @@ export function ContactView({ id, t, refreshKey }) {
           <thead><tr><th scope="col">${t('Rule')}</th><th scope="col">${t('Points')}</th><th scope="col">${t('Evidence')}</th></tr></thead>
           <tbody>${(score.contributions ?? []).map(
             (c) =>
-              html`<tr><td>${c.label}</td><td class="num">${t.signed(c.points)}</td><td>${c.count !== undefined ? `${t.number(c.count)} ` : ''}${(c.evidence ?? []).join(', ')}</td></tr>`,
+              html`<tr><td>${c.label}</td><td class="num">${t.signed(c.points)}</td><td>${[c.count !== undefined ? `×${t.number(c.count)}` : '', (c.evidence ?? []).join(', ')].filter(Boolean).join(' · ')}</td></tr>`,
           )}</tbody></table></div>`
         : html`<p>${t('Not scored yet.')}</p>`
     }

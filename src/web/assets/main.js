@@ -139,4 +139,7 @@ function App() {
   </div>`
 }
 
-render(html`<${App} />`, document.getElementById('app'))
+const root = document.getElementById('app')
+// The server's "Loading…" placeholder goes: Preact renders beside existing children, not over them.
+root.textContent = ''
+render(html`<${App} />`, root)
