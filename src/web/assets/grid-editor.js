@@ -225,7 +225,7 @@ export function GridEditor({ draft, setDraft, issues, published, readOnly, t, vo
     <div class="validation" role="status" aria-live="polite">
       ${
         issues.length
-          ? html`<details class="issues-summary"><summary>${t('{n} problems to fix before previewing or publishing', { n: issues.length })}</summary>
+          ? html`<details class="issues-summary"><summary>${issues.length === 1 ? t('1 problem to fix before previewing or publishing') : t('{n} problems to fix before previewing or publishing', { n: issues.length })}</summary>
             <ul>${issues.map(
               (i) =>
                 html`<li><a href=${`#${idOf(i.path)}`} onClick=${(e) => {
