@@ -6,7 +6,12 @@
 import { randomBytes } from 'node:crypto'
 import type { AppDeps } from '../app-deps.js'
 import { hashSecret } from '../crypto/api-keys.js'
-import { type AppRole, insertLoginToken, redeemLoginToken } from '../db/login-token-repository.js'
+import {
+  type AppRole,
+  deleteStaleLoginTokens,
+  insertLoginToken,
+  redeemLoginToken,
+} from '../db/login-token-repository.js'
 import { BadRequest, NotFound } from '../errors.js'
 
 export type { AppRole } from '../db/login-token-repository.js'
@@ -39,6 +44,8 @@ export async function createLoginLink(deps: LinkDeps, options: LoginLinkOptions)
   if (!ws) throw new NotFound(`No workspace ${options.workspaceId}`)
   const token = randomBytes(32).toString('base64url')
   const now = deps.clock.now()
+  // Links expired for a day are of no use, not even to explain a refusal: drop them as we go.
+  await deleteStaleLoginTokens(deps.db, new Date(now.getTime() - 86_400_000))
   await insertLoginToken(deps.db, {
     workspaceId: ws.id,
     tokenHash: hashSecret(token),

@@ -39,6 +39,18 @@ describe('createLoginLink', () => {
     expect(rows.find((r) => r.role === 'viewer')?.workspace_id).toBe(t.workspace.workspaceId)
   })
 
+  it('drops links expired for more than a day when it makes a new one', async () => {
+    const ws = t.workspace.workspaceId
+    await createLoginLink(t.deps, { workspaceId: ws, actor: 'stale', ttlMs: -2 * 86_400_000 })
+    expect(
+      await t.deps.db.selectFrom('login_tokens').select('actor').where('actor', '=', 'stale').execute(),
+    ).toHaveLength(1)
+    await createLoginLink(t.deps, { workspaceId: ws })
+    expect(
+      await t.deps.db.selectFrom('login_tokens').select('actor').where('actor', '=', 'stale').execute(),
+    ).toEqual([])
+  })
+
   it('refuses an unknown workspace', async () => {
     await expect(
       createLoginLink(t.deps, { workspaceId: '00000000-0000-4000-8000-000000000000' }),
