@@ -75,6 +75,17 @@ describe('GET /app/login', () => {
     expect(again.cookies.find((c) => c.name === 'leadgrid_session')).toBeUndefined()
   })
 
+  it('uses SameSite=None (Secure) only for a sign-in meant for a CRM iframe', async () => {
+    const link = new URL(await createLoginLink(t.deps, { workspaceId: t.workspace.workspaceId }))
+    const res = await t.app.inject({ method: 'GET', url: `${link.pathname}${link.search}&framed=1` })
+    expect(res.statusCode).toBe(303)
+    expect(res.cookies.find((c) => c.name === 'leadgrid_session')).toMatchObject({
+      sameSite: 'None',
+      secure: true,
+      httpOnly: true,
+    })
+  })
+
   it('refuses an expired link', async () => {
     const link = new URL(
       await createLoginLink(t.deps, { workspaceId: t.workspace.workspaceId, ttlMs: -1000 }),
