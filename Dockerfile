@@ -18,6 +18,8 @@ COPY package.json ./
 COPY migrations ./migrations
 COPY bin ./bin
 COPY src/tracking ./dist/tracking
+# The settings page is served as written (ES modules, no build step): tsc does not copy it.
+COPY src/web/assets ./dist/web/assets
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000

@@ -184,6 +184,17 @@ export interface OAuthStateNoncesTable {
   expires_at: Timestamp
 }
 
+/** migrations/006: one-time sign-in links for the settings page. */
+export interface LoginTokensTable {
+  workspace_id: string
+  token_hash: string
+  role: 'admin' | 'viewer'
+  actor: string
+  created_at: Timestamp
+  expires_at: Timestamp
+  used_at: Timestamp | null
+}
+
 export interface Database {
   workspaces: WorkspacesTable
   api_keys: ApiKeysTable
@@ -201,6 +212,7 @@ export interface Database {
   crm_company_links: CrmCompanyLinksTable
   audit_log: AuditLogTable
   oauth_state_nonces: OAuthStateNoncesTable
+  login_tokens: LoginTokensTable
 }
 
 export type WorkspaceRow = Selectable<WorkspacesTable>

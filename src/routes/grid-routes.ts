@@ -2,11 +2,13 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { BadRequest } from '../errors.js'
+import type { GridPreviewService } from '../grids/grid-preview-service.js'
 import { type GridService, gridView } from '../grids/grid-service.js'
+import { gridSchema } from '../scoring/index.js'
 
 const createBody = z.object({ definition: z.unknown(), note: z.string().max(1000).optional() }).strict()
 
-export function gridRoutes(grids: GridService) {
+export function gridRoutes(grids: GridService, preview?: GridPreviewService) {
   return async function register(app: FastifyInstance) {
     app.get('/grids', async (request) => ({ grids: (await grids.list(request.workspaceId)).map(gridView) }))
 
@@ -34,8 +36,23 @@ export function gridRoutes(grids: GridService) {
       gridView(await grids.publish(request.workspaceId, request.params.id)),
     )
 
-    app.post<{ Params: { id: string } }>('/grids/:id/simulate', action, async (request) =>
-      grids.simulate(request.workspaceId, request.params.id),
+    // ?mode=full scores EVERY contact (keyset pages), as the settings page's preview does; the
+    // default stays the quick sample of the 2,000 most recently updated contacts.
+    app.post<{ Params: { id: string }; Querystring: { mode?: string } }>(
+      '/grids/:id/simulate',
+      action,
+      async (request) => {
+        const mode = request.query.mode ?? 'sample'
+        if (mode !== 'sample' && mode !== 'full')
+          throw new BadRequest('mode must be "sample" or "full"', undefined, 'invalid_request')
+        if (mode === 'sample' || !preview) return grids.simulate(request.workspaceId, request.params.id)
+        const row = await grids.get(request.workspaceId, request.params.id)
+        return {
+          gridId: row.id,
+          mode: 'full',
+          ...(await preview.preview(request.workspaceId, gridSchema.parse(row.definition))),
+        }
+      },
     )
   }
 }

@@ -5,9 +5,11 @@
 import type { FastifyInstance } from 'fastify'
 import type { AppDeps } from '../app-deps.js'
 import { hubspotApiRoutes, hubspotRoutes } from '../crm/hubspot/hubspot-routes.js'
+import { createGridPreviewService } from '../grids/grid-preview-service.js'
 import { createGridService } from '../grids/grid-service.js'
 import { apiKeyAuth } from '../http/api-key-auth.js'
 import { createAuthFailureLimiter } from '../http/auth-failure-limiter.js'
+import { appRoutes } from '../web/app-routes.js'
 import { calibrationRoutes } from './calibration-routes.js'
 import { gridRoutes } from './grid-routes.js'
 import { healthRoutes } from './health-routes.js'
@@ -31,11 +33,14 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
       api.addHook('onRequest', apiKeyAuth(deps.db, authFailures))
       await api.register(ingestionRoutes(deps))
       await api.register(scoreRoutes(deps))
-      await api.register(gridRoutes(grids))
+      await api.register(gridRoutes(grids, createGridPreviewService(deps)))
       await api.register(hubspotApiRoutes(deps))
       await api.register(outcomeRoutes(deps))
       await api.register(calibrationRoutes(deps))
     },
     { prefix: '/api/v1' },
   )
+
+  // The settings page and contact view (/, /app, /app/api): session cookie, not API keys.
+  await app.register(appRoutes(deps, grids))
 }

@@ -1,0 +1,202 @@
+/**
+ * /app/api/… — the JSON the settings page and contact view read and write. Authenticated by the
+ * session cookie (never an API key); every query takes the session's one workspace id; writes need
+ * a CSRF token and, for grids, the admin role.
+ */
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import type { AppDeps } from '../app-deps.js'
+import { listAudit } from '../db/audit-repository.js'
+import { lastTrackingHit, listConnectionHealth } from '../db/connection-health-repository.js'
+import { contactTimeline, getContact, searchContacts } from '../db/contact-view-repository.js'
+import { loadScores, scoreHistory, scoreSummary } from '../db/score-repository.js'
+import { EMAIL_CATEGORIES, EVENT_TYPES } from '../domain/lead-event.js'
+import { BadRequest, NotFound } from '../errors.js'
+import type { GridPreviewService } from '../grids/grid-preview-service.js'
+import type { GridPublishingService } from '../grids/grid-publishing-service.js'
+import { type GridService, gridView } from '../grids/grid-service.js'
+import { CONDITION_OPS, parseGrid } from '../scoring/index.js'
+import { guardAppApi, requireAdmin, sessionOf } from '../sessions/app-session.js'
+import { TRACKING_SOURCE } from '../tracking/tracking-service.js'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const definitionBody = z.object({ definition: z.unknown(), note: z.string().max(1000).optional() })
+
+function body<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value)
+  if (!parsed.success) throw new BadRequest('The body must be {"definition": {grid}, "note"?: "…"}')
+  return parsed.data
+}
+
+/** Validates like the API does; issues carry their dotted path so the page shows them beside fields. */
+function validated(definition: unknown) {
+  const parsed = parseGrid(definition)
+  if (!parsed.ok) {
+    throw new BadRequest(
+      `The grid is not valid: ${parsed.issues
+        .slice(0, 3)
+        .map((d) => `${d.path || 'grid'}: ${d.message}`)
+        .join('; ')}`,
+      parsed.issues,
+      'invalid_grid',
+    )
+  }
+  return parsed.grid
+}
+
+export function appApiRoutes(
+  deps: Pick<AppDeps, 'db' | 'config'>,
+  services: { grids: GridService; publishing: GridPublishingService; preview: GridPreviewService },
+) {
+  const { db } = deps
+  const { grids, publishing, preview } = services
+  return async function register(api: FastifyInstance) {
+    guardAppApi(api)
+
+    api.get('/session', async (request, reply) => {
+      const s = sessionOf(request)
+      const ws = await db
+        .selectFrom('workspaces')
+        .select(['id', 'name', 'public_key'])
+        .where('id', '=', s.workspaceId)
+        .executeTakeFirst()
+      if (!ws) throw new NotFound('This workspace no longer exists')
+      return {
+        workspace: { id: ws.id, name: ws.name },
+        role: s.role,
+        actor: s.actor,
+        csrfToken: reply.generateCsrf(),
+        // The grid vocabulary the editor offers, from the same constants the schema validates with.
+        vocabulary: {
+          eventTypes: EVENT_TYPES,
+          emailCategories: EMAIL_CATEGORIES,
+          conditionOps: CONDITION_OPS,
+        },
+      }
+    })
+
+    api.post('/logout', async (request) => {
+      request.session.delete()
+      return { signedOut: true }
+    })
+
+    // Grids -------------------------------------------------------------------------------------
+    api.get('/grids', async (request) => {
+      const rows = await grids.list(sessionOf(request).workspaceId)
+      return { grids: rows.map(({ definition: _d, ...row }) => gridView({ ...row, definition: null })) }
+    })
+
+    api.get<{ Params: { id: string } }>('/grids/:id', async (request) =>
+      gridView(await grids.get(sessionOf(request).workspaceId, request.params.id)),
+    )
+
+    api.post('/grids/validate', async (request) => {
+      sessionOf(request)
+      const parsed = parseGrid(body(definitionBody, request.body).definition)
+      return parsed.ok ? { ok: true, issues: [] } : { ok: false, issues: parsed.issues }
+    })
+
+    api.post('/grids/preview', async (request) => {
+      const s = sessionOf(request)
+      return preview.preview(s.workspaceId, validated(body(definitionBody, request.body).definition))
+    })
+
+    api.post('/grids/publish', async (request, reply) => {
+      const s = requireAdmin(request)
+      const { definition, note } = body(definitionBody, request.body)
+      validated(definition)
+      const { grid, changes } = await publishing.publish(s.workspaceId, s.actor, definition, note)
+      return reply.status(201).send({ grid: gridView(grid), changes })
+    })
+
+    api.post<{ Params: { id: string } }>('/grids/:id/rollback', async (request, reply) => {
+      const s = requireAdmin(request)
+      const { grid, changes } = await publishing.rollBack(s.workspaceId, s.actor, request.params.id)
+      return reply.status(201).send({ grid: gridView(grid), changes })
+    })
+
+    api.get('/progress', async (request) => publishing.progress(sessionOf(request).workspaceId))
+
+    api.get('/audit', async (request) => ({
+      entries: (await listAudit(db, sessionOf(request).workspaceId)).map((e) => ({
+        ...e,
+        at: e.at.toISOString(),
+      })),
+    }))
+
+    // Contacts ----------------------------------------------------------------------------------
+    api.get<{ Querystring: { q?: string } }>('/contacts', async (request) => {
+      const q = typeof request.query.q === 'string' ? request.query.q.slice(0, 200) : ''
+      return { contacts: await searchContacts(db, sessionOf(request).workspaceId, q) }
+    })
+
+    api.get<{ Params: { id: string } }>('/contacts/:id', async (request) => {
+      const { workspaceId } = sessionOf(request)
+      const id = request.params.id
+      const contact = UUID.test(id) ? await getContact(db, workspaceId, id) : undefined
+      if (!contact) throw new NotFound(`No contact ${id} in this workspace`)
+      const [score] = [...(await loadScores(db, workspaceId, [id])).values()]
+      const [history, events] = await Promise.all([
+        scoreHistory(db, workspaceId, id, 200),
+        contactTimeline(db, workspaceId, id),
+      ])
+      return {
+        contact: {
+          id: contact.id,
+          email: contact.email,
+          name: contact.name,
+          properties: contact.properties,
+          firstSeenAt: contact.first_seen_at.toISOString(),
+        },
+        score: score ? { ...scoreSummary(score), contributions: score.contributions } : null,
+        history: history
+          .map((h) => ({
+            score: h.total,
+            band: h.band,
+            mql: h.mql,
+            cause: h.cause,
+            at: h.computed_at.toISOString(),
+          }))
+          .reverse(),
+        events: events.map((e) => ({
+          type: e.type,
+          at: e.occurred_at.toISOString(),
+          attributes: e.attributes,
+          source: e.source,
+        })),
+      }
+    })
+
+    // Connections and tracking ------------------------------------------------------------------
+    api.get('/connections', async (request) => {
+      const { workspaceId } = sessionOf(request)
+      const ws = await db
+        .selectFrom('workspaces')
+        .select('public_key')
+        .where('id', '=', workspaceId)
+        .executeTakeFirstOrThrow()
+      const lastHit = await lastTrackingHit(db, workspaceId, TRACKING_SOURCE)
+      return {
+        connections: (await listConnectionHealth(db, workspaceId)).map((c) => ({
+          id: c.id,
+          provider: c.provider,
+          accountId: c.account_id,
+          status: c.status,
+          tokenExpiresAt: c.token_expires_at?.toISOString() ?? null,
+          provisioning: c.provisioning,
+          backfill: c.backfill,
+          lastWebhookAt: c.last_webhook_at?.toISOString() ?? null,
+          lastError: c.last_error,
+          lastErrorAt: c.last_error_at?.toISOString() ?? null,
+          pendingWrites: c.pendingWrites,
+          parkedWrites: c.parkedWrites,
+        })),
+        tracking: {
+          publicKey: ws.public_key,
+          snippet: `<script async src="${deps.config.PUBLIC_URL}/t.js" data-key="${ws.public_key}"></script>`,
+          lastHitAt: lastHit?.toISOString() ?? null,
+        },
+      }
+    })
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The settings page and contact view under /app (issue 8): the sign-in link, the page shell, its
+ * assets (src/web/assets, served as written — no build step) and the ES modules it imports from
+ * node_modules (Preact, htm, uPlot), and the page's JSON API under /app/api. `/` and `/app` lead here.
+ */
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import fastifyStatic from '@fastify/static'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { AppDeps } from '../app-deps.js'
+import { createGridPreviewService } from '../grids/grid-preview-service.js'
+import { createGridPublishingService } from '../grids/grid-publishing-service.js'
+import type { GridService } from '../grids/grid-service.js'
+import { currentSession, registerAppSessions, startSession } from '../sessions/app-session.js'
+import { redeemLoginLink } from '../sessions/login-links.js'
+import { appApiRoutes } from './app-api-routes.js'
+import { appShell, languageOf, setPageHeaders, signedOutPage } from './app-page.js'
+
+const ASSETS_DIR = fileURLToPath(new URL('./assets/', import.meta.url))
+const require = createRequire(import.meta.url)
+const packageDir = (entry: string) => dirname(require.resolve(entry))
+
+/** The only files served from node_modules: name in the URL → [directory, file]. */
+const VENDOR: Record<string, [string, string]> = {
+  'preact.mjs': [packageDir('preact'), 'preact.mjs'],
+  'hooks.mjs': [packageDir('preact/hooks'), 'hooks.mjs'],
+  'htm.mjs': [packageDir('htm'), 'htm.mjs'],
+  'uPlot.esm.js': [join(packageDir('uplot/package.json'), 'dist'), 'uPlot.esm.js'],
+  'uPlot.min.css': [join(packageDir('uplot/package.json'), 'dist'), 'uPlot.min.css'],
+}
+
+export function appRoutes(deps: AppDeps, grids: GridService) {
+  const https = deps.config.PUBLIC_URL.startsWith('https:')
+  const publishing = createGridPublishingService({ db: deps.db, clock: deps.clock, grids })
+  const preview = createGridPreviewService(deps)
+
+  return async function register(app: FastifyInstance) {
+    app.get('/', async (_request, reply) => reply.redirect('/app/', 302))
+
+    await app.register(
+      async (web) => {
+        await registerAppSessions(web, deps)
+        await web.register(fastifyStatic, { root: ASSETS_DIR, prefix: '/assets/', cacheControl: false })
+        web.addHook('onSend', async (request, reply) => {
+          if (request.url.startsWith('/app/assets/') || request.url.startsWith('/app/vendor/'))
+            reply.header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff')
+        })
+
+        web.get<{ Params: { file: string } }>('/vendor/:file', async (request, reply) => {
+          const hit = VENDOR[request.params.file]
+          if (!hit) return reply.callNotFound()
+          return reply.sendFile(hit[1], hit[0])
+        })
+
+        web.get<{ Querystring: { token?: string; framed?: string } }>('/login', async (request, reply) => {
+          const lang = languageOf(request.headers['accept-language'])
+          const grant = await redeemLoginLink(deps, request.query.token)
+          if (!grant) {
+            request.log.warn('refused sign-in link (malformed, unknown, expired or used)')
+            return setPageHeaders(reply).status(401).send(signedOutPage(lang, 'invalid_link'))
+          }
+          startSession(request, grant, { framed: request.query.framed === '1', https })
+          request.log.info({ workspaceId: grant.workspaceId, role: grant.role }, 'signed in with a link')
+          // 303 to a URL without the token, so a reload or the history never shows it again.
+          return reply.header('referrer-policy', 'no-referrer').redirect('/app/', 303)
+        })
+
+        const page = async (request: FastifyRequest, reply: FastifyReply) => {
+          const lang = languageOf(request.headers['accept-language'])
+          if (!currentSession(request)) return setPageHeaders(reply).send(signedOutPage(lang))
+          return setPageHeaders(reply).send(appShell(lang))
+        }
+        web.route({ method: 'GET', url: '/', prefixTrailingSlash: 'slash', handler: page })
+        // /app without the slash: relative asset URLs and the cookie path both want /app/.
+        web.get('', async (_request, reply) => reply.redirect('/app/', 302))
+
+        await web.register(appApiRoutes(deps, { grids, publishing, preview }), { prefix: '/api' })
+      },
+      { prefix: '/app' },
+    )
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Connections and health (read-only): each CRM connection with the health fields recorded today,
+ * and the website tracking snippet with a copy button and when it was last heard from.
+ */
+import { useEffect, useState } from 'preact/hooks'
+import { api } from './api.js'
+import { html } from './fields.js'
+
+export function ConnectionsPanel({ t }) {
+  const [data, setData] = useState(null)
+  const [error, setError] = useState('')
+  const [copied, setCopied] = useState(false)
+  useEffect(() => {
+    api.get('/connections').then(setData, (err) => setError(err.message))
+  }, [])
+  if (error) return html`<p class="error" role="alert">${error}</p>`
+  if (!data) return html`<p>${t('Loading…')}</p>`
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(data.tracking.snippet)
+    } catch {
+      // No clipboard permission (an iframe, an old browser): select the text for a manual copy.
+      const box = document.getElementById('snippet')
+      box?.focus()
+      box?.select()
+    }
+    setCopied(true)
+    setTimeout(() => setCopied(false), 2000)
+  }
+  return html`<div class="connections">
+    <section aria-labelledby="crm-h">
+      <h3 id="crm-h">${t('CRM connections')}</h3>
+      ${
+        data.connections.length === 0
+          ? html`<p>${t('No CRM connected yet. Install Leadgrid from the HubSpot marketplace to connect a portal.')}</p>`
+          : html`<div class="table-wrap"><table>
+            <thead><tr>${['CRM', 'Account', 'Status', 'Token expires', 'Last webhook', 'Write-back backlog', 'Parked', 'Last error'].map((h) => html`<th scope="col">${t(h)}</th>`)}</tr></thead>
+            <tbody>${data.connections.map(
+              (c) => html`<tr>
+                <td>${c.provider === 'hubspot' ? 'HubSpot' : 'Pipedrive'}</td><td>${c.accountId}</td>
+                <td><span class=${`status status-${c.status}`}>${c.status}</span></td>
+                <td>${t.date(c.tokenExpiresAt)}</td><td>${t.date(c.lastWebhookAt)}</td>
+                <td class="num">${t.number(c.pendingWrites)}</td><td class="num">${t.number(c.parkedWrites)}</td>
+                <td>${c.lastError ? html`${c.lastError} <small>(${t.date(c.lastErrorAt)})</small>` : '—'}</td>
+              </tr>`,
+            )}</tbody></table></div>`
+      }
+    </section>
+    <section aria-labelledby="snippet-h">
+      <h3 id="snippet-h">${t('Tracking snippet')}</h3>
+      <label for="snippet">${t('Paste this tag into every page of your website.')}</label>
+      <textarea id="snippet" readonly rows="3">${data.tracking.snippet}</textarea>
+      <p><button type="button" onClick=${copy}>${copied ? t('Copied') : t('Copy')}</button>
+        <span role="status" aria-live="polite" class="visually-hidden">${copied ? t('Copied') : ''}</span></p>
+      <p>${t('Last hit seen')}: <strong>${t.date(data.tracking.lastHitAt)}</strong></p>
+    </section>
+  </div>`
+}

@@ -1,0 +1,83 @@
+/**
+ * Versions and audit log: every grid version (roll back to any earlier one in one click — a copy of
+ * it is published as a new version) and who changed what and when, as a readable rule diff.
+ */
+import { useEffect, useState } from 'preact/hooks'
+import { api } from './api.js'
+import { html } from './fields.js'
+import { PublishProgress } from './preview.js'
+
+export function HistoryPanel({ role, t, onPublished, refreshKey }) {
+  const [grids, setGrids] = useState(null)
+  const [audit, setAudit] = useState(null)
+  const [error, setError] = useState('')
+  const [rolled, setRolled] = useState(null)
+  const load = async () => {
+    try {
+      const [g, a] = await Promise.all([api.get('/grids'), api.get('/audit')])
+      setGrids(g.grids)
+      setAudit(a.entries)
+    } catch (err) {
+      setError(err.message)
+    }
+  }
+  useEffect(() => {
+    load()
+  }, [refreshKey])
+  const rollBack = async (grid) => {
+    setError('')
+    try {
+      const res = await api.post(`/grids/${grid.id}/rollback`)
+      setRolled({ ...res, from: grid.version })
+      onPublished(res.grid)
+      await load()
+    } catch (err) {
+      setError(err.message)
+    }
+  }
+  if (!grids) return html`<p>${t('Loading…')}</p>`
+  return html`<div class="history">
+    ${error ? html`<p class="error" role="alert">${error}</p>` : null}
+    ${
+      rolled
+        ? html`<div class="published" role="status"><p><strong>${t('Rolled back: version {v} is published.', { v: rolled.grid.version })}</strong></p>
+          <ul class="changes">${rolled.changes.map((c) => html`<li>${c}</li>`)}</ul>
+          <${PublishProgress} t=${t} key=${rolled.grid.id} /></div>`
+        : null
+    }
+    <section aria-labelledby="versions-h">
+      <h3 id="versions-h">${t('Versions')}</h3>
+      <div class="table-wrap"><table>
+        <thead><tr><th scope="col">${t('Version')}</th><th scope="col">${t('Status')}</th><th scope="col">${t('Created')}</th><th scope="col">${t('Note')}</th><th scope="col"><span class="visually-hidden">${t('Roll back to version {v}', { v: '' })}</span></th></tr></thead>
+        <tbody>${grids.map(
+          (g) => html`<tr>
+            <td>${g.version}</td>
+            <td><span class=${`status status-${g.status}`}>${t(g.status)}</span></td>
+            <td>${t.date(g.publishedAt ?? g.createdAt)}</td>
+            <td>${g.note ?? ''}</td>
+            <td>${
+              g.status !== 'published' && role === 'admin'
+                ? html`<button type="button" onClick=${() => rollBack(g)}>${t('Roll back to version {v}', { v: g.version })}</button>`
+                : null
+            }</td>
+          </tr>`,
+        )}</tbody>
+      </table></div>
+    </section>
+    <section aria-labelledby="audit-h">
+      <h3 id="audit-h">${t('Audit log')}</h3>
+      <ol class="audit">${audit.map(
+        (e) => html`<li class="audit-entry">
+          <p><time datetime=${e.at}>${t.date(e.at)}</time> · <strong>${e.actor}</strong> · ${t(e.action)}
+            ${e.details?.version ? html` · ${e.details.restoredVersion ? t('version {v}, restored from {r}', { v: e.details.version, r: e.details.restoredVersion }) : t('version {v}', { v: e.details.version })}` : null}</p>
+          ${e.details?.note ? html`<p class="muted">${e.details.note}</p>` : null}
+          ${
+            Array.isArray(e.details?.changes) && e.details.changes.length
+              ? html`<ul class="changes">${e.details.changes.map((c) => html`<li>${c}</li>`)}</ul>`
+              : null
+          }
+        </li>`,
+      )}</ol>
+    </section>
+  </div>`
+}
