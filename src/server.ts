@@ -11,6 +11,7 @@ import { ensureDemoWorkspace } from './demo/demo-workspace.js'
 import { startWorkers } from './jobs/workers.js'
 import { createLogger } from './logger.js'
 import { startRuntime } from './runtime.js'
+import { createLoginLink } from './sessions/login-links.js'
 import { startBannerLines } from './start-banner.js'
 
 /** How long the banner waits for the start's jobs (demo scoring, catch-up) to drain. */
@@ -75,7 +76,11 @@ async function main(): Promise<void> {
   if (app) {
     await settle(deps.queue, BANNER_SETTLE_MS)
     if (stopping) return
-    const lines = startBannerLines({ url: config.PUBLIC_URL, demo, demoExpected })
+    // A fresh one-time link each start (15 minutes): the settings page needs no password.
+    const settingsSignInLink = demo
+      ? await createLoginLink(deps, { workspaceId: demo.workspaceId, role: 'admin', actor: 'demo admin' })
+      : undefined
+    const lines = startBannerLines({ url: config.PUBLIC_URL, demo, demoExpected, settingsSignInLink })
     process.stderr.write(`${lines.join('\n')}\n`)
   }
 }

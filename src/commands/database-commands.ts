@@ -11,6 +11,7 @@ import { markWorkspaceForRescore } from '../db/rescore-mark-repository.js'
 import { transactionWithRetry } from '../db/retry-transaction.js'
 import { createGridService } from '../grids/grid-service.js'
 import { outcomesImportCommand } from '../outcomes/outcomes-command.js'
+import { type AppRole, createLoginLink } from '../sessions/login-links.js'
 import { createWorkspace, workspaceExists } from '../workspaces/workspace-service.js'
 import {
   type CommandContext,
@@ -142,6 +143,31 @@ const rescoreCommand = defineCommand({
   },
 })
 
+const loginLinkCommand = defineCommand({
+  name: 'login-link',
+  parse(argv) {
+    const { values } = parseArgs({
+      args: argv,
+      options: { workspace: { type: 'string' }, role: { type: 'string', default: 'admin' } },
+    })
+    if (!values.workspace) usage('login-link needs --workspace <id> [--role admin|viewer]')
+    if (values.role !== 'admin' && values.role !== 'viewer') usage('--role is admin or viewer')
+    return { workspace: values.workspace, role: values.role }
+  },
+  async run(context, args) {
+    await requireWorkspace(context, args.workspace)
+    const link = await createLoginLink(context.deps, {
+      workspaceId: args.workspace,
+      role: args.role as AppRole,
+      actor: `${args.role} via command line`,
+    })
+    return {
+      stdout: [link],
+      stderr: ['One-time sign-in link for the settings page, valid 15 minutes. Open it in a browser.'],
+    }
+  },
+})
+
 /** Every database command, by name. A new command is one more entry here. */
 export const databaseCommands: ReadonlyMap<string, DatabaseCommand> = new Map(
   [
@@ -151,5 +177,6 @@ export const databaseCommands: ReadonlyMap<string, DatabaseCommand> = new Map(
     gridImportCommand,
     rescoreCommand,
     outcomesImportCommand,
+    loginLinkCommand,
   ].map((c) => [c.name, c]),
 )

@@ -114,6 +114,17 @@ describe('embedded mode while `npm start` runs', () => {
     const rescored = await cli(['rescore', '--workspace', workspaceId])
     expect(rescored.status).toBe(0)
     expect(JSON.parse(rescored.stdout)).toEqual({ workspaceId, rescored: 0 })
+
+    // A sign-in link made beside the server opens the settings page once, as that workspace.
+    const link = await cli(['login-link', '--workspace', workspaceId, '--role', 'viewer'])
+    expect(link.status).toBe(0)
+    const url = new URL(link.stdout.trim())
+    expect(url.pathname).toBe('/app/login')
+    const signIn = await fetch(`${server!.baseUrl}${url.pathname}${url.search}`, { redirect: 'manual' })
+    expect(signIn.status).toBe(303)
+    expect(signIn.headers.get('set-cookie')).toMatch(/HttpOnly/i)
+    const again = await fetch(`${server!.baseUrl}${url.pathname}${url.search}`, { redirect: 'manual' })
+    expect(again.status).toBe(401) // one-time: a used link is refused
   })
 
   it('names an unknown workspace in a sentence, exit code 1', { timeout: 120_000 }, async () => {
@@ -135,6 +146,7 @@ describe('embedded mode while `npm start` runs', () => {
     expect(server!.output()).toContain(`demo workspace:     ${demo.workspaceId}`)
     expect(server!.output()).toContain(`demo API key:       ${demo.apiKey}`)
     expect(server!.output()).toContain(`demo tracking key:  ${demo.publicKey}`)
+    expect(server!.output()).toMatch(/settings page: +http:\/\/\S+\/app\/login\?token=[\w-]{43}/)
     // Written after the demo was created, and still private.
     expect(openToOthers(dataDir)).toEqual([])
   })
