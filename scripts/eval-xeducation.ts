@@ -97,7 +97,7 @@ const pct = (x: number) => `${(x * 100).toFixed(1)} %`
 
 if (!existsSync(path)) {
   process.stdout.write(
-    `No X Education data at ${path} (it lives beside the project, in ../shared/datasets): nothing to evaluate.\n`,
+    `No X Education data at ${path}: pass the CSV's path (npm run eval:xeducation -- <file>); nothing to evaluate.\n`,
   )
   process.exit(0)
 }
