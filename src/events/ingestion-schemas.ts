@@ -29,7 +29,7 @@ const propertyKey = z
   .regex(/^[A-Za-z][\w.:-]{0,127}$/, 'property names are letters, digits, _ . : - (at most 128)')
 
 /** An ISO-8601 instant with its offset, within years 1970–9999 (what a lead event can be). */
-const isoInstant = z.iso
+export const isoInstant = z.iso
   .datetime({ offset: true })
   .refine((v) => {
     const t = Date.parse(v)

@@ -6,16 +6,8 @@
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import { OUTCOME_KINDS } from '../domain/outcome.js'
-import { contactRefSchema, identitiesOf } from '../events/ingestion-schemas.js'
-
-/** The same instant rules as events (ISO-8601 with offset, 1970–9999). */
-const isoInstant = z.iso
-  .datetime({ offset: true })
-  .refine((v) => {
-    const t = Date.parse(v)
-    return t >= 0 && t < Date.UTC(10000, 0, 1)
-  }, 'must be between 1970 and 9999')
-  .transform((v) => new Date(v).toISOString())
+// The same contact reference and instant rules as events (ISO-8601 with offset, 1970–9999).
+import { contactRefSchema, identitiesOf, isoInstant } from '../events/ingestion-schemas.js'
 
 export const outcomeInputSchema = z
   .object({
