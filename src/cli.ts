@@ -6,7 +6,7 @@
 import { createReadStream, readFileSync, writeFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
-import { runIngestBench } from './bench/ingest-bench.js'
+import { BENCH_USAGE, BenchUsageError, runBenchCommand } from './bench/bench-command.js'
 import { ConfigError, loadConfig } from './config.js'
 import { acquireDataDirLock } from './db/data-dir-lock.js'
 import { openDatabase } from './db/database.js'
@@ -15,7 +15,7 @@ import { migrate } from './db/migrate.js'
 import { createGridService } from './grids/grid-service.js'
 import { createLogger } from './logger.js'
 import { type Runtime, startRuntime } from './runtime.js'
-import { compileGrid, gridSchema, runEngineBench, scoreOfflineLine, starterGrid } from './scoring/index.js'
+import { compileGrid, gridSchema, scoreOfflineLine, starterGrid } from './scoring/index.js'
 import { createWorkspace } from './workspaces/workspace-service.js'
 
 const USAGE = `Usage: leadgrid <command> [options]
@@ -27,8 +27,7 @@ const USAGE = `Usage: leadgrid <command> [options]
   grid export --workspace <id> [--output <file>]
   grid import --workspace <id> --file <grid.json> [--publish]
   rescore --workspace <id>                  rescore every contact of a workspace now
-  bench engine [--json] [--seconds <n>]     measure the scoring engine on one core
-  bench ingest [--json] [--batches <n>]     measure ingestion through the HTTP API and rescoring
+  ${BENCH_USAGE}
 `
 
 class UsageError extends Error {}
@@ -166,34 +165,12 @@ async function rescoreCommand(args: string[]): Promise<void> {
 }
 
 async function benchCommand(args: string[]): Promise<void> {
-  const [target, ...rest] = args
-  if (target === 'ingest') {
-    const { values } = parseArgs({
-      args: rest,
-      options: { json: { type: 'boolean' }, batches: { type: 'string' } },
-    })
-    const result = await runIngestBench({ batches: values.batches ? Number(values.batches) : undefined })
-    if (!values.json) {
-      process.stdout.write(
-        `${result.batches} batches of ${result.eventsPerBatch} events, ${result.concurrency} at a time, ${result.database} database (${result.cpu}, ${result.cores} cores, Node ${result.node}):\n  ${result.eventsPerSecond.toLocaleString('en-US')} events/second stored; batch p50 ${result.p50BatchMs} ms, p95 ${result.p95BatchMs} ms; all ${result.contacts} contacts scored after ${result.secondsUntilAllScored} s\n`,
-      )
-    }
-    process.stdout.write(`${JSON.stringify(result)}\n`)
-    return
+  try {
+    await runBenchCommand(args)
+  } catch (err) {
+    if (err instanceof BenchUsageError) fail(err.message)
+    throw err
   }
-  if (target !== 'engine')
-    fail('bench takes: engine [--json] [--seconds <n>] | ingest [--json] [--batches <n>]')
-  const { values } = parseArgs({
-    args: rest,
-    options: { json: { type: 'boolean' }, seconds: { type: 'string' } },
-  })
-  const result = await runEngineBench({ seconds: values.seconds ? Number(values.seconds) : undefined })
-  if (!values.json) {
-    process.stdout.write(
-      `Starter grid, ${result.eventsPerContact} events per contact, one core (${result.cpu}, Node ${result.node}):\n  ${Math.round(result.evaluationsPerSecond).toLocaleString('en-US')} evaluations/second\n`,
-    )
-  }
-  process.stdout.write(`${JSON.stringify(result)}\n`)
 }
 
 async function migrateCommand(): Promise<void> {
