@@ -31,7 +31,10 @@ function positive(value: string | undefined, name: string): number | undefined {
   return n
 }
 
-export async function runBenchCommand(args: string[], write = (s: string) => process.stdout.write(s)) {
+export async function runBenchCommand(
+  args: string[],
+  write: (s: string) => unknown = (s) => process.stdout.write(s),
+) {
   const [target, ...rest] = args
   const { values } = parseArgs({
     args: rest,

@@ -120,7 +120,10 @@ export async function runIngestBench(
     const contactIds = new Map<string, string>()
     const idOf = (email: string) => {
       let id = contactIds.get(email)
-      if (!id) contactIds.set(email, (id = randomUUID()))
+      if (!id) {
+        id = randomUUID()
+        contactIds.set(email, id)
+      }
       return id
     }
     const workspaceId = service.workspace.workspaceId
