@@ -77,7 +77,7 @@ export async function runBenchCommand(
 HTTP API, ${r.batches} batches × ${r.eventsPerBatch} events, ${r.concurrency} senders, workers scoring:
   ${fmt(r.eventsPerSecond)} events/s; batch p50 ${r.p50BatchMs} ms, p95 ${r.p95BatchMs} ms, p99 ${r.p99BatchMs} ms; all ${fmt(r.contacts)} contacts scored ${r.secondsUntilAllScored} s after the first request
 Signed HubSpot webhook batches (100 events each), same senders:
-  ${fmt(r.webhook.eventsPerSecond)} events/s acknowledged; p50 ${r.webhook.p50BatchMs} ms, p99 ${r.webhook.p99BatchMs} ms; ${r.webhook.secondsUntilProcessed === null ? 'not all processed within the wait' : `all processed and scored after ${r.webhook.secondsUntilProcessed} s`}
+  ${fmt(r.webhook.eventsPerSecond)} events/s acknowledged; p50 ${r.webhook.p50BatchMs} ms, p99 ${r.webhook.p99BatchMs} ms; ${r.webhook.secondsUntilProcessed === null ? `only ${fmt(r.webhook.processedDeliveries)} of ${fmt(r.webhook.deliveries)} deliveries processed within the wait` : `all processed and scored after ${r.webhook.secondsUntilProcessed} s`}
 Baseline, same server: raw INSERT … unnest of the same rows: ${fmt(r.ceilingEventsPerSecond)} rows/s (p99 ${r.ceilingP99BatchMs} ms)
   ratio API / ceiling: ${r.ratio}`
       break

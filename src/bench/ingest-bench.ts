@@ -33,6 +33,9 @@ export interface IngestBenchResult {
     p99BatchMs: number
     /** Until every stored delivery was processed (contact read from the stand-in, ingested) and scored; null if not within the wait. */
     secondsUntilProcessed: number | null
+    /** Deliveries stored, and how many of them were processed when the wait ended. */
+    deliveries: number
+    processedDeliveries: number
   }
   /** Raw batched INSERT … unnest of the API's rows, same batches, same concurrency, same server. */
   ceilingEventsPerSecond: number
@@ -199,6 +202,13 @@ export async function runIngestBench(
       250,
     )
     const webhookProcessedSeconds = (performance.now() - h0) / 1000
+    const deliveryCounts = await db
+      .selectFrom('inbound_deliveries')
+      .select((eb) => [
+        eb.fn.countAll<string>().as('all'),
+        eb.fn.count<string>('processed_at').as('processed'),
+      ])
+      .executeTakeFirstOrThrow()
 
     const eventsPerSecond = Math.round((batches * eventsPerBatch) / api.seconds)
     const ceilingEventsPerSecond = Math.round((batches * eventsPerBatch) / ceiling.seconds)
@@ -220,6 +230,8 @@ export async function runIngestBench(
         p50BatchMs: Math.round(percentile(hook.durations, 50)),
         p99BatchMs: Math.round(percentile(hook.durations, 99)),
         secondsUntilProcessed: processed ? round(webhookProcessedSeconds, 1) : null,
+        deliveries: Number(deliveryCounts.all),
+        processedDeliveries: Number(deliveryCounts.processed),
       },
       ceilingEventsPerSecond,
       ceilingP99BatchMs: Math.round(percentile(ceiling.durations, 99)),
