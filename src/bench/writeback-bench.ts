@@ -37,7 +37,18 @@ export interface WritebackBenchResult {
   /** Admitted calls ÷ what a rolling 110/10 s budget allows over that window (110 × (⌊window/10⌋ + 1)). */
   budgetShare: number
   parkedRows: number
-  secondPass: { batchCalls: number; rateLimited429: number; settleSeconds: number }
+  /**
+   * Identical grid, every contact rescored minutes later: calls here are either values that did
+   * change meanwhile (an event crossing a time window: `contactsWritten` with new values) or
+   * calls for unchanged values (`unchangedCalls`, which must be 0).
+   */
+  secondPass: {
+    batchCalls: number
+    contactsWritten: number
+    unchangedCalls: number
+    rateLimited429: number
+    settleSeconds: number
+  }
   baseline: { what: string; contactsPerSecond: number; callsPerTenSeconds: number }
   ratio: number
   finished: boolean
@@ -144,6 +155,8 @@ export async function runWritebackBench(
       parkedRows: Number(parked.n),
       secondPass: {
         batchCalls: crm.stats.batchUpdates,
+        contactsWritten: crm.stats.contactsWritten,
+        unchangedCalls: crm.stats.unchangedCalls,
         rateLimited429: crm.stats.rateLimited,
         settleSeconds: round(settleSeconds, 1),
       },

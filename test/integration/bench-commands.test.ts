@@ -97,7 +97,7 @@ describe('leadgrid bench … --json with tiny sizes', () => {
       rateLimited429: 0,
       unchangedCalls: 0,
       parkedRows: 0,
-      secondPass: { batchCalls: 0 },
+      secondPass: { batchCalls: 0, unchangedCalls: 0 },
       baseline: { contactsPerSecond: 1100, callsPerTenSeconds: 110 },
     })
   }, 180_000)
