@@ -7,7 +7,7 @@
 import { createReadStream, readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
-import { runIngestBench } from './bench/ingest-bench.js'
+import { BENCH_USAGE, BenchUsageError, runBenchCommand } from './bench/bench-command.js'
 import { CALIBRATE_USAGE, calibrateCommand } from './calibration/calibrate-command.js'
 import {
   type CommandArgs,
@@ -25,7 +25,7 @@ import { acquireDataDirLock, DataDirInUse, dataDirLockHolder } from './db/data-d
 import { createLogger } from './logger.js'
 import { OUTCOMES_USAGE } from './outcomes/outcomes-command.js'
 import { type Runtime, startRuntime } from './runtime.js'
-import { compileGrid, gridSchema, runEngineBench, scoreOfflineLine, starterGrid } from './scoring/index.js'
+import { compileGrid, gridSchema, scoreOfflineLine, starterGrid } from './scoring/index.js'
 
 const USAGE = `Usage: leadgrid <command> [options]
 
@@ -38,8 +38,7 @@ const USAGE = `Usage: leadgrid <command> [options]
   rescore --workspace <id>                  rescore every contact of a workspace now
   login-link --workspace <id> [--role admin|viewer]
                                             print a one-time sign-in link to the settings page
-  bench engine [--json] [--seconds <n>]     measure the scoring engine on one core
-  bench ingest [--json] [--batches <n>]     measure ingestion through the HTTP API and rescoring
+  ${BENCH_USAGE}
 ${CALIBRATE_USAGE}${OUTCOMES_USAGE}`
 
 function fail(message: string): never {
@@ -111,34 +110,12 @@ async function scoreCommand(args: string[]): Promise<void> {
 }
 
 async function benchCommand(args: string[]): Promise<void> {
-  const [target, ...rest] = args
-  if (target === 'ingest') {
-    const { values } = parseArgs({
-      args: rest,
-      options: { json: { type: 'boolean' }, batches: { type: 'string' } },
-    })
-    const result = await runIngestBench({ batches: values.batches ? Number(values.batches) : undefined })
-    if (!values.json) {
-      process.stdout.write(
-        `${result.batches} batches of ${result.eventsPerBatch} events, ${result.concurrency} at a time, ${result.database} database (${result.cpu}, ${result.cores} cores, Node ${result.node}):\n  ${result.eventsPerSecond.toLocaleString('en-US')} events/second stored; batch p50 ${result.p50BatchMs} ms, p95 ${result.p95BatchMs} ms; all ${result.contacts} contacts scored after ${result.secondsUntilAllScored} s\n`,
-      )
-    }
-    process.stdout.write(`${JSON.stringify(result)}\n`)
-    return
+  try {
+    await runBenchCommand(args)
+  } catch (err) {
+    if (err instanceof BenchUsageError) fail(err.message)
+    throw err
   }
-  if (target !== 'engine')
-    fail('bench takes: engine [--json] [--seconds <n>] | ingest [--json] [--batches <n>]')
-  const { values } = parseArgs({
-    args: rest,
-    options: { json: { type: 'boolean' }, seconds: { type: 'string' } },
-  })
-  const result = await runEngineBench({ seconds: values.seconds ? Number(values.seconds) : undefined })
-  if (!values.json) {
-    process.stdout.write(
-      `Starter grid, ${result.eventsPerContact} events per contact, one core (${result.cpu}, Node ${result.node}):\n  ${Math.round(result.evaluationsPerSecond).toLocaleString('en-US')} evaluations/second\n`,
-    )
-  }
-  process.stdout.write(`${JSON.stringify(result)}\n`)
 }
 
 const offlineCommands: Record<string, (args: string[]) => Promise<void>> = {

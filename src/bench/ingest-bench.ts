@@ -1,112 +1,248 @@
 /**
- * `leadgrid bench ingest`: events per second through the real HTTP API into the real database,
- * and how long until every touched contact is rescored. Runs the whole service on a fresh
- * in-memory embedded database (or a scratch database on DATABASE_URL's server), on loopback.
+ * `leadgrid bench ingest`: events per second through the real HTTP API into the real database while
+ * the workers score, then signed HubSpot-style webhook batches through the webhook route, and — the
+ * baseline, same run, same server — the same API rows written by raw batched
+ * `INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING` into a table shaped like `events`
+ * (same columns, key and indexes): the ceiling the API is compared with (`ratio`).
+ * Runs the whole service on a scratch database on DATABASE_URL's server (dropped at the end), or
+ * on embedded PGlite in memory, on loopback.
  */
-import { cpus, totalmem } from 'node:os'
-import { buildApp } from '../app.js'
-import { loadConfig } from '../config.js'
-import { openScratchDatabase } from '../db/scratch-database.js'
-import { startWorkers } from '../jobs/workers.js'
-import { createLogger } from '../logger.js'
-import { startRuntime } from '../runtime.js'
-import { createWorkspace } from '../workspaces/workspace-service.js'
+import { randomUUID } from 'node:crypto'
+import { sql } from 'kysely'
+import { type BenchMachine, percentile, round, waitFor } from './bench-machine.js'
+import { hasDirtyContacts, seedHubSpotConnection, signHubSpotV3, startBenchService } from './bench-service.js'
+import { startCrmStandIn } from './crm-stand-in.js'
 
 export interface IngestBenchResult {
+  bench: 'ingest'
+  machine: BenchMachine
   database: 'embedded' | 'postgres'
   batches: number
   eventsPerBatch: number
   concurrency: number
+  /** API: events stored (202) per second over the whole send. */
   eventsPerSecond: number
   p50BatchMs: number
   p95BatchMs: number
+  p99BatchMs: number
   secondsUntilAllScored: number
   contacts: number
+  webhook: {
+    eventsPerSecond: number
+    p50BatchMs: number
+    p99BatchMs: number
+    /** Until every stored delivery was processed (contact read from the stand-in, ingested) and scored; null if not within the wait. */
+    secondsUntilProcessed: number | null
+    /** Deliveries stored, and how many of them were processed when the wait ended. */
+    deliveries: number
+    processedDeliveries: number
+  }
+  /** Raw batched INSERT … unnest of the API's rows, same batches, same concurrency, same server. */
+  ceilingEventsPerSecond: number
+  ceilingP99BatchMs: number
+  /** API eventsPerSecond / ceilingEventsPerSecond. */
+  ratio: number
   node: string
   cpu: string
   cores: number
   memoryGiB: number
 }
 
+async function sendAll(
+  batches: number,
+  concurrency: number,
+  send: (b: number) => Promise<void>,
+): Promise<{ seconds: number; durations: number[] }> {
+  const durations: number[] = []
+  let next = 0
+  const started = performance.now()
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < batches) {
+        const b = next++
+        const t0 = performance.now()
+        await send(b)
+        durations.push(performance.now() - t0)
+      }
+    }),
+  )
+  return { seconds: (performance.now() - started) / 1000, durations }
+}
+
 export async function runIngestBench(
-  options: { batches?: number; eventsPerBatch?: number; concurrency?: number } = {},
-) {
+  options: {
+    batches?: number
+    eventsPerBatch?: number
+    concurrency?: number
+    webhookWaitSeconds?: number
+    log?: (l: string) => void
+  } = {},
+): Promise<IngestBenchResult> {
   const batches = options.batches ?? 200
   const eventsPerBatch = options.eventsPerBatch ?? 100
   const concurrency = options.concurrency ?? 4
-  const serverUrl = process.env.DATABASE_URL
-  const database = await openScratchDatabase({ serverUrl, prefix: 'leadgrid_bench' })
-  const config = loadConfig({
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: database.connectionString,
-    DEMO_DATA: 'false',
-    DATA_DIR: './data',
-  })
-  const runtime = await startRuntime(config, createLogger('silent'), { database, schedule: false })
-  await startWorkers(runtime.deps)
-  const app = await buildApp(runtime.deps)
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+  const log = options.log ?? (() => {})
+  const crm = await startCrmStandIn()
+  const service = await startBenchService({ crmApiBase: crm.baseUrl, listen: true })
   try {
-    const ws = await createWorkspace(runtime.deps.db, { name: 'Bench', now: new Date() })
-    const headers = { authorization: `Bearer ${ws.apiKey}`, 'content-type': 'application/json' }
+    await service.startWorkers()
+    const base = service.baseUrl
+    const headers = {
+      authorization: `Bearer ${service.workspace.apiKey}`,
+      'content-type': 'application/json',
+    }
     const contacts = batches * 5
     const now = Date.now()
-    const body = (b: number) =>
-      JSON.stringify({
-        events: Array.from({ length: eventsPerBatch }, (_, k) => ({
-          id: `b${b}-${k}`,
-          contact: { email: `lead${(b * 5 + (k % 5)) % contacts}@bench-corp.com` },
-          type: k % 10 === 0 ? 'asset.downloaded' : 'page.viewed',
-          occurredAt: new Date(now - (k % 30) * 86_400_000).toISOString(),
-          attributes:
-            k % 10 === 0 ? { assetId: `wp-${k}`, assetType: 'whitepaper' } : { url: `/pricing?k=${k}` },
-        })),
+    const events = (b: number) =>
+      Array.from({ length: eventsPerBatch }, (_, k) => ({
+        id: `b${b}-${k}`,
+        contact: { email: `lead${(b * 5 + (k % 5)) % contacts}@bench-corp.com` },
+        type: k % 10 === 0 ? 'asset.downloaded' : 'page.viewed',
+        occurredAt: new Date(now - (k % 30) * 86_400_000).toISOString(),
+        attributes:
+          k % 10 === 0 ? { assetId: `wp-${k}`, assetType: 'whitepaper' } : { url: `/pricing?k=${k}` },
+      }))
+
+    // 1. The HTTP API, workers scoring as events arrive.
+    const a0 = performance.now()
+    const api = await sendAll(batches, concurrency, async (b) => {
+      const r = await fetch(`${base}/api/v1/events`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ events: events(b) }),
       })
-    const durations: number[] = []
-    let next = 0
-    const started = performance.now()
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < batches) {
-          const b = next++
-          const t0 = performance.now()
-          const r = await fetch(`${base}/api/v1/events`, { method: 'POST', headers, body: body(b) })
-          if (r.status !== 202) throw new Error(`batch ${b}: HTTP ${r.status} ${await r.text()}`)
-          durations.push(performance.now() - t0)
-        }
-      }),
-    )
-    const ingestSeconds = (performance.now() - started) / 1000
-    for (;;) {
-      const dirty = await runtime.deps.db
-        .selectFrom('contact_rescore_marks')
-        .select((eb) => eb.fn.countAll<string>().as('n'))
-        .executeTakeFirstOrThrow()
-      if (Number(dirty.n) === 0) break
-      await new Promise((r) => setTimeout(r, 100))
+      if (r.status !== 202) throw new Error(`batch ${b}: HTTP ${r.status} ${await r.text()}`)
+    })
+    log(`API: ${Math.round((batches * eventsPerBatch) / api.seconds)} events/s; waiting for the scores…`)
+    const scored = await waitFor(async () => !(await hasDirtyContacts(service)), 600_000, 100)
+    const secondsUntilAllScored = scored ? (performance.now() - a0) / 1000 : Number.NaN
+
+    // 2. The baseline: the same rows, raw, into an events-shaped table on the same server.
+    const db = service.runtime.deps.db
+    await sql`CREATE TABLE bench_ceiling (LIKE events INCLUDING ALL)`.execute(db)
+    const contactIds = new Map<string, string>()
+    const idOf = (email: string) => {
+      let id = contactIds.get(email)
+      if (!id) {
+        id = randomUUID()
+        contactIds.set(email, id)
+      }
+      return id
     }
-    const scoredSeconds = (performance.now() - started) / 1000
-    durations.sort((a, b) => a - b)
-    const result: IngestBenchResult = {
-      database: serverUrl ? 'postgres' : 'embedded',
+    const workspaceId = service.workspace.workspaceId
+    const ceiling = await sendAll(batches, concurrency, async (b) => {
+      const rows = events(b)
+      await service.database.pool.query(
+        `INSERT INTO bench_ceiling (workspace_id, dedupe_key, contact_id, type, occurred_at, attributes, source)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::timestamptz[], $6::jsonb[], $7::text[])
+         ON CONFLICT DO NOTHING`,
+        [
+          rows.map(() => workspaceId),
+          rows.map((e) => `api:${e.id}`),
+          rows.map((e) => idOf(e.contact.email)),
+          rows.map((e) => e.type),
+          rows.map((e) => e.occurredAt),
+          rows.map((e) => JSON.stringify(e.attributes)),
+          rows.map(() => 'api'),
+        ],
+      )
+    })
+    await sql`DROP TABLE bench_ceiling`.execute(db)
+
+    // 3. Signed HubSpot webhook batches (100 property changes each) for 1,000 stand-in contacts.
+    await seedHubSpotConnection(service, crm.portalId)
+    const hubspotContacts = 1000
+    const since = new Date(now - 10 * 86_400_000).toISOString()
+    for (let i = 0; i < hubspotContacts; i++) {
+      crm.contacts.set(String(5_000_001 + i), {
+        email: `hs${i}@bench-corp.com`,
+        createdate: since,
+        lastmodifieddate: since,
+        num_conversion_events: '1',
+        recent_conversion_event_name: 'Whitepaper: lead scoring',
+        recent_conversion_date: since,
+      })
+    }
+    const webhookBatches = batches
+    const h0 = performance.now()
+    const hook = await sendAll(webhookBatches, concurrency, async (b) => {
+      const body = JSON.stringify(
+        Array.from({ length: 100 }, (_, k) => ({
+          eventId: b * 100 + k,
+          subscriptionId: 5,
+          portalId: crm.portalId,
+          appId: 4242,
+          occurredAt: now + b * 100 + k,
+          subscriptionType: 'contact.propertyChange',
+          attemptNumber: 0,
+          objectId: 5_000_001 + ((b * 100 + k) % hubspotContacts),
+          propertyName: 'num_conversion_events',
+          propertyValue: '1',
+          changeSource: 'FORM',
+        })),
+      )
+      const r = await fetch(`${base}/webhooks/hubspot`, {
+        method: 'POST',
+        headers: signHubSpotV3(base, '/webhooks/hubspot', body),
+        body,
+      })
+      if (r.status !== 200) throw new Error(`webhook batch ${b}: HTTP ${r.status} ${await r.text()}`)
+    })
+    log(`webhooks: ${Math.round((webhookBatches * 100) / hook.seconds)} events/s acknowledged; processing…`)
+    const processed = await waitFor(
+      async () => {
+        const left = await db
+          .selectFrom('inbound_deliveries')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('processed_at', 'is', null)
+          .executeTakeFirstOrThrow()
+        return Number(left.n) === 0 && !(await hasDirtyContacts(service))
+      },
+      (options.webhookWaitSeconds ?? 180) * 1000,
+      250,
+    )
+    const webhookProcessedSeconds = (performance.now() - h0) / 1000
+    const deliveryCounts = await db
+      .selectFrom('inbound_deliveries')
+      .select((eb) => [
+        eb.fn.countAll<string>().as('all'),
+        eb.fn.count<string>('processed_at').as('processed'),
+      ])
+      .executeTakeFirstOrThrow()
+
+    const eventsPerSecond = Math.round((batches * eventsPerBatch) / api.seconds)
+    const ceilingEventsPerSecond = Math.round((batches * eventsPerBatch) / ceiling.seconds)
+    return {
+      bench: 'ingest',
+      machine: service.machine,
+      database: service.database.embedded ? 'embedded' : 'postgres',
       batches,
       eventsPerBatch,
       concurrency,
-      eventsPerSecond: Math.round((batches * eventsPerBatch) / ingestSeconds),
-      p50BatchMs: Math.round(durations[Math.floor(durations.length * 0.5)]!),
-      p95BatchMs: Math.round(durations[Math.floor(durations.length * 0.95)]!),
-      secondsUntilAllScored: Math.round(scoredSeconds * 10) / 10,
+      eventsPerSecond,
+      p50BatchMs: Math.round(percentile(api.durations, 50)),
+      p95BatchMs: Math.round(percentile(api.durations, 95)),
+      p99BatchMs: Math.round(percentile(api.durations, 99)),
+      secondsUntilAllScored: round(secondsUntilAllScored, 1),
       contacts,
-      node: process.version,
-      cpu: cpus()[0]?.model ?? 'unknown',
-      cores: cpus().length,
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      webhook: {
+        eventsPerSecond: Math.round((webhookBatches * 100) / hook.seconds),
+        p50BatchMs: Math.round(percentile(hook.durations, 50)),
+        p99BatchMs: Math.round(percentile(hook.durations, 99)),
+        secondsUntilProcessed: processed ? round(webhookProcessedSeconds, 1) : null,
+        deliveries: Number(deliveryCounts.all),
+        processedDeliveries: Number(deliveryCounts.processed),
+      },
+      ceilingEventsPerSecond,
+      ceilingP99BatchMs: Math.round(percentile(ceiling.durations, 99)),
+      ratio: round(eventsPerSecond / ceilingEventsPerSecond, 3),
+      node: service.machine.node,
+      cpu: service.machine.cpu,
+      cores: service.machine.cores,
+      memoryGiB: service.machine.memoryGiB,
     }
-    return result
   } finally {
-    await app.close()
-    await runtime.close()
+    await service.close()
+    await crm.close()
   }
 }
