@@ -1,0 +1,216 @@
+/**
+ * CRM connections: the SQL every provider shares (lookups, token storage under a row lock, status,
+ * errors, the JSON progress columns, health counts). Services pass the time in; tokens arrive and
+ * leave sealed (ciphertext) — this file never sees a plaintext secret.
+ */
+import { sql, type Transaction } from 'kysely'
+import type { CrmProviderName } from '../crm/types.js'
+import type { Db } from './database.js'
+import type { ConnectionRow, Database } from './schema.js'
+
+type Queryable = Db | Transaction<Database>
+
+export async function findConnection(
+  db: Queryable,
+  workspaceId: string,
+  connectionId: string,
+  provider?: CrmProviderName,
+): Promise<ConnectionRow | undefined> {
+  let q = db
+    .selectFrom('connections')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', connectionId)
+  if (provider) q = q.where('provider', '=', provider)
+  return q.executeTakeFirst()
+}
+
+/** The routing lookup of webhooks and panels: an account (portal, company) belongs to one connection. */
+export async function findConnectionByAccount(
+  db: Queryable,
+  provider: CrmProviderName,
+  accountId: string,
+): Promise<ConnectionRow | undefined> {
+  return db
+    .selectFrom('connections')
+    .selectAll()
+    .where('provider', '=', provider)
+    .where('account_id', '=', accountId)
+    .executeTakeFirst()
+}
+
+export async function listActiveConnections(
+  db: Queryable,
+  provider?: CrmProviderName,
+): Promise<Pick<ConnectionRow, 'workspace_id' | 'id' | 'provider'>[]> {
+  let q = db
+    .selectFrom('connections')
+    .select(['workspace_id', 'id', 'provider'])
+    .where('status', '=', 'active')
+  if (provider) q = q.where('provider', '=', provider)
+  return q.orderBy('created_at').execute()
+}
+
+export async function listConnections(db: Queryable, workspaceId: string): Promise<ConnectionRow[]> {
+  return db
+    .selectFrom('connections')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('created_at')
+    .execute()
+}
+
+/** The row, locked until the transaction ends: one token refresh at a time, across processes. */
+export async function lockConnection(
+  trx: Transaction<Database>,
+  workspaceId: string,
+  connectionId: string,
+): Promise<ConnectionRow> {
+  return trx
+    .selectFrom('connections')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', connectionId)
+    .forUpdate()
+    .executeTakeFirstOrThrow()
+}
+
+export interface SealedTokens {
+  access_token_enc: string
+  refresh_token_enc: string
+  token_expires_at: Date
+  scopes?: string[]
+  api_base?: string | null
+}
+
+export async function storeConnectionTokens(
+  db: Queryable,
+  connection: Pick<ConnectionRow, 'workspace_id' | 'id'>,
+  tokens: SealedTokens,
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('connections')
+    .set({ ...tokens, updated_at: now })
+    .where('workspace_id', '=', connection.workspace_id)
+    .where('id', '=', connection.id)
+    .execute()
+}
+
+export async function setConnectionStatus(
+  db: Queryable,
+  connection: Pick<ConnectionRow, 'workspace_id' | 'id'>,
+  status: ConnectionRow['status'],
+  reason: string | null,
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('connections')
+    .set({
+      status,
+      last_error: reason,
+      last_error_at: reason ? now : null,
+      updated_at: now,
+    })
+    .where('workspace_id', '=', connection.workspace_id)
+    .where('id', '=', connection.id)
+    .execute()
+}
+
+export async function recordConnectionError(
+  db: Queryable,
+  connection: Pick<ConnectionRow, 'workspace_id' | 'id'>,
+  message: string,
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('connections')
+    .set({ last_error: message.slice(0, 1000), last_error_at: now })
+    .where('workspace_id', '=', connection.workspace_id)
+    .where('id', '=', connection.id)
+    .execute()
+}
+
+/** Progress kept as JSON on the connection: provisioning report, backfill cursor, settings. */
+export async function setConnectionJson(
+  db: Queryable,
+  connection: Pick<ConnectionRow, 'workspace_id' | 'id'>,
+  column: 'provisioning' | 'backfill' | 'settings',
+  value: object,
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('connections')
+    .set({ [column]: JSON.stringify(value), updated_at: now })
+    .where('workspace_id', '=', connection.workspace_id)
+    .where('id', '=', connection.id)
+    .execute()
+}
+
+/** Moves the reconciliation cursor forward only (a slow pass never rewinds a faster one). */
+export async function advanceReconcileCursor(
+  db: Queryable,
+  connection: Pick<ConnectionRow, 'workspace_id' | 'id'>,
+  cursor: Date,
+): Promise<void> {
+  await db
+    .updateTable('connections')
+    .set({ reconcile_cursor: sql`GREATEST(COALESCE(reconcile_cursor, ${cursor}), ${cursor})` })
+    .where('workspace_id', '=', connection.workspace_id)
+    .where('id', '=', connection.id)
+    .execute()
+}
+
+export async function touchLastWebhook(
+  db: Queryable,
+  connection: Pick<ConnectionRow, 'workspace_id' | 'id'>,
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('connections')
+    .set({ last_webhook_at: now })
+    .where('workspace_id', '=', connection.workspace_id)
+    .where('id', '=', connection.id)
+    .execute()
+}
+
+export interface ConnectionBacklog {
+  writeBackPending: number
+  writeBackParked: number
+  webhookDeliveriesPending: number
+}
+
+/** Per connection of a workspace: outbox rows by status and deliveries not yet processed. */
+export async function connectionBacklogs(
+  db: Queryable,
+  workspaceId: string,
+): Promise<Map<string, ConnectionBacklog>> {
+  const [outbox, deliveries] = await Promise.all([
+    db
+      .selectFrom('outbox')
+      .select(['connection_id', 'status', sql<number>`count(*)::int`.as('n')])
+      .where('workspace_id', '=', workspaceId)
+      .groupBy(['connection_id', 'status'])
+      .execute(),
+    db
+      .selectFrom('inbound_deliveries')
+      .select(['connection_id', sql<number>`count(*)::int`.as('n')])
+      .where('workspace_id', '=', workspaceId)
+      .where('processed_at', 'is', null)
+      .groupBy('connection_id')
+      .execute(),
+  ])
+  const out = new Map<string, ConnectionBacklog>()
+  const entry = (id: string) => {
+    let e = out.get(id)
+    if (!e) {
+      e = { writeBackPending: 0, writeBackParked: 0, webhookDeliveriesPending: 0 }
+      out.set(id, e)
+    }
+    return e
+  }
+  for (const r of outbox)
+    entry(r.connection_id)[r.status === 'pending' ? 'writeBackPending' : 'writeBackParked'] = r.n
+  for (const r of deliveries) entry(r.connection_id).webhookDeliveriesPending = r.n
+  return out
+}
