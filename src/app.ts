@@ -3,6 +3,7 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { AppDeps } from './app-deps.js'
+import type { Config } from './config.js'
 import { installErrorHandler } from './http/error-handler.js'
 import { installJsonBodyParser } from './http/json-body.js'
 import { registerRoutes } from './routes/index.js'
@@ -10,11 +11,28 @@ import { registerRoutes } from './routes/index.js'
 /** Larger than a full batch of 1,000 events, small enough that a 12 MB body is refused early. */
 export const BODY_LIMIT_BYTES = 4 * 1024 * 1024
 
+/**
+ * TRUST_PROXY as Fastify takes it. Fastify 5.12 refuses a bare hop count (it fails closed, since a
+ * client reaching the port directly could send the hops itself), so a count becomes a function
+ * trusting that many hops from the socket. That is safe only where nothing but the proxy can reach
+ * the port — Heroku's router in front of a dyno is the case this serves; elsewhere name the proxy's
+ * addresses (README, Deployment).
+ */
+export function trustProxyOption(
+  setting: Config['TRUST_PROXY'],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting !== 'number') return setting
+  const hops = setting
+  return hops === 0 ? false : (_address, hop) => hop < hops
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: true,
+    // Off unless TRUST_PROXY says which proxy sets X-Forwarded-For: trusting it from anyone let a
+    // client pick its own address, lifting the per-address rate limits and forging the logs.
+    trustProxy: trustProxyOption(deps.config.TRUST_PROXY),
     genReqId: (req) => {
       const given = req.headers['x-request-id']
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : crypto.randomUUID()

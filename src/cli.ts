@@ -12,6 +12,8 @@ import { acquireDataDirLock } from './db/data-dir-lock.js'
 import { openDatabase } from './db/database.js'
 import { getPublishedGrid } from './db/grid-repository.js'
 import { migrate } from './db/migrate.js'
+import { markWorkspaceForRescore } from './db/rescore-mark-repository.js'
+import { transactionWithRetry } from './db/retry-transaction.js'
 import { createGridService } from './grids/grid-service.js'
 import { createLogger } from './logger.js'
 import { type Runtime, startRuntime } from './runtime.js'
@@ -155,11 +157,7 @@ async function rescoreCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { workspace: { type: 'string' } } })
   if (!values.workspace) fail('rescore needs --workspace <id>')
   const n = await withRuntime(async ({ deps }) => {
-    await deps.db
-      .updateTable('contacts')
-      .set({ dirty_since: new Date(), dirty_reason: 'manual' })
-      .where('workspace_id', '=', values.workspace!)
-      .execute()
+    await transactionWithRetry(deps.db, (trx) => markWorkspaceForRescore(trx, values.workspace!, 'manual'))
     return deps.rescore.rescoreDirty(values.workspace!)
   })
   process.stdout.write(`${JSON.stringify({ workspaceId: values.workspace, rescored: n })}\n`)

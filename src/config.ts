@@ -2,6 +2,7 @@
  * The environment, validated once at start (SPEC §7). A bad value stops the start with a message
  * naming the variable; the parsed config is frozen and passed in, never read from process.env again.
  */
+import { isIP } from 'node:net'
 import { z } from 'zod'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -13,10 +14,58 @@ const key32 = z
   .string()
   .refine((v) => decodeKey(v) !== null, 'must be 32 bytes as 64 hex characters or base64')
 
+/** proxy-addr's names for address ranges, accepted by Fastify's trustProxy beside addresses and CIDRs. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true
+  const [address, bits, extra] = entry.split('/')
+  if (extra !== undefined || !address) return false
+  const family = isIP(address)
+  if (family === 0) return false
+  if (bits === undefined) return true
+  // A prefix length, or an IPv4 netmask as proxy-addr also accepts (10.0.0.0/255.0.0.0).
+  if (/^\d{1,3}$/.test(bits)) return Number(bits) <= (family === 4 ? 32 : 128)
+  return family === 4 && isIP(bits) === 4
+}
+
+/**
+ * Which proxy in front of Leadgrid may set X-Forwarded-For (issue 6, item 4). Off by default: then
+ * the socket's address is the client's, and a forged header changes neither the rate limits nor the
+ * logs. `true` trusts every hop (only when nothing but your proxy can reach the port), a number
+ * trusts that many hops from the socket (Heroku's router: 1), a comma list trusts those addresses
+ * or CIDR ranges — the forms Fastify's `trustProxy` takes.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((value, ctx): boolean | number | string[] => {
+    if (value === 'false' || value === '0') return false
+    if (value === 'true') return true
+    if (/^\d+$/.test(value)) {
+      const hops = Number(value)
+      if (hops <= 100) return hops
+    }
+    const entries = value
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e !== '')
+    const bad = entries.filter((e) => !isProxyAddress(e))
+    if (entries.length === 0 || bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be true, false, a hop count (0-100) or a comma list of addresses/CIDRs; not ${bad.length > 0 ? bad.map((b) => JSON.stringify(b)).join(', ') : JSON.stringify(value)}`,
+      })
+      return z.NEVER
+    }
+    return entries
+  })
+
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
+  TRUST_PROXY: trustProxy.default(false),
   PUBLIC_URL: url.optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATA_DIR: z.string().min(1).default('./data'),

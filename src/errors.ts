@@ -44,6 +44,37 @@ export class Conflict extends AppError {
   }
 }
 
+/**
+ * The database kept refusing a transaction for contention (serialization failure or deadlock) even
+ * after the retries: nothing was stored, and the same request a moment later will most likely pass.
+ */
+export class Busy extends AppError {
+  constructor(
+    message = 'The service is busy with concurrent changes and stored nothing; retry in a moment.',
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(503, 'busy', message)
+  }
+}
+
+/** Too many attempts; the error handler sends `Retry-After: retryAfterSeconds`. */
+export class TooManyRequests extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    code = 'rate_limited',
+  ) {
+    super(429, code, message)
+  }
+}
+
+/** A service the request needs is not configured on this server (503: the operator must act). */
+export class NotConfigured extends AppError {
+  constructor(message: string, code = 'not_configured') {
+    super(503, code, message)
+  }
+}
+
 /** A CRM call failed. `retryable` is decided from the status, never from the message text. */
 export class CrmError extends Error {
   constructor(

@@ -81,9 +81,8 @@ export async function runIngestBench(
     const ingestSeconds = (performance.now() - started) / 1000
     for (;;) {
       const dirty = await runtime.deps.db
-        .selectFrom('contacts')
+        .selectFrom('contact_rescore_marks')
         .select((eb) => eb.fn.countAll<string>().as('n'))
-        .where('dirty_since', 'is not', null)
         .executeTakeFirstOrThrow()
       if (Number(dirty.n) === 0) break
       await new Promise((r) => setTimeout(r, 100))

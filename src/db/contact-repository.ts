@@ -129,7 +129,9 @@ async function knownAmong(trx: Tx, workspaceId: string, contactIds: string[]): P
 
 /**
  * Folds `fromId` into `intoId`: events, identities and profile move; the older first-seen time
- * wins; the absorbed contact's score and history go with it (the survivor is rescored).
+ * wins; the absorbed contact's score and history go with it. The caller marks the survivor for a
+ * rescore, with its transaction's other marks (one ordered statement: rescore-mark-repository.ts);
+ * a mark left on the absorbed contact is dropped by the rescorer.
  * Profile values already on the survivor win over the absorbed contact's.
  */
 export async function mergeContactInto(
@@ -164,8 +166,6 @@ export async function mergeContactInto(
       properties: sql`${JSON.stringify(from.properties)}::jsonb || properties`,
       first_seen_at: sql`LEAST(first_seen_at, ${from.first_seen_at})`,
       email: sql`COALESCE(email, ${from.email})`,
-      dirty_since: sql`COALESCE(dirty_since, now())`,
-      dirty_reason: 'merge',
       updated_at: sql`now()`,
     })
     .where('workspace_id', '=', workspaceId)
@@ -203,7 +203,9 @@ export async function patchProfile(
     .select('properties')
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', contactId)
-    .forUpdate()
+    // NO KEY UPDATE, the lock the UPDATE below takes anyway: unlike FOR UPDATE it does not block
+    // another transaction inserting an event for this contact (its foreign key check).
+    .forNoKeyUpdate()
     .executeTakeFirstOrThrow()
   const next: ContactProfile = { ...current.properties }
   for (const [key, value] of Object.entries(patch)) {
@@ -219,21 +221,6 @@ export async function patchProfile(
     .where('id', '=', contactId)
     .execute()
   return true
-}
-
-export async function markDirty(
-  db: Db | Tx,
-  workspaceId: string,
-  contactIds: string[],
-  reason: string,
-): Promise<void> {
-  if (contactIds.length === 0) return
-  await db
-    .updateTable('contacts')
-    .set({ dirty_since: sql`COALESCE(dirty_since, now())`, dirty_reason: reason })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', 'in', contactIds)
-    .execute()
 }
 
 /** The contact a key names: an email (contains `@`), `hubspot:<id>`, `pipedrive:<id>`, or a bare CRM/external id. */

@@ -4,6 +4,7 @@
  */
 import { sql, type Transaction } from 'kysely'
 import type { Db } from './database.js'
+import { markWorkspaceForRescore } from './rescore-mark-repository.js'
 import type { Database, GridRow } from './schema.js'
 
 type Executor = Db | Transaction<Database>
@@ -88,9 +89,7 @@ export async function publishGrid(
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', gridId)
     .execute()
-  await trx
-    .updateTable('contacts')
-    .set({ dirty_since: sql`COALESCE(dirty_since, now())`, dirty_reason: 'publish' })
-    .where('workspace_id', '=', workspaceId)
-    .execute()
+  // Marks, not contact rows, in contact-id order: see rescore-mark-repository.ts for why this
+  // cannot deadlock with ingestion (it did when this was an UPDATE over the contact rows).
+  await markWorkspaceForRescore(trx, workspaceId, 'publish')
 }

@@ -56,8 +56,14 @@ export interface ContactsTable {
   properties: Json<Record<string, string | number | boolean | null>>
   first_seen_at: Timestamp
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>
-  dirty_since: Timestamp | null
-  dirty_reason: string | null
+}
+
+/** A contact waiting for a rescore (migrations/003): kept apart from the contact row, see there. */
+export interface ContactRescoreMarksTable {
+  workspace_id: string
+  contact_id: string
+  marked_at: ColumnType<Date, Date | string | undefined, Date | string>
+  reason: string
 }
 
 export interface ContactIdentitiesTable {
@@ -155,6 +161,15 @@ export interface CrmWrittenValuesTable {
   written_at: Timestamp
 }
 
+/** A contact's CRM company (HubSpot: its primary associated company); see migration 004. */
+export interface CrmCompanyLinksTable {
+  workspace_id: string
+  connection_id: string
+  contact_id: string
+  company_id: string
+  updated_at: Generated<Date>
+}
+
 export interface AuditLogTable {
   workspace_id: string
   id: Generated<string>
@@ -164,11 +179,17 @@ export interface AuditLogTable {
   details: Json<Record<string, unknown>>
 }
 
+export interface OAuthStateNoncesTable {
+  nonce: string
+  expires_at: Timestamp
+}
+
 export interface Database {
   workspaces: WorkspacesTable
   api_keys: ApiKeysTable
   connections: ConnectionsTable
   contacts: ContactsTable
+  contact_rescore_marks: ContactRescoreMarksTable
   contact_identities: ContactIdentitiesTable
   events: EventsTable
   grids: GridsTable
@@ -177,7 +198,9 @@ export interface Database {
   inbound_deliveries: InboundDeliveriesTable
   outbox: OutboxTable
   crm_written_values: CrmWrittenValuesTable
+  crm_company_links: CrmCompanyLinksTable
   audit_log: AuditLogTable
+  oauth_state_nonces: OAuthStateNoncesTable
 }
 
 export type WorkspaceRow = Selectable<WorkspacesTable>

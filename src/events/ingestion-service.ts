@@ -3,14 +3,22 @@
  * here. One transaction stores them and marks the touched contacts dirty; only then does the
  * caller acknowledge, and a rescore job is asked for. If the process dies before the job is sent,
  * the dirty mark survives and the catch-up job finds it.
+ *
+ * The marks are written once, at the end of the transaction, in contact-id order (see
+ * rescore-mark-repository.ts): a publish marking the whole workspace at the same moment then
+ * cannot deadlock with it. Contention that PostgreSQL still resolves by aborting (two batches
+ * resolving the same people in another order) re-runs the whole transaction: it is idempotent
+ * through the events' dedupe keys and the identity upserts.
  */
 import { createHash } from 'node:crypto'
 import type { Transaction } from 'kysely'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
-import { contactIdOf, markDirty, patchProfile, resolveContact } from '../db/contact-repository.js'
+import { contactIdOf, patchProfile, resolveContact } from '../db/contact-repository.js'
 import type { Db } from '../db/database.js'
 import { insertEvents, type NewEvent } from '../db/event-repository.js'
+import { markForRescore, type RescoreMark } from '../db/rescore-mark-repository.js'
+import { transactionWithRetry } from '../db/retry-transaction.js'
 import type { Database } from '../db/schema.js'
 import type { ContactProfile } from '../domain/contact.js'
 import type { JobQueue } from '../jobs/queue.js'
@@ -61,7 +69,10 @@ function refKey(ref: ContactRef): string {
 
 type Tx = Transaction<Database>
 
-/** Stores events in the caller's transaction: contacts resolved, events inserted once, contacts marked dirty. */
+/**
+ * Stores events in the caller's transaction: contacts resolved, events inserted once; the contacts
+ * to mark dirty are added to `marks` (written by the caller, once).
+ */
 async function storeEvents(
   trx: Tx,
   workspaceId: string,
@@ -69,6 +80,7 @@ async function storeEvents(
   source: string,
   options: IngestOptions,
   now: Date,
+  marks: RescoreMark[],
 ): Promise<IngestEventsResult & { merged: boolean }> {
   if (events.length === 0) return { accepted: 0, duplicates: 0, merged: false }
   const byContact = new Map<string, { ref: ContactRef; events: EventInput[] }>()
@@ -113,9 +125,9 @@ async function storeEvents(
       })
     }
   }
-  await markDirty(trx, workspaceId, merged, 'merge')
+  for (const contactId of merged) marks.push({ contactId, reason: 'merge' })
   const inserted = await insertEvents(trx, workspaceId, rows)
-  await markDirty(trx, workspaceId, inserted.contactIds, 'event')
+  for (const contactId of inserted.contactIds) marks.push({ contactId, reason: 'event' })
   return {
     accepted: inserted.inserted,
     duplicates: rows.length - inserted.inserted,
@@ -123,13 +135,14 @@ async function storeEvents(
   }
 }
 
-/** Upserts contacts in the caller's transaction; `changed` says whether any needs rescoring. */
+/** Upserts contacts in the caller's transaction; those that need rescoring are added to `marks`. */
 async function storeContacts(
   trx: Tx,
   workspaceId: string,
   items: ContactUpsert[],
   options: IngestOptions,
   now: Date,
+  marks: RescoreMark[],
 ): Promise<IngestContactsResult & { changed: boolean }> {
   const out: IngestContactsResult['contacts'] = []
   let changedAny = false
@@ -145,7 +158,7 @@ async function storeContacts(
     })
     const changed = contact.created || (await patchProfile(trx, workspaceId, contact.id, patch))
     if (changed || contact.mergedFrom.length > 0) {
-      await markDirty(trx, workspaceId, [contact.id], contact.created ? 'created' : 'profile')
+      marks.push({ contactId: contact.id, reason: contact.created ? 'created' : 'profile' })
       changedAny = true
     }
     out.push({ contactId: contact.id, created: contact.created })
@@ -173,11 +186,18 @@ export function createIngestionService(deps: IngestionDeps) {
     options: IngestOptions = {},
   ): Promise<IngestContactsResult & IngestEventsResult> {
     const now = clock.now()
-    const result = await db.transaction().execute(async (trx) => {
-      const contacts = await storeContacts(trx, workspaceId, batch.contacts ?? [], options, now)
-      const events = await storeEvents(trx, workspaceId, batch.events ?? [], source, options, now)
-      return { contacts, events }
-    })
+    const result = await transactionWithRetry(
+      db,
+      async (trx) => {
+        const marks: RescoreMark[] = []
+        const contacts = await storeContacts(trx, workspaceId, batch.contacts ?? [], options, now, marks)
+        const events = await storeEvents(trx, workspaceId, batch.events ?? [], source, options, now, marks)
+        // Last, in one statement: every other lock of this transaction is already held by then.
+        await markForRescore(trx, workspaceId, marks)
+        return { contacts, events }
+      },
+      { logger, label: 'ingest' },
+    )
     metrics?.eventsIngested.inc({ source }, result.events.accepted)
     metrics?.eventsDuplicate.inc({ source }, result.events.duplicates)
     if (result.contacts.changed || result.events.accepted > 0 || result.events.merged)

@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js'
 import type { Db } from '../db/database.js'
 import { loadEventsForContacts } from '../db/event-repository.js'
 import { createDraftGrid, getGrid, getPublishedGrid, listGrids, publishGrid } from '../db/grid-repository.js'
+import { transactionWithRetry } from '../db/retry-transaction.js'
 import type { GridRow } from '../db/schema.js'
 import { BadRequest, Conflict, NotFound } from '../errors.js'
 import type { JobQueue } from '../jobs/queue.js'
@@ -62,7 +63,10 @@ export function createGridService(deps: { db: Db; clock: Clock; queue: Pick<JobQ
     async publish(workspaceId: string, gridId: string): Promise<GridRow> {
       const row = await mustGet(workspaceId, gridId)
       if (row.status === 'published') throw new Conflict('This grid version is already published')
-      await db.transaction().execute((trx) => publishGrid(trx, workspaceId, gridId, clock.now()))
+      // Safe to run again whole: publishes are serialised per workspace and marking is idempotent.
+      await transactionWithRetry(db, (trx) => publishGrid(trx, workspaceId, gridId, clock.now()), {
+        label: 'publish',
+      })
       try {
         await queue.send('rescore-dirty', { workspaceId })
       } catch {

@@ -5,12 +5,16 @@
  */
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { ZodError } from 'zod'
-import { AppError, CrmError } from '../errors.js'
+import { AppError, Busy, CrmError, TooManyRequests } from '../errors.js'
 
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | AppError | ZodError | Error, request, reply) => {
     if (err instanceof AppError) {
       if (err.statusCode === 401 || err.statusCode === 403) request.log.warn({ code: err.code }, err.message)
+      if (err instanceof Busy) request.log.warn({ err }, 'gave up on a contended transaction')
+      if (err instanceof Busy || err instanceof TooManyRequests) {
+        reply.header('retry-after', String(err.retryAfterSeconds))
+      }
       return reply.status(err.statusCode).send({
         error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
         requestId: request.id,

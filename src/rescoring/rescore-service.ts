@@ -2,8 +2,11 @@
  * Rescoring: takes a workspace's dirty contacts in batches, evaluates them with the pure engine
  * against the published grid, stores score + history, and queues CRM write-back — all in one
  * transaction per batch, so a crash leaves the contacts dirty and nothing half-done.
+ *
+ * "Dirty" is a row in contact_rescore_marks (rescore-mark-repository.ts), not a column of the
+ * contact: a batch locks its marks (skipping those another rescorer holds) and deletes them when
+ * it commits; it never locks a contact row, so it cannot deadlock with ingestion or a publish.
  */
-import { sql, type Transaction } from 'kysely'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
 import type { CrmProviderName, CrmWriteBackMapping } from '../crm/types.js'
@@ -11,7 +14,13 @@ import { enqueueWriteBack } from '../crm/write-back-outbox.js'
 import type { Db } from '../db/database.js'
 import { loadEventsForContacts } from '../db/event-repository.js'
 import { getPublishedGrid } from '../db/grid-repository.js'
-import type { Database } from '../db/schema.js'
+import {
+  clearMarks,
+  markWorkspaceForRescore,
+  takeMarks,
+  workspacesWithMarks,
+} from '../db/rescore-mark-repository.js'
+import { transactionWithRetry } from '../db/retry-transaction.js'
 import { loadScores, type StoredScore, saveScores, visiblyChanged } from '../db/score-repository.js'
 import type { JobQueue } from '../jobs/queue.js'
 import {
@@ -52,147 +61,190 @@ export function compiledGridFor(gridId: string, definition: unknown) {
 export function createRescoreService(deps: RescoreDeps) {
   const { db, clock, logger, queue } = deps
 
-  /** Rescores one batch; returns how many contacts it took (0 when none was dirty). */
-  async function rescoreBatch(workspaceId: string, batchSize: number): Promise<number> {
+  /**
+   * Rescores one batch. `taken`: marks taken (0 when none was waiting); `settled`: marks cleared
+   * (contacts scored, or gone); `busy`: contacts skipped because a writer holds them — they stay
+   * marked and a later batch scores them with that writer's change.
+   */
+  async function rescoreBatch(
+    workspaceId: string,
+    batchSize: number,
+  ): Promise<{ taken: number; settled: number; busy: number }> {
     const started = performance.now()
-    const outcome = await db.transaction().execute(async (trx) => {
-      const contacts = await trx
-        .selectFrom('contacts')
-        .select(['id', 'properties', 'first_seen_at', 'dirty_reason'])
-        .where('workspace_id', '=', workspaceId)
-        .where('dirty_since', 'is not', null)
-        .orderBy('dirty_since')
-        .limit(batchSize)
-        .forUpdate()
-        .skipLocked()
-        .execute()
-      if (contacts.length === 0) return { taken: 0, changed: 0, connections: [] as string[] }
-      const ids = contacts.map((c) => c.id)
-      const gridRow = await getPublishedGrid(trx, workspaceId)
-      if (!gridRow) {
-        logger.warn({ workspaceId }, 'no published grid: contacts stay unscored')
-        await clearDirty(trx, workspaceId, ids)
-        return { taken: contacts.length, changed: 0, connections: [] }
-      }
-      const { grid, compiled } = compiledGridFor(gridRow.id, gridRow.definition)
-      const now = clock.now()
-      const nowMs = now.getTime()
-      const events = await loadEventsForContacts(
-        trx,
-        workspaceId,
-        ids,
-        new Date(nowMs - grid.lookbackDays * DAY_MS),
-      )
-      const previous = await loadScores(trx, workspaceId, ids)
-      const scores: StoredScore[] = []
-      const changed: { score: StoredScore; cause: string }[] = []
-      for (const contact of contacts) {
-        const before = previous.get(contact.id)
-        const result = evaluate(
-          compiled,
-          {
-            profile: contact.properties,
-            createdAt: contact.first_seen_at.getTime(),
-            events: prepareEvents(events.get(contact.id) ?? []),
-            previous: before
-              ? { mql: before.mql, mqlSince: before.mql_since?.toISOString() ?? null }
-              : undefined,
-          },
-          nowMs,
-        )
-        const score: StoredScore = {
-          contactId: contact.id,
-          gridId: gridRow.id,
-          fit: result.fit,
-          engagement: result.engagement,
-          total: result.total,
-          band: result.band,
-          grade: result.grade,
-          mql: result.mql,
-          mqlSince: result.mqlSince,
-          reasons: result.reasons,
-          contributions: result.contributions,
-          computedAt: now,
+    // A batch is safe to run again whole: its marks are only deleted by the commit that scored them.
+    const outcome = await transactionWithRetry(
+      db,
+      async (trx) => {
+        const marks = await takeMarks(trx, workspaceId, batchSize)
+        if (marks.length === 0)
+          return { taken: 0, settled: 0, busy: 0, changed: 0, connections: [] as string[] }
+        const markIds = marks.map((m) => m.contactId)
+        const reasonOf = new Map(marks.map((m) => [m.contactId, m.reason]))
+        // The contact rows too, skipping those a writer holds: a batch that waited for a merge
+        // deleting one of its contacts, while that merge waited for the batch's marks, would be a
+        // deadlock. The batch never waits for a contact row; a skipped contact keeps its mark.
+        const contacts = await trx
+          .selectFrom('contacts')
+          .select(['id', 'properties', 'first_seen_at'])
+          .where('workspace_id', '=', workspaceId)
+          .where('id', 'in', markIds)
+          .forNoKeyUpdate()
+          .skipLocked()
+          .execute()
+        const ids = contacts.map((c) => c.id)
+        let settledIds = ids
+        let busy = 0
+        if (ids.length < markIds.length) {
+          // Skipped: held by a writer, or gone (merged into another, erased) — a gone one's mark is dropped.
+          const scored = new Set(ids)
+          const rest = markIds.filter((id) => !scored.has(id))
+          const alive = await trx
+            .selectFrom('contacts')
+            .select('id')
+            .where('workspace_id', '=', workspaceId)
+            .where('id', 'in', rest)
+            .execute()
+          const aliveIds = new Set(alive.map((a) => a.id))
+          settledIds = [...ids, ...rest.filter((id) => !aliveIds.has(id))]
+          busy = aliveIds.size
         }
-        scores.push(score)
-        if (visiblyChanged(before, score)) changed.push({ score, cause: contact.dirty_reason ?? 'rescore' })
-      }
-      await saveScores(trx, workspaceId, scores, changed)
-      const connections = await enqueueWriteBack(
-        trx,
-        workspaceId,
-        scores.map((s) => ({
-          contactId: s.contactId,
-          values: {
-            score: s.total,
-            fit: s.fit,
-            engagement: s.engagement,
-            band: s.band as 'cold' | 'warm' | 'hot',
-            grade: s.grade,
-            mql: s.mql,
-            mqlSince: s.mqlSince,
-            reasons: s.reasons,
-            scoredAt: now.toISOString(),
-          },
-        })),
-        deps.writeBackMappings,
-      )
-      await clearDirty(trx, workspaceId, ids)
-      return { taken: contacts.length, changed: changed.length, connections }
-    })
+        const gridRow = await getPublishedGrid(trx, workspaceId)
+        if (!gridRow || contacts.length === 0) {
+          if (!gridRow) logger.warn({ workspaceId }, 'no published grid: contacts stay unscored')
+          await clearMarks(trx, workspaceId, settledIds)
+          return { taken: marks.length, settled: settledIds.length, busy, changed: 0, connections: [] }
+        }
+        const { grid, compiled } = compiledGridFor(gridRow.id, gridRow.definition)
+        const now = clock.now()
+        const nowMs = now.getTime()
+        const events = await loadEventsForContacts(
+          trx,
+          workspaceId,
+          ids,
+          new Date(nowMs - grid.lookbackDays * DAY_MS),
+        )
+        const previous = await loadScores(trx, workspaceId, ids)
+        const scores: StoredScore[] = []
+        const changed: { score: StoredScore; cause: string }[] = []
+        for (const contact of contacts) {
+          const before = previous.get(contact.id)
+          const result = evaluate(
+            compiled,
+            {
+              profile: contact.properties,
+              createdAt: contact.first_seen_at.getTime(),
+              events: prepareEvents(events.get(contact.id) ?? []),
+              previous: before
+                ? { mql: before.mql, mqlSince: before.mql_since?.toISOString() ?? null }
+                : undefined,
+            },
+            nowMs,
+          )
+          const score: StoredScore = {
+            contactId: contact.id,
+            gridId: gridRow.id,
+            fit: result.fit,
+            engagement: result.engagement,
+            total: result.total,
+            band: result.band,
+            grade: result.grade,
+            mql: result.mql,
+            mqlSince: result.mqlSince,
+            reasons: result.reasons,
+            contributions: result.contributions,
+            computedAt: now,
+          }
+          scores.push(score)
+          if (visiblyChanged(before, score))
+            changed.push({ score, cause: reasonOf.get(contact.id) ?? 'rescore' })
+        }
+        await saveScores(trx, workspaceId, scores, changed)
+        const connections = await enqueueWriteBack(
+          trx,
+          workspaceId,
+          scores.map((s) => ({
+            contactId: s.contactId,
+            values: {
+              score: s.total,
+              fit: s.fit,
+              engagement: s.engagement,
+              band: s.band as 'cold' | 'warm' | 'hot',
+              grade: s.grade,
+              mql: s.mql,
+              mqlSince: s.mqlSince,
+              reasons: s.reasons,
+              scoredAt: now.toISOString(),
+            },
+          })),
+          deps.writeBackMappings,
+        )
+        await clearMarks(trx, workspaceId, settledIds)
+        return { taken: marks.length, settled: settledIds.length, busy, changed: changed.length, connections }
+      },
+      { logger, label: 'rescore' },
+    )
     for (const connectionId of outcome.connections) {
       await queue.send('crm-flush', { workspaceId, connectionId }, { startAfterSeconds: 2 })
     }
-    if (outcome.taken > 0) {
+    if (outcome.settled > 0) {
       deps.onBatch?.({
         workspaceId,
-        contacts: outcome.taken,
+        contacts: outcome.settled,
         changed: outcome.changed,
         ms: performance.now() - started,
       })
     }
-    return outcome.taken
+    return outcome
   }
 
   return {
     /** Rescores every dirty contact of the workspace; returns how many were scored. */
     async rescoreDirty(workspaceId: string, batchSize = 500): Promise<number> {
       let total = 0
+      let busy = 0
       for (;;) {
-        const taken = await rescoreBatch(workspaceId, batchSize)
-        total += taken
-        if (taken < batchSize) return total
+        const batch = await rescoreBatch(workspaceId, batchSize)
+        total += batch.settled
+        busy += batch.busy
+        // A full batch of nothing but busy contacts: stop rather than spin while their writer works.
+        if (batch.taken < batchSize || batch.settled === 0) break
       }
+      if (busy > 0) {
+        // Their writers may have changed nothing worth a job of their own: come back shortly.
+        try {
+          await queue.send('rescore-dirty', { workspaceId }, { startAfterSeconds: 1 })
+        } catch (err) {
+          logger.warn({ err, workspaceId }, 'could not enqueue rescore; catch-up will pick it up')
+        }
+      }
+      return total
     },
 
     /** Workspaces that have dirty contacts (the catch-up job's question). */
     async workspacesWithDirtyContacts(): Promise<string[]> {
-      const rows = await db
-        .selectFrom('contacts')
-        .select('workspace_id')
-        .distinct()
-        .where('dirty_since', 'is not', null)
-        .execute()
-      return rows.map((r) => r.workspace_id)
+      return workspacesWithMarks(db)
     },
 
-    /** The daily sweep: marks every contact dirty so time-based rules are recomputed. */
+    /**
+     * The daily sweep: marks every contact dirty so time-based rules are recomputed. One ordered,
+     * set-based statement per workspace (each its own transaction), so a big tenant does not hold
+     * every other workspace's marks, and a contact already marked keeps the reason it had.
+     */
     async markAllForSweep(): Promise<string[]> {
-      await sql`UPDATE contacts SET dirty_since = COALESCE(dirty_since, now()), dirty_reason = COALESCE(dirty_reason, 'sweep')`.execute(
-        db,
-      )
-      return this.workspacesWithDirtyContacts()
+      const workspaces = await db.selectFrom('workspaces').select('id').orderBy('id').execute()
+      for (const { id } of workspaces) {
+        await transactionWithRetry(
+          db,
+          (trx) => markWorkspaceForRescore(trx, id, 'sweep', { keepReason: true }),
+          {
+            logger,
+            label: 'sweep',
+          },
+        )
+      }
+      return workspacesWithMarks(db)
     },
   }
-}
-
-async function clearDirty(trx: Transaction<Database>, workspaceId: string, ids: string[]) {
-  await trx
-    .updateTable('contacts')
-    .set({ dirty_since: null, dirty_reason: null })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', 'in', ids)
-    .execute()
 }
 
 export type RescoreService = ReturnType<typeof createRescoreService>

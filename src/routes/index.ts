@@ -7,6 +7,7 @@ import type { AppDeps } from '../app-deps.js'
 import { hubspotApiRoutes, hubspotRoutes } from '../crm/hubspot/hubspot-routes.js'
 import { createGridService } from '../grids/grid-service.js'
 import { apiKeyAuth } from '../http/api-key-auth.js'
+import { createAuthFailureLimiter } from '../http/auth-failure-limiter.js'
 import { gridRoutes } from './grid-routes.js'
 import { healthRoutes } from './health-routes.js'
 import { ingestionRoutes } from './ingestion-routes.js'
@@ -14,8 +15,10 @@ import { scoreRoutes } from './score-routes.js'
 import { trackingRoutes } from './tracking-routes.js'
 
 export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  // Failed key checks per client address, shared by every route that checks a guessable key.
+  const authFailures = createAuthFailureLimiter(deps.clock)
   await app.register(healthRoutes(deps))
-  await app.register(trackingRoutes(deps))
+  await app.register(trackingRoutes(deps, authFailures))
   await app.register(hubspotRoutes(deps))
 
   // The workspace API: every route below requires a workspace API key.
@@ -23,7 +26,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
   await app.register(
     async (api) => {
       api.decorateRequest('workspaceId', '')
-      api.addHook('onRequest', apiKeyAuth(deps.db))
+      api.addHook('onRequest', apiKeyAuth(deps.db, authFailures))
       await api.register(ingestionRoutes(deps))
       await api.register(scoreRoutes(deps))
       await api.register(gridRoutes(grids))

@@ -12,6 +12,7 @@ import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AppDeps } from '../app-deps.js'
 import { AppError, BadRequest, Unauthorized } from '../errors.js'
+import type { AuthFailureLimiter } from '../http/auth-failure-limiter.js'
 import { parseJsonBody } from '../http/json-body.js'
 import { parseCollectBody } from '../tracking/collect-schema.js'
 import { etagMatches, loadSnippet, pickEncoding } from '../tracking/snippet-asset.js'
@@ -23,7 +24,10 @@ export const COLLECT_RATE_LIMIT = { max: 120, timeWindow: 60_000 } as const
 /** Browsers revalidate within the hour (304 on a matching ETag), so a new snippet spreads in ~1 h. */
 const SNIPPET_CACHE_CONTROL = 'public, max-age=3600, stale-while-revalidate=86400'
 
-export function trackingRoutes(deps: Pick<AppDeps, 'db' | 'ingestion' | 'metrics' | 'config' | 'clock'>) {
+export function trackingRoutes(
+  deps: Pick<AppDeps, 'db' | 'ingestion' | 'metrics' | 'config' | 'clock'>,
+  authFailures: AuthFailureLimiter,
+) {
   const tracking = createTrackingService(deps)
 
   return async function register(app: FastifyInstance) {
@@ -86,12 +90,17 @@ export function trackingRoutes(deps: Pick<AppDeps, 'db' | 'ingestion' | 'metrics
                 'invalid_request',
               )
             }
+            // The per key+address limit above does not hold a client rotating keys; this does.
+            // Tracking keys are public (on customers' pages), but trying them costs a lookup each.
+            authFailures.check('tracking-key', request.ip, 'tracking keys')
             const workspaceId = await authenticatePublicKey(deps.db, parsed.key)
-            if (!workspaceId)
+            if (!workspaceId) {
+              authFailures.fail('tracking-key', request.ip)
               throw new Unauthorized(
                 'This tracking key opens no workspace; nothing was stored',
                 'invalid_key',
               )
+            }
             const result = await tracking.collect(workspaceId, parsed.batch)
             return reply.status(202).send(result)
           },

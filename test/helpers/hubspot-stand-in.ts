@@ -1,7 +1,8 @@
 /**
  * A local stand-in for HubSpot over real HTTP: the OAuth authorize page (consents at once), the v3
  * token and introspection endpoints, contact properties and groups, contacts (list, batch read, batch
- * update, search) and the uninstall API — the calls Leadgrid makes, with HubSpot's documented shapes.
+ * update, search), contact→company associations (v4 batch read), companies (batch read) and the
+ * uninstall API — the calls Leadgrid makes, with HubSpot's documented shapes.
  * Point HUBSPOT_API_BASE and HUBSPOT_AUTHORIZE_URL at it.
  */
 import { randomUUID } from 'node:crypto'
@@ -13,12 +14,20 @@ export interface StandInContact {
   properties: Record<string, string>
 }
 
+export interface StandInCompany {
+  id: string
+  properties: Record<string, string>
+}
+
 export interface HubSpotStandIn {
   baseUrl: string
   authorizeUrl: string
   portalId: number
   appId: number
   contacts: Map<string, StandInContact>
+  companies: Map<string, StandInCompany>
+  /** contact id → its primary company id */
+  primaryCompany: Map<string, string>
   groups: { name: string; label: string }[]
   properties: { name: string; type: string; fieldType: string; groupName: string; options?: unknown[] }[]
   /** Every call, in order: `METHOD /path` and the parsed body. */
@@ -39,11 +48,21 @@ function json(res: ServerResponse, status: number, body?: unknown): void {
 }
 
 export async function startHubSpotStandIn(
-  opts: { portalId?: number; appId?: number; contacts?: StandInContact[] } = {},
+  opts: {
+    portalId?: number
+    appId?: number
+    contacts?: StandInContact[]
+    companies?: StandInCompany[]
+    primaryCompany?: Record<string, string>
+  } = {},
 ) {
   const portalId = opts.portalId ?? 62515
   const appId = opts.appId ?? 12345
   const contacts = new Map((opts.contacts ?? []).map((c) => [c.id, c]))
+  const companies = new Map((opts.companies ?? []).map((c) => [c.id, c]))
+  const primaryCompany = new Map(Object.entries(opts.primaryCompany ?? {}))
+  // The scopes the last consent granted (what the install URL asked for), as introspection reports.
+  let granted: string[] = ['oauth']
   const groups = [{ name: 'contactinformation', label: 'Contact information' }]
   const properties: HubSpotStandIn['properties'] = [
     { name: 'email', type: 'string', fieldType: 'text', groupName: 'contactinformation' },
@@ -83,6 +102,7 @@ export async function startHubSpotStandIn(
     const authorised = () => tokens.has((req.headers.authorization ?? '').replace(/^Bearer /, ''))
 
     if (route === 'GET /oauth/authorize') {
+      granted = (url.searchParams.get('scope') ?? 'oauth').split(' ').filter(Boolean)
       const back = new URL(url.searchParams.get('redirect_uri')!)
       back.searchParams.set('code', `code-${randomUUID()}`)
       back.searchParams.set('state', url.searchParams.get('state') ?? '')
@@ -103,7 +123,7 @@ export async function startHubSpotStandIn(
         active: tokens.has(f['token'] ?? ''),
         hub_id: portalId,
         app_id: appId,
-        scopes: ['oauth'],
+        scopes: granted,
       })
     }
     if (!authorised())
@@ -164,6 +184,41 @@ export async function startHubSpotStandIn(
       )
       return json(res, 200, { total: hits.length, results: hits.map((c) => view(c, b.properties)) })
     }
+    if (route === 'POST /crm/v4/associations/contacts/companies/batch/read') {
+      // https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/batch/get-associations
+      const b = body as { inputs: { id: string }[] }
+      const results = b.inputs
+        .filter((i) => primaryCompany.has(i.id))
+        .map((i) => ({
+          from: { id: i.id },
+          to: [
+            {
+              toObjectId: Number(primaryCompany.get(i.id)),
+              associationTypes: [
+                { category: 'HUBSPOT_DEFINED', typeId: 1, label: 'Primary' },
+                { category: 'HUBSPOT_DEFINED', typeId: 279, label: null },
+              ],
+            },
+          ],
+        }))
+      return json(res, 200, { status: 'COMPLETE', results, startedAt: now(), completedAt: now() })
+    }
+    if (route === 'POST /crm/v3/objects/companies/batch/read') {
+      const b = body as { inputs: { id: string }[]; properties: string[] }
+      const found = b.inputs.map((i) => companies.get(i.id)).filter((c): c is StandInCompany => !!c)
+      return json(res, 200, {
+        status: 'COMPLETE',
+        results: found.map((c) => ({
+          id: c.id,
+          properties: Object.fromEntries(b.properties.map((p) => [p, c.properties[p] ?? null])),
+          createdAt: now(),
+          updatedAt: now(),
+          archived: false,
+        })),
+        startedAt: now(),
+        completedAt: now(),
+      })
+    }
     if (route === 'DELETE /appinstalls/v3/external-install') return json(res, 204)
     return json(res, 404, {
       status: 'error',
@@ -180,6 +235,8 @@ export async function startHubSpotStandIn(
     portalId,
     appId,
     contacts,
+    companies,
+    primaryCompany,
     groups,
     properties,
     calls,

@@ -38,6 +38,13 @@ function sign(path: string, body: string, opts: { secret?: string; ageMs?: numbe
   }
 }
 
+/** The install's state cookie (name=value), as the browser sends it back to the callback. */
+const stateCookie = (install: Response) =>
+  install.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ')
+
 const post = (path: string, body: string, headers: Record<string, string>) =>
   fetch(`${leadgrid}${path}`, { method: 'POST', headers, body })
 
@@ -60,7 +67,7 @@ beforeAll(async () => {
         properties: {
           email: 'ceo@acme-software.com',
           jobtitle: 'CEO',
-          numberofemployees: '100-500',
+          numemployees: '100-500',
           industry: 'COMPUTER_SOFTWARE',
           createdate: lastWeek(60),
           lastmodifieddate: lastWeek(1),
@@ -73,7 +80,29 @@ beforeAll(async () => {
         id: '102',
         properties: { email: 'shopper@gmail.com', createdate: lastWeek(60), lastmodifieddate: lastWeek(50) },
       },
+      {
+        // No size of its own: its primary company's 200 employees count (issue 6, item 10).
+        id: '103',
+        properties: {
+          email: 'cto@northwind.example',
+          jobtitle: 'CTO',
+          createdate: lastWeek(60),
+          lastmodifieddate: lastWeek(50),
+        },
+      },
     ],
+    companies: [
+      {
+        id: '9001',
+        properties: {
+          name: 'Northwind Software',
+          numberofemployees: '200',
+          industry: 'COMPUTER_SOFTWARE',
+          country: 'Germany',
+        },
+      },
+    ],
+    primaryCompany: { '103': '9001' },
   })
   const port = await freePort()
   leadgrid = `http://127.0.0.1:${port}`
@@ -98,7 +127,10 @@ describe('HubSpot acceptance over real HTTP', () => {
     const install = await fetch(`${leadgrid}/oauth/hubspot/install`, { redirect: 'manual' })
     expect(install.status).toBe(302)
     const consent = await fetch(install.headers.get('location')!, { redirect: 'manual' })
-    const callback = await fetch(consent.headers.get('location')!, { redirect: 'manual' })
+    const callback = await fetch(consent.headers.get('location')!, {
+      redirect: 'manual',
+      headers: { cookie: stateCookie(install) },
+    })
     expect(callback.status).toBe(302)
     expect(callback.headers.get('location')).toContain('installed=hubspot')
     await until('backfill', async () => {
@@ -114,16 +146,26 @@ describe('HubSpot acceptance over real HTTP', () => {
     expect(hs.groups.map((g) => g.name)).toContain('leadgrid')
     // The first scores are written back in one batch.
     const first = await until('first write-back', () => hs.batchUpdates()[0])
-    expect(first.inputs.map((i) => i.id).sort()).toEqual(['101', '102'])
+    expect(first.inputs.map((i) => i.id).sort()).toEqual(['101', '102', '103'])
+    // The install asked for the companies scope; contact 103's fit counts its company's size.
+    expect(new URL(install.headers.get('location')!).searchParams.get('scope')).toContain(
+      'crm.objects.companies.read',
+    )
+    expect(first.inputs.find((i) => i.id === '103')?.properties['leadgrid_fit']).toBe('15')
 
     // A reinstall reattaches and creates nothing again.
-    const again = await fetch(
-      (await fetch(`${leadgrid}/oauth/hubspot/install`, { redirect: 'manual' })).headers.get('location')!,
-      {
-        redirect: 'manual',
-      },
-    )
-    expect((await fetch(again.headers.get('location')!, { redirect: 'manual' })).status).toBe(302)
+    const reinstall = await fetch(`${leadgrid}/oauth/hubspot/install`, { redirect: 'manual' })
+    const again = await fetch(reinstall.headers.get('location')!, {
+      redirect: 'manual',
+    })
+    expect(
+      (
+        await fetch(again.headers.get('location')!, {
+          redirect: 'manual',
+          headers: { cookie: stateCookie(reinstall) },
+        })
+      ).status,
+    ).toBe(302)
     await new Promise((r) => setTimeout(r, 2000))
     expect(hs.calls.filter((c) => c.route === 'POST /crm/v3/properties/contacts')).toHaveLength(9)
     expect(await t.deps.db.selectFrom('connections').select('id').execute()).toHaveLength(1)
@@ -202,6 +244,36 @@ describe('HubSpot acceptance over real HTTP', () => {
     expect(await ok.json()).toMatchObject({ scored: true, score: 60, band: 'warm', grade: 'A2', mql: false })
     const other = JSON.stringify({ portalId: 99999, objectId: 101 })
     expect((await post('/hubspot/card', other, sign('/hubspot/card', other))).status).toBe(403)
+  })
+
+  it('a company edit delivered by webhook rescores its contact and writes the new score back', async () => {
+    const before = hs.batchUpdates().length
+    hs.companies.get('9001')!.properties['numberofemployees'] = '30'
+    const body = JSON.stringify([
+      {
+        eventId: 95,
+        subscriptionId: 7,
+        portalId: hs.portalId,
+        appId: hs.appId,
+        occurredAt: Date.now(),
+        subscriptionType: 'company.propertyChange',
+        attemptNumber: 0,
+        objectId: 9001,
+        propertyName: 'numberofemployees',
+        propertyValue: '30',
+        changeSource: 'CRM_UI',
+      },
+    ])
+    expect((await post('/webhooks/hubspot', body, sign('/webhooks/hubspot', body))).status).toBe(200)
+    const update = await until('write-back after the company edit', () =>
+      hs
+        .batchUpdates()
+        .slice(before)
+        .flatMap((u) => u.inputs)
+        .find((i) => i.id === '103'),
+    )
+    // Size > 50 no longer holds: fit 15 → 5 (the CTO's decision-maker points stay).
+    expect(update.properties['leadgrid_fit']).toBe('5')
   })
 
   it('a privacy deletion erases the contact', async () => {

@@ -24,6 +24,10 @@ const fixture = (name: string) => {
   return body
 }
 
+/** The install's state cookie, as the browser would send it back to the callback. */
+const stateCookie = (install: { cookies: { name: string; value: string }[] }) =>
+  Object.fromEntries(install.cookies.map((c) => [c.name, c.value]))
+
 const clock = fixedClock('2026-03-31T12:00:00.000Z')
 let t: TestApp
 let workspaceId = ''
@@ -62,7 +66,7 @@ const ceo = (over: Record<string, string> = {}) => ({
     firstname: 'Ada',
     lastname: 'Lovelace',
     jobtitle: 'CEO',
-    numberofemployees: '100-500',
+    numemployees: '100-500',
     industry: 'COMPUTER_SOFTWARE',
     country: 'France',
     lifecyclestage: 'lead',
@@ -120,8 +124,13 @@ describe('HubSpot app', () => {
     expect(authorize.origin + authorize.pathname).toBe(TEST_ENV.HUBSPOT_AUTHORIZE_URL)
     expect(authorize.searchParams.get('redirect_uri')).toBe(`${TEST_ENV.PUBLIC_URL}/oauth/hubspot/callback`)
     const state = authorize.searchParams.get('state')!
+    const cookies = stateCookie(install)
 
-    const bad = await t.app.inject({ method: 'GET', url: `/oauth/hubspot/callback?code=abc&state=${state}x` })
+    const bad = await t.app.inject({
+      method: 'GET',
+      url: `/oauth/hubspot/callback?code=abc&state=${state}x`,
+      cookies,
+    })
     expect(bad.statusCode).toBe(400)
 
     // A used or expired code (a reload of the callback page): 400 telling what to do, not a 500.
@@ -131,10 +140,14 @@ describe('HubSpot app', () => {
     const reused = await t.app.inject({
       method: 'GET',
       url: `/oauth/hubspot/callback?code=used-code&state=${encodeURIComponent(state)}`,
+      cookies,
     })
     expect(reused.statusCode).toBe(400)
     expect(reused.json().error.code).toBe('install_failed')
 
+    // The state is single-use: the next attempt starts the install again.
+    const restart = await t.app.inject({ method: 'GET', url: '/oauth/hubspot/install' })
+    const state2 = new URL(restart.headers.location as string).searchParams.get('state')!
     nock(API)
       .post('/oauth/v3/token', (b) => new URLSearchParams(b as string).get('code') === 'the-code')
       .reply(200, fixture('oauth-token-response.json'))
@@ -142,7 +155,8 @@ describe('HubSpot app', () => {
       .reply(200, fixture('oauth-introspect-response.json'))
     const cb = await t.app.inject({
       method: 'GET',
-      url: `/oauth/hubspot/callback?code=the-code&state=${encodeURIComponent(state)}`,
+      url: `/oauth/hubspot/callback?code=the-code&state=${encodeURIComponent(state2)}`,
+      cookies: stateCookie(restart),
     })
     expect(cb.statusCode).toBe(302)
     expect(cb.headers.location).toBe(`${TEST_ENV.PUBLIC_URL}/app/?installed=hubspot&portalId=62515`)

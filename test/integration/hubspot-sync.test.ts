@@ -183,7 +183,7 @@ describe('HubSpot contact sync', () => {
     await hubspotServices(t.deps).connections.updateSettings(c.workspaceId, c.connectionId, {
       lifecycleOnMql: true,
     })
-    const profile = { jobtitle: 'CEO', numberofemployees: '100-500', industry: 'COMPUTER_SOFTWARE' }
+    const profile = { jobtitle: 'CEO', numemployees: '100-500', industry: 'COMPUTER_SOFTWARE' }
     await ingest(c, [
       contact('1', { email: 'lead@acme-software.com', lifecyclestage: 'lead', ...profile }),
       contact('2', { email: 'customer@acme-software.com', lifecyclestage: 'customer', ...profile }),

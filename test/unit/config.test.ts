@@ -22,9 +22,25 @@ describe('configuration', () => {
     [{ ENCRYPTION_KEY: 'short' }, /ENCRYPTION_KEY: must be 32 bytes/],
     [{ ROLE: 'web' }, /ROLE: the embedded database serves one process/],
     [{ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x' }, /ENCRYPTION_KEY: required in production/],
+    [{ TRUST_PROXY: 'yes' }, /TRUST_PROXY: must be true, false, a hop count/],
+    [{ TRUST_PROXY: '10.0.0.0/8, not-an-ip' }, /TRUST_PROXY: .*"not-an-ip"/],
+    [{ TRUST_PROXY: '10.0.0.1/33' }, /TRUST_PROXY/],
   ])('refuses %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(message)
+  })
+
+  it('trusts no proxy by default; TRUST_PROXY takes true, a hop count or addresses/CIDRs', () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(false)
+    expect(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false)
+    expect(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true)
+    expect(loadConfig({ TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1)
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7,::1,loopback' }).TRUST_PROXY).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+      '::1',
+      'loopback',
+    ])
   })
 
   it('treats empty strings as unset', () => {

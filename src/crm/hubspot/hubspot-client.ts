@@ -27,6 +27,18 @@ export interface HubSpotContact {
   updatedAt?: string
 }
 
+export interface HubSpotCompany {
+  id: string
+  properties: Record<string, string | null>
+}
+
+/**
+ * HubSpot's association type id of "contact to primary company" (a default labelled association,
+ * category HUBSPOT_DEFINED, label "Primary"); 279 is the unlabelled contact-to-company type.
+ * Source: https://developers.hubspot.com/docs/api-reference/latest/crm/associations/associations-v4/guide
+ */
+export const CONTACT_TO_PRIMARY_COMPANY = 1
+
 export interface BatchUpdateFailure {
   ids: string[]
   status: string
@@ -297,6 +309,54 @@ export function createHubSpotClient(deps: HubSpotClientDeps) {
           ),
         )
         for (const r of res?.results ?? []) out.push(toContact(r))
+      }
+      return out
+    },
+
+    /**
+     * Each contact's primary company id (absent: none), one associations call per 100 contacts:
+     * `POST /crm/v4/associations/contacts/companies/batch/read`. Only the first page of a contact's
+     * companies is read (HubSpot pages them); the primary one is there in every portal seen so far.
+     */
+    async readPrimaryCompanyIds(contactIds: string[]): Promise<Map<string, string>> {
+      const out = new Map<string, string>()
+      const unique = [...new Set(contactIds)]
+      for (let i = 0; i < unique.length; i += BATCH_LIMIT) {
+        const chunk = unique.slice(i, i + BATCH_LIMIT)
+        const res = await call('read contact companies', limiters.api, (c, o) =>
+          c.crm.associations.v4.batchApi.getPageWithHttpInfo(
+            'contacts',
+            'companies',
+            { inputs: chunk.map((id) => ({ id })) },
+            o as never,
+          ),
+        )
+        for (const r of res?.results ?? []) {
+          const primary = (r.to ?? []).find((t) =>
+            (t.associationTypes ?? []).some(
+              (a) => a.category === 'HUBSPOT_DEFINED' && a.typeId === CONTACT_TO_PRIMARY_COMPANY,
+            ),
+          )
+          if (primary) out.set(String(r._from.id), String(primary.toObjectId))
+        }
+      }
+      return out
+    },
+
+    /** Companies by id, one call per 100: `POST /crm/v3/objects/companies/batch/read`. */
+    async batchReadCompanies(ids: string[], properties: readonly string[]): Promise<HubSpotCompany[]> {
+      const out: HubSpotCompany[] = []
+      const unique = [...new Set(ids)]
+      for (let i = 0; i < unique.length; i += BATCH_LIMIT) {
+        const chunk = unique.slice(i, i + BATCH_LIMIT)
+        const res = await call('batch read companies', limiters.api, (c, o) =>
+          c.crm.companies.batchApi.readWithHttpInfo(
+            { inputs: chunk.map((id) => ({ id })), properties: [...properties], propertiesWithHistory: [] },
+            false,
+            o as never,
+          ),
+        )
+        for (const r of res?.results ?? []) out.push({ id: r.id, properties: r.properties ?? {} })
       }
       return out
     },

@@ -67,9 +67,10 @@ export function createHubSpotConnections(deps: HubSpotConnectionDeps) {
    * workspace, its grid and its history), created otherwise. Provisioning + backfill are queued.
    */
   async function completeInstall(
-    code: string,
+    codeOrTokens: string | HubSpotTokens,
   ): Promise<{ workspaceId: string; connectionId: string; portalId: string; reinstalled: boolean }> {
-    const tokens = await oauth.exchangeCode(code)
+    // The callback route exchanges the code itself (@fastify/oauth2) and hands the tokens over.
+    const tokens = typeof codeOrTokens === 'string' ? await oauth.exchangeCode(codeOrTokens) : codeOrTokens
     const info = await oauth.tokenInfo(tokens.accessToken)
     const portalId = info.hubId
     const now = clock.now()

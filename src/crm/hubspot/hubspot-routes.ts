@@ -1,6 +1,6 @@
 /**
  * HubSpot's HTTP surface. Thin: verify, validate, one service call, answer.
- *  GET  /oauth/hubspot/install, GET /oauth/hubspot/callback
+ *  GET  /oauth/hubspot/install, GET /oauth/hubspot/callback   (hubspot-oauth-routes.ts)
  *  POST /webhooks/hubspot             (X-HubSpot-Signature-v3; stored durably before the 200)
  *  POST /hubspot/card                 (v3; answers from Leadgrid's database)
  *  POST /hubspot/workflow-action      ("Record engagement in Leadgrid"; v3, else v2 as documented for actions)
@@ -9,8 +9,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../app-deps.js'
-import { BadRequest, CrmError, Unauthorized } from '../../errors.js'
+import { BadRequest, Unauthorized } from '../../errors.js'
 import { eventInputSchema } from '../../events/ingestion-schemas.js'
+import { hubspotOAuthRoutes } from './hubspot-oauth-routes.js'
 import { hubspotServices } from './hubspot-services.js'
 import { publicRequestUri, verifyV2Signature, verifyV3Signature } from './signature.js'
 import { parseWebhookBatch } from './webhooks.js'
@@ -25,7 +26,15 @@ function headerValue(request: FastifyRequest, name: string): string | undefined 
   return Array.isArray(v) ? v[0] : v
 }
 
-/** Throws 401 unless HubSpot signed this request (v3, or v2 where `allowV2`). */
+/**
+ * Throws 401 unless HubSpot signed this request (v3, or v2 where `allowV2`).
+ *
+ * Signature failures are deliberately NOT limited per address (unlike API and tracking keys,
+ * src/http/auth-failure-limiter.ts): every portal's webhooks, cards and workflow actions come from
+ * HubSpot's shared addresses, so one bad sender there — or a secret mid-rotation — would block every
+ * customer's deliveries. Nothing is guessable either: the signature is an HMAC-SHA256 under the
+ * client secret over the timestamped request, refused when stale, so failures teach nothing.
+ */
 function requireHubSpotSignature(deps: Deps, request: FastifyRequest, allowV2 = false): void {
   const secret = deps.config.HUBSPOT_CLIENT_SECRET
   if (!secret) throw new Unauthorized('HubSpot is not configured on this server', 'hubspot_not_configured')
@@ -112,51 +121,7 @@ export function hubspotRoutes(deps: Deps) {
   return async function register(app: FastifyInstance): Promise<void> {
     const hs = hubspotServices(deps)
 
-    app.get('/oauth/hubspot/install', async (_request, reply) => {
-      return reply.redirect(hs.oauth.installUrl({ returnTo: '/app/' }), 302)
-    })
-
-    app.get('/oauth/hubspot/callback', async (request, reply) => {
-      const q = z
-        .object({
-          code: z.string().min(1).max(2048).optional(),
-          state: z.string().max(2048).optional(),
-          error: z.string().max(200).optional(),
-        })
-        .parse(request.query)
-      if (q.error)
-        throw new BadRequest(
-          `HubSpot did not authorise the install: ${q.error}`,
-          undefined,
-          'install_refused',
-        )
-      const state = hs.oauth.verifyState(q.state)
-      if (!state)
-        throw new BadRequest(
-          'The install link is invalid or expired; start the install again',
-          undefined,
-          'invalid_state',
-        )
-      if (!q.code) throw new BadRequest('HubSpot sent no authorisation code', undefined, 'missing_code')
-      let installed: Awaited<ReturnType<typeof hs.connections.completeInstall>>
-      try {
-        installed = await hs.connections.completeInstall(q.code)
-      } catch (err) {
-        if (err instanceof CrmError && !err.retryable) {
-          // A used, expired or foreign code (a reload of this page, the back button).
-          throw new BadRequest(
-            'HubSpot refused this authorisation code (already used or expired); start the install again',
-            undefined,
-            'install_failed',
-          )
-        }
-        throw err
-      }
-      const target = new URL(`${deps.config.PUBLIC_URL}${state.returnTo ?? '/app/'}`)
-      target.searchParams.set('installed', 'hubspot')
-      target.searchParams.set('portalId', installed.portalId)
-      return reply.redirect(target.toString(), 302)
-    })
+    await app.register(hubspotOAuthRoutes(deps))
 
     app.post('/webhooks/hubspot', async (request, reply) => {
       requireHubSpotSignature(deps, request)

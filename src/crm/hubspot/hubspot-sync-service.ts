@@ -13,6 +13,7 @@ import { CrmError } from '../../errors.js'
 import type { IngestionService } from '../../events/ingestion-service.js'
 import type { JobQueue } from '../../jobs/queue.js'
 import { BATCH_LIMIT } from './hubspot-client.js'
+import { readContactCompanies } from './hubspot-companies.js'
 import type { HubSpotConnections } from './hubspot-connections.js'
 import { HubSpotAuthError } from './hubspot-errors.js'
 import { ingestHubSpotContacts } from './hubspot-webhook-service.js'
@@ -240,7 +241,8 @@ export function createHubSpotSyncService(deps: HubSpotSyncDeps) {
         properties: [...CONTACT_READ_PROPERTIES],
         limit: BATCH_LIMIT,
       })
-      await ingestHubSpotContacts(deps, workspaceId, connection.account_id, res.contacts)
+      const companies = await readContactCompanies(deps, connection, client, res.contacts)
+      await ingestHubSpotContacts(deps, workspaceId, connection.account_id, res.contacts, companies)
       processed += res.contacts.length
       after = res.after
       if (!after) {
@@ -283,7 +285,8 @@ export function createHubSpotSyncService(deps: HubSpotSyncDeps) {
         properties: [...CONTACT_READ_PROPERTIES],
         after,
       })
-      await ingestHubSpotContacts(deps, workspaceId, connection.account_id, res.contacts)
+      const companies = await readContactCompanies(deps, connection, client, res.contacts)
+      await ingestHubSpotContacts(deps, workspaceId, connection.account_id, res.contacts, companies)
       read += res.contacts.length
       for (const c of res.contacts) {
         const t = new Date(c.properties['lastmodifieddate'] ?? c.updatedAt ?? 0).getTime()

@@ -3,27 +3,43 @@
  *  - receive: (signature already verified by the route) one row per event in `inbound_deliveries`,
  *    keyed by the event's dedupe key, ON CONFLICT DO NOTHING — durable before the 200, retries stored once;
  *  - process (job): creation → fetch the profile; propertyChange → profile update or engagement events;
- *    merge → one contact; deletion / privacyDeletion → erase; our own echoes ignored; unknown types logged.
+ *    merge → one contact; deletion / privacyDeletion → erase; a change of the contact's companies →
+ *    fetch it again; a company property change → its contacts' company values, then rescore;
+ *    our own echoes ignored; unknown types logged.
  */
 import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { Clock } from '../../clock.js'
 import type { Config } from '../../config.js'
-import { eraseContact, markDirty, resolveContact } from '../../db/contact-repository.js'
+import { eraseContact, resolveContact } from '../../db/contact-repository.js'
 import type { Db } from '../../db/database.js'
+import { markForRescore } from '../../db/rescore-mark-repository.js'
 import type { ConnectionRow } from '../../db/schema.js'
 import type { IngestionService } from '../../events/ingestion-service.js'
 import type { JobQueue } from '../../jobs/queue.js'
 import type { HubSpotContact } from './hubspot-client.js'
+import {
+  applyCompanyChanges,
+  type ContactCompanies,
+  readContactCompanies,
+  recordCompanyLinks,
+} from './hubspot-companies.js'
 import type { HubSpotConnections } from './hubspot-connections.js'
 import {
   CONTACT_READ_PROPERTIES,
   classifyPropertyChange,
   engagementEventsFromSnapshot,
+  isCompanyPropertyRead,
   isEchoOfOwnWrite,
   profileFromHubSpot,
 } from './mapping.js'
-import { contactEventKind, type HubSpotWebhookEvent, webhookDedupeKey } from './webhooks.js'
+import {
+  companyEventKind,
+  contactEventKind,
+  contactOfCompanyAssociation,
+  type HubSpotWebhookEvent,
+  webhookDedupeKey,
+} from './webhooks.js'
 
 export interface HubSpotWebhookDeps {
   db: Db
@@ -39,24 +55,29 @@ const SOURCE = 'hubspot'
 /** Deliveries handled per job run; the job re-queues itself while more wait. */
 const PROCESS_BATCH = 500
 
-/** Profile + events of HubSpot contacts into Leadgrid, in one call each. Shared with backfill/reconcile. */
+/**
+ * Profile + events of HubSpot contacts into Leadgrid, in one call each. Shared with backfill/reconcile.
+ * With `companies` (see hubspot-companies.ts) each contact also gets its primary company's values and
+ * its company link is recorded; without, nothing about companies is touched.
+ */
 export async function ingestHubSpotContacts(
-  deps: { ingestion: Pick<IngestionService, 'ingestContacts' | 'ingestEvents'>; clock: Clock },
+  deps: { ingestion: Pick<IngestionService, 'ingestContacts' | 'ingestEvents'>; clock: Clock; db: Db },
   workspaceId: string,
   portalId: string,
   contacts: HubSpotContact[],
+  companies?: ContactCompanies,
 ): Promise<{ events: number }> {
   if (contacts.length === 0) return { events: 0 }
   const now = deps.clock.now()
-  await deps.ingestion.ingestContacts(
+  const ingested = await deps.ingestion.ingestContacts(
     workspaceId,
     contacts.map((c) => {
       const email = c.properties['email']?.trim().toLowerCase()
+      const company = companies?.byContact.has(c.id) ? (companies.byContact.get(c.id) ?? null) : undefined
       const properties = Object.fromEntries(
-        Object.entries(profileFromHubSpot(c.properties)).map(([k, v]) => [
-          k,
-          typeof v === 'string' ? v.slice(0, 4096) : v,
-        ]),
+        Object.entries(
+          profileFromHubSpot(c.properties, company === undefined ? undefined : (company?.properties ?? null)),
+        ).map(([k, v]) => [k, typeof v === 'string' ? v.slice(0, 4096) : v]),
       )
       const created = c.properties['createdate'] ?? c.createdAt
       return {
@@ -69,6 +90,15 @@ export async function ingestHubSpotContacts(
     }),
     SOURCE,
   )
+  if (companies) {
+    await recordCompanyLinks(
+      deps,
+      workspaceId,
+      companies,
+      contacts.map((c) => c.id),
+      ingested.contacts.map((c) => c.contactId),
+    )
+  }
   const events = contacts.flatMap((c) =>
     engagementEventsFromSnapshot(portalId, c.id, c.properties, now).map(
       ({ id, contact, type, occurredAt, attributes }) => ({
@@ -173,9 +203,19 @@ export function createHubSpotWebhookService(deps: HubSpotWebhookDeps) {
     const toFetch = new Set<string>()
     const erase = new Set<string>()
     const merges: HubSpotWebhookEvent[] = []
+    const changedCompanies = new Set<string>()
     for (const e of events) {
       const kind = contactEventKind(e)
       const objectId = String(e.objectId)
+      const companyKind = kind === null ? companyEventKind(e) : null
+      if (companyKind !== null) {
+        // Only the properties Leadgrid reads can change a contact's profile; a deleted company is
+        // read as gone, which clears its contacts' company values.
+        if (companyKind === 'deletion' || isCompanyPropertyRead(e.propertyName ?? '')) {
+          changedCompanies.add(objectId)
+        }
+        continue
+      }
       if (kind === null) {
         logger.info(
           { subscriptionType: e.subscriptionType, eventId: e.eventId },
@@ -203,8 +243,12 @@ export function createHubSpotWebhookService(deps: HubSpotWebhookDeps) {
         case 'privacyDeletion':
           erase.add(objectId)
           break
-        case 'associationChange':
+        case 'associationChange': {
+          // The contact's companies changed: read it again (with its primary company).
+          const contactId = contactOfCompanyAssociation(e)
+          if (contactId !== null) toFetch.add(contactId)
           break
+        }
       }
     }
     for (const id of erase) toFetch.delete(id)
@@ -230,17 +274,22 @@ export function createHubSpotWebhookService(deps: HubSpotWebhookDeps) {
           unique.map((value) => ({ kind: 'hubspot' as const, value })),
           clock.now(),
         )
-        await markDirty(trx, workspaceId, [resolved.id], 'merge')
+        await markForRescore(trx, workspaceId, [{ contactId: resolved.id, reason: 'merge' }])
       })
       if (m.newObjectId !== undefined) toFetch.add(String(m.newObjectId))
       else if (m.primaryObjectId !== undefined) toFetch.add(String(m.primaryObjectId))
     }
 
     if (toFetch.size > 0) {
-      const contacts = await connections
-        .clientFor(connection)
-        .batchReadContacts([...toFetch], [...CONTACT_READ_PROPERTIES])
-      await ingestHubSpotContacts(deps, workspaceId, connection.account_id, contacts)
+      const client = connections.clientFor(connection)
+      const contacts = await client.batchReadContacts([...toFetch], [...CONTACT_READ_PROPERTIES])
+      const companies = await readContactCompanies(deps, connection, client, contacts)
+      await ingestHubSpotContacts(deps, workspaceId, connection.account_id, contacts, companies)
+    }
+
+    // After the contact fetches, so links they just recorded are followed too.
+    if (changedCompanies.size > 0) {
+      await applyCompanyChanges(deps, connection, connections.clientFor(connection), [...changedCompanies])
     }
 
     if (erase.size > 0) {

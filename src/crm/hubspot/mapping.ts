@@ -1,10 +1,12 @@
 /**
  * HubSpot ⇄ Leadgrid vocabulary, pure functions only (no I/O):
- *  (a) contact properties → the normalized profile (SPEC §3) plus `hubspot.<name>` for every fetched property;
+ *  (a) contact properties → the normalized profile (SPEC §3) plus `hubspot.<name>` for every fetched property,
+ *      and the contact's primary company → `company.<name>` (filling size, industry, country the contact lacks);
  *  (b) engagement-revealing properties → SPEC §3 lead events with dedupe ids derived from HubSpot's own state;
  *  (c) a score → the SPEC §6 property values;
  *  (d) recognising the echo of Leadgrid's own writes.
  * Property names: https://knowledge.hubspot.com/properties/hubspots-default-contact-properties
+ *                 https://knowledge.hubspot.com/properties/hubspot-crm-default-company-properties
  */
 import type { ContactProfile } from '../../domain/contact.js'
 import type { EventAttributes, EventType } from '../../domain/lead-event.js'
@@ -17,7 +19,9 @@ export const PROFILE_MAPPING: Readonly<Record<string, string>> = {
   jobtitle: 'jobtitle',
   seniority: 'hs_seniority',
   company: 'company',
-  company_size: 'numberofemployees',
+  // Contacts carry `numemployees` (an enumeration of ranges); `numberofemployees` is the COMPANY's
+  // number, read from the associated company below (platform notes, corrections of 2026-11-30).
+  company_size: 'numemployees',
   industry: 'industry',
   country: 'country',
   city: 'city',
@@ -48,6 +52,38 @@ export const CONTACT_READ_PROPERTIES: readonly string[] = [
   ...new Set([...Object.values(PROFILE_MAPPING), ...ENGAGEMENT_PROPERTIES, 'createdate', 'lastmodifieddate']),
 ]
 
+/**
+ * What Leadgrid reads of a contact's primary company; each becomes `company.<name>` on the contact,
+ * so grids can test `company.numberofemployees`, `company.industry`, `company.annualrevenue`…
+ * (`hs_lastmodifieddate` is left out on purpose: it changes on every edit and would rescore for nothing.)
+ */
+export const COMPANY_READ_PROPERTIES = [
+  'name',
+  'domain',
+  'industry',
+  'numberofemployees',
+  'annualrevenue',
+  'country',
+  'state',
+  'city',
+  'type',
+  'lifecyclestage',
+] as const
+
+const COMPANY_READ_SET: ReadonlySet<string> = new Set(COMPANY_READ_PROPERTIES)
+
+/** Whether a company property change can change a contact's profile (the others are ignored). */
+export function isCompanyPropertyRead(propertyName: string): boolean {
+  return COMPANY_READ_SET.has(propertyName)
+}
+
+/** Normalized key ← company property, used when the contact has no value of its own. */
+const COMPANY_FALLBACKS: Readonly<Record<string, string>> = {
+  company_size: 'numberofemployees',
+  industry: 'industry',
+  country: 'country',
+}
+
 const PROFILE_SOURCES = new Set(Object.values(PROFILE_MAPPING))
 const ENGAGEMENT_SET: ReadonlySet<string> = new Set(ENGAGEMENT_PROPERTIES)
 
@@ -62,10 +98,17 @@ export function classifyPropertyChange(propertyName: string): PropertyChangeKind
 }
 
 /**
- * HubSpot's `numberofemployees` is a number on companies but, on contacts, often an enumeration of
- * ranges ("1-5", "25-50", "51-100", "1000+", "10,001+"). Ranges become their midpoint rounded down (a
- * "50-100" company counts as 75, so the starter grid's `company_size > 50` holds for it); an open range
- * ("1000+") becomes its lower bound; plain numbers stay as they are; anything else is unknown (null).
+ * An employee count from HubSpot: the company's `numberofemployees` (a number) or the contact's
+ * `numemployees` (an enumeration of ranges: "1-5", "5-25", "25-50", "50-100", "100-500", "500-1000",
+ * "1000+"; portals may add or rename options, so any "a-b" / "a+" value is understood).
+ *
+ * A range becomes its midpoint, rounded down ("100-500" → 300, "25-50" → 37, "50-100" → 75): the
+ * best single estimate of a company in the range, and — because HubSpot's ranges meet at their bounds
+ * — a threshold placed at a bound classifies whole ranges: `company_size > 50` holds for "50-100" and
+ * above (a "50-100" company has at least 50 employees, almost always more) and never for "25-50" or
+ * below. An open range ("1000+") becomes its bound, the only count it promises (so `>= 1000` holds,
+ * `> 1000` does not). Plain numbers stay as they are; anything else is unknown (null) and the raw
+ * value stays readable as `hubspot.numemployees`.
  */
 export function parseEmployeeCount(value: string | null | undefined): number | null {
   if (value === null || value === undefined) return null
@@ -79,8 +122,30 @@ export function parseEmployeeCount(value: string | null | undefined): number | n
   return null
 }
 
-/** (a) The normalized profile of a HubSpot contact. Unset HubSpot values are left out, not nulled. */
-export function profileFromHubSpot(properties: Record<string, string | null | undefined>): ContactProfile {
+type Properties = Record<string, string | null | undefined>
+
+/**
+ * `company.<name>` for every company property Leadgrid reads: the value, or null (clears it) when the
+ * company lacks it or the contact has no company — so a contact that changes company keeps nothing of
+ * the old one.
+ */
+export function companyProfile(company: Properties | null): ContactProfile {
+  const out: ContactProfile = {}
+  for (const name of COMPANY_READ_PROPERTIES) {
+    const raw = company?.[name]
+    out[`company.${name}`] = raw === undefined || raw === null || raw.trim() === '' ? null : raw
+  }
+  return out
+}
+
+/**
+ * (a) The normalized profile of a HubSpot contact. Unset HubSpot values are left out, not nulled.
+ * With `company` (its primary company's properties, or null for none) the profile also carries
+ * `company.*`, and the company fills `company_size` (from `numberofemployees`), `industry` and
+ * `country` when the contact has no value of its own; without it (company not read) nothing about
+ * the company is touched.
+ */
+export function profileFromHubSpot(properties: Properties, company?: Properties | null): ContactProfile {
   const profile: ContactProfile = {}
   for (const [key, source] of Object.entries(PROFILE_MAPPING)) {
     const raw = properties[source]
@@ -96,7 +161,41 @@ export function profileFromHubSpot(properties: Record<string, string | null | un
     if (raw === undefined || name.startsWith('leadgrid_') || name === 'hs_object_id') continue
     profile[`hubspot.${name}`] = raw === '' ? null : raw
   }
+  if (company !== undefined) Object.assign(profile, companyFallbacks(properties, company))
   return profile
+}
+
+/**
+ * The company part of a contact's profile: `company.*`, plus the fallbacks the contact's own
+ * properties leave open. `contact` holds the contact's raw HubSpot values (as fetched, or as stored
+ * under `hubspot.*`).
+ */
+export function companyFallbacks(contact: Properties, company: Properties | null): ContactProfile {
+  const out = companyProfile(company)
+  for (const [key, companySource] of Object.entries(COMPANY_FALLBACKS)) {
+    const own = contact[PROFILE_MAPPING[key]!]
+    const ownValue = key === 'company_size' ? parseEmployeeCount(own) : own?.trim() || null
+    if (ownValue !== null && ownValue !== undefined) continue
+    const raw = company?.[companySource]
+    if (raw === undefined || raw === null || raw.trim() === '') continue
+    if (key === 'company_size') {
+      const n = parseEmployeeCount(raw)
+      if (n !== null) out[key] = n
+    } else {
+      out[key] = raw
+    }
+  }
+  return out
+}
+
+/** A contact's raw HubSpot values back from its stored profile (`hubspot.<name>` keys). */
+export function hubspotValuesOf(profile: ContactProfile): Properties {
+  const out: Properties = {}
+  for (const [key, value] of Object.entries(profile)) {
+    if (!key.startsWith('hubspot.')) continue
+    out[key.slice('hubspot.'.length)] = value === null ? null : String(value)
+  }
+  return out
 }
 
 /** An event in the shape the ingestion service takes (`id` becomes the dedupe key). */

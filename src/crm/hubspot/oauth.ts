@@ -17,7 +17,8 @@ import { authErrorFromResponse, HubSpotApiError, parseBody } from './hubspot-err
 /**
  * The least Leadgrid needs. `oauth` is HubSpot's base scope (and the uninstall API's);
  * contacts read is also the gate for every contact webhook subscription; contacts write for the
- * score write-back; schemas read/write to find and create the `leadgrid` property group and properties.
+ * score write-back; schemas read/write to find and create the `leadgrid` property group and properties;
+ * companies read for the contact's primary company (`company.*` in grids) and company webhooks.
  * Source: https://developers.hubspot.com/docs/apps/developer-platform/build-apps/authentication/scopes
  * Keep in step with project/src/app/app-hsmeta.json: HubSpot rejects an install URL whose scopes differ.
  */
@@ -27,6 +28,7 @@ export const HUBSPOT_REQUIRED_SCOPES = [
   'crm.objects.contacts.write',
   'crm.schemas.contacts.read',
   'crm.schemas.contacts.write',
+  'crm.objects.companies.read',
 ] as const
 
 export const STATE_TTL_MS = 10 * 60 * 1000
@@ -53,6 +55,15 @@ export interface HubSpotTokenInfo {
 export interface OAuthState {
   /** Where to send the user after the install (a path under PUBLIC_URL), if anywhere. */
   returnTo?: string
+  /** The Leadgrid workspace that started the install, when one did (kept for what comes next). */
+  workspaceId?: string
+}
+
+/** A verified state: its content, and the nonce and expiry that make it single-use. */
+export interface VerifiedState {
+  state: OAuthState
+  nonce: string
+  expiresAt: Date
 }
 
 type OAuthConfig = Pick<
@@ -114,8 +125,11 @@ export function createHubSpotOAuth({ config, clock, fetch = globalThis.fetch }: 
     return `${payload}.${sign(payload)}`
   }
 
-  /** Returns the state's content, or null when it is forged, malformed or expired. */
-  function verifyState(token: string | undefined): OAuthState | null {
+  /**
+   * Returns the state's content with its nonce and expiry, or null when it is forged, malformed or
+   * expired. Whether it was used before is the caller's question (the database knows).
+   */
+  function readState(token: string | undefined): VerifiedState | null {
     if (!token || !stateKey) return null
     const [payload, mac, extra] = token.split('.')
     if (!payload || !mac || extra !== undefined) return null
@@ -129,9 +143,21 @@ export function createHubSpotOAuth({ config, clock, fetch = globalThis.fetch }: 
       return null // signed by us yet unparsable cannot happen; treat as forged anyway
     }
     if (!parsed || typeof parsed !== 'object') return null
-    const { exp, returnTo } = parsed as { exp?: unknown; returnTo?: unknown }
-    if (typeof exp !== 'number' || exp < clock.now().getTime()) return null
-    return typeof returnTo === 'string' ? { returnTo } : {}
+    const { n, exp, returnTo, workspaceId } = parsed as Record<string, unknown>
+    if (typeof n !== 'string' || typeof exp !== 'number' || exp < clock.now().getTime()) return null
+    return {
+      state: {
+        ...(typeof returnTo === 'string' ? { returnTo } : {}),
+        ...(typeof workspaceId === 'string' ? { workspaceId } : {}),
+      },
+      nonce: n,
+      expiresAt: new Date(exp),
+    }
+  }
+
+  /** Returns the state's content, or null when it is forged, malformed or expired. */
+  function verifyState(token: string | undefined): OAuthState | null {
+    return readState(token)?.state ?? null
   }
 
   function installUrl(state: OAuthState = {}): string {
@@ -166,6 +192,7 @@ export function createHubSpotOAuth({ config, clock, fetch = globalThis.fetch }: 
     return body
   }
 
+  /** The token endpoint's answer (however it was fetched) as tokens. */
   function toTokens(body: unknown): HubSpotTokens {
     const b = (body ?? {}) as Record<string, unknown>
     const accessToken = b['access_token']
@@ -278,7 +305,9 @@ export function createHubSpotOAuth({ config, clock, fetch = globalThis.fetch }: 
     scopes: HUBSPOT_REQUIRED_SCOPES,
     installUrl,
     createState,
+    readState,
     verifyState,
+    tokensFromResponse: toTokens,
     exchangeCode,
     refresh,
     tokenInfo,

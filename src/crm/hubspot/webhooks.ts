@@ -12,7 +12,7 @@ export const MAX_WEBHOOK_BATCH = 100
 
 const id = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)])
 
-export const hubspotWebhookEventSchema = z.looseObject({
+const eventShape = z.looseObject({
   /** "not guaranteed to be unique" (docs) — see webhookDedupeKey. */
   eventId: id,
   subscriptionId: id,
@@ -23,7 +23,8 @@ export const hubspotWebhookEventSchema = z.looseObject({
   subscriptionType: z.string().min(1).max(100),
   /** 0 on the first delivery, then 1, 2… on HubSpot's retries. */
   attemptNumber: z.number().int().nonnegative(),
-  objectId: id,
+  /** Absent from association changes, which name `fromObjectId` / `toObjectId` instead. */
+  objectId: id.optional(),
   objectTypeId: z.string().max(20).optional(),
   propertyName: z.string().max(256).optional(),
   propertyValue: z.string().max(65_536).optional(),
@@ -36,7 +37,21 @@ export const hubspotWebhookEventSchema = z.looseObject({
   mergedObjectIds: z.array(id).max(1000).optional(),
   newObjectId: id.optional(),
   numberOfPropertiesMoved: z.number().int().optional(),
+  // Association changes (e.g. CONTACT_TO_COMPANY)
+  associationType: z.string().max(100).optional(),
+  fromObjectId: id.optional(),
+  toObjectId: id.optional(),
+  associationRemoved: z.boolean().optional(),
+  isPrimaryAssociation: z.boolean().optional(),
 })
+
+/** Every event names one object: `objectId`, or for an association change the `from` side. */
+export const hubspotWebhookEventSchema = eventShape
+  .refine((e) => e.objectId !== undefined || e.fromObjectId !== undefined, {
+    message: 'expected objectId (or fromObjectId for an association change)',
+    path: ['objectId'],
+  })
+  .transform((e) => ({ ...e, objectId: (e.objectId ?? e.fromObjectId) as number }))
 
 export type HubSpotWebhookEvent = z.output<typeof hubspotWebhookEventSchema>
 
@@ -73,6 +88,33 @@ export function contactEventKind(
   if (!action || !CONTACT_KINDS.has(action)) return null
   if (scope === 'contact') return action as ContactEventKind
   if (scope === 'object' && e.objectTypeId === '0-1') return action as ContactEventKind
+  return null
+}
+
+/**
+ * The company event a delivery describes: classic `company.propertyChange` (legacyCrmObjects) or the
+ * generic `object.propertyChange` with `objectTypeId` "0-2", HubSpot's id for companies (what a
+ * 2025.2 project's `crmObjects` subscription with `objectType: "company"` delivers); null otherwise.
+ */
+export function companyEventKind(
+  e: Pick<HubSpotWebhookEvent, 'subscriptionType' | 'objectTypeId'>,
+): 'propertyChange' | 'deletion' | null {
+  const [scope, action] = e.subscriptionType.split('.', 2)
+  if (action !== 'propertyChange' && action !== 'deletion') return null
+  if (scope === 'company' || (scope === 'object' && e.objectTypeId === '0-2')) return action
+  return null
+}
+
+/**
+ * The contact whose companies changed, for a contact↔company association change (HubSpot sends
+ * CONTACT_TO_COMPANY and COMPANY_TO_CONTACT, labelled variants included); null for other associations.
+ */
+export function contactOfCompanyAssociation(
+  e: Pick<HubSpotWebhookEvent, 'associationType' | 'fromObjectId' | 'toObjectId' | 'objectId'>,
+): string | null {
+  const type = (e.associationType ?? '').toUpperCase()
+  if (type.startsWith('CONTACT_TO_COMPANY')) return String(e.fromObjectId ?? e.objectId)
+  if (type.startsWith('COMPANY_TO_CONTACT') && e.toObjectId !== undefined) return String(e.toObjectId)
   return null
 }
 

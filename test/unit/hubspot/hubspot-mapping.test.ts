@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
   classifyPropertyChange,
@@ -9,6 +10,18 @@ import {
   scoreToHubSpotProperties,
 } from '../../../src/crm/hubspot/mapping.js'
 import { eventInputSchema } from '../../../src/events/ingestion-schemas.js'
+import { starterGrid } from '../../../src/scoring/index.js'
+import { gridWith, score } from '../scoring/helpers.js'
+
+const fixture = (name: string) => {
+  const { _source, ...body } = JSON.parse(
+    readFileSync(new URL(`../../fixtures/hubspot/${name}`, import.meta.url), 'utf8'),
+  )
+  return body
+}
+/** The Starter grid's `company-size` points for a profile (0 when the rule does not fire). */
+const sizePoints = (profile: Record<string, string | number | boolean | null>) =>
+  score(starterGrid, { profile }).contributions.find((c) => c.ruleId === 'company-size')?.points ?? 0
 
 describe('HubSpot profile mapping', () => {
   it('maps HubSpot properties onto the SPEC §3 keys and keeps every property under hubspot.<name>', () => {
@@ -19,7 +32,7 @@ describe('HubSpot profile mapping', () => {
       jobtitle: 'Chief Executive Officer',
       hs_seniority: 'executive',
       company: 'Acme Software',
-      numberofemployees: '100-500',
+      numemployees: '100-500',
       industry: 'COMPUTER_SOFTWARE',
       country: 'France',
       city: 'Lyon',
@@ -42,7 +55,7 @@ describe('HubSpot profile mapping', () => {
       city: 'Lyon',
       lifecycle_stage: 'lead',
       lead_source: 'ORGANIC_SEARCH',
-      'hubspot.numberofemployees': '100-500',
+      'hubspot.numemployees': '100-500',
       'hubspot.industry': 'COMPUTER_SOFTWARE',
       'hubspot.favourite_colour': null,
     })
@@ -63,9 +76,93 @@ describe('HubSpot profile mapping', () => {
     expect(parseEmployeeCount(null)).toBeNull()
   })
 
+  it("reads a contact's size from numemployees, HubSpot's contact property (numberofemployees is the company's)", () => {
+    // Option values of the contact property `numemployees` (fixture from the properties API).
+    const options: string[] = fixture('contact-numemployees-property.json').options.map(
+      (o: { value: string }) => o.value,
+    )
+    expect(options).toEqual(['1-5', '5-25', '25-50', '50-100', '100-500', '500-1000', '1000+'])
+    const sizes = Object.fromEntries(
+      options.map((value) => [value, profileFromHubSpot({ numemployees: value })['company_size']]),
+    )
+    expect(sizes).toEqual({
+      '1-5': 3,
+      '5-25': 15,
+      '25-50': 37,
+      '50-100': 75,
+      '100-500': 300,
+      '500-1000': 750,
+      '1000+': 1000,
+    })
+    // The Starter grid's `company_size > 50`: 50-100 and up get the points, 25-50 and below do not.
+    const fires = Object.fromEntries(
+      options.map((value) => [value, sizePoints(profileFromHubSpot({ numemployees: value }))]),
+    )
+    expect(fires).toEqual({
+      '1-5': 0,
+      '5-25': 0,
+      '25-50': 0,
+      '50-100': 10,
+      '100-500': 10,
+      '500-1000': 10,
+      '1000+': 10,
+    })
+    expect(profileFromHubSpot({ numemployees: '100-500' })).toMatchObject({
+      company_size: 300,
+      'hubspot.numemployees': '100-500',
+    })
+  })
+
+  it('exposes the primary company as company.* and fills size, industry and country the contact lacks', () => {
+    const company = fixture('companies-batch-read-response.json').results[0].properties
+    const profile = profileFromHubSpot({ email: 'cto@northwind.example', jobtitle: 'CTO' }, company)
+    expect(profile).toMatchObject({
+      company_size: 200,
+      industry: 'COMPUTER_SOFTWARE',
+      country: 'Germany',
+      'company.name': 'Northwind Software',
+      'company.numberofemployees': '200',
+      'company.industry': 'COMPUTER_SOFTWARE',
+      'company.country': 'Germany',
+      'company.annualrevenue': '25000000',
+    })
+    expect(sizePoints(profile)).toBe(10)
+    // A grid can test the company directly.
+    const grid = gridWith([
+      {
+        id: 'big-revenue',
+        label: 'Revenue over 10M',
+        kind: 'fit',
+        points: 7,
+        when: { property: 'company.annualrevenue', op: 'gt', value: 10_000_000 },
+      },
+    ])
+    expect(score(grid, { profile }).fit).toBe(7)
+  })
+
+  it("keeps the contact's own values over its company's, and clears company.* when there is no company", () => {
+    const company = { numberofemployees: '200', industry: 'RETAIL', country: 'Germany' }
+    expect(
+      profileFromHubSpot({ numemployees: '25-50', industry: 'Banking', country: 'France' }, company),
+    ).toMatchObject({
+      company_size: 37,
+      industry: 'Banking',
+      country: 'France',
+      'company.industry': 'RETAIL',
+    })
+    const none = profileFromHubSpot({ email: 'a@b.example' }, null)
+    expect(none['company.name']).toBeNull()
+    expect(none['company.numberofemployees']).toBeNull()
+    expect(none).not.toHaveProperty('company_size')
+    // Company not read at all (scope not granted): nothing about companies is said.
+    expect(
+      Object.keys(profileFromHubSpot({ email: 'a@b.example' })).some((k) => k.startsWith('company.')),
+    ).toBe(false)
+  })
+
   it('classifies property changes', () => {
     expect(classifyPropertyChange('jobtitle')).toBe('profile')
-    expect(classifyPropertyChange('numberofemployees')).toBe('profile')
+    expect(classifyPropertyChange('numemployees')).toBe('profile')
     expect(classifyPropertyChange('hs_email_last_open_date')).toBe('engagement')
     expect(classifyPropertyChange('leadgrid_score')).toBe('own')
     expect(classifyPropertyChange('hs_lead_status')).toBe('other')
