@@ -9,8 +9,9 @@ import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
 import { touchLastWebhook } from '../db/connection-repository.js'
-import { eraseContact, markDirty, resolveContact } from '../db/contact-repository.js'
+import { eraseContact, resolveContact } from '../db/contact-repository.js'
 import type { Db } from '../db/database.js'
+import { markForRescore } from '../db/rescore-mark-repository.js'
 import type { ConnectionRow } from '../db/schema.js'
 import type { IngestionService } from '../events/ingestion-service.js'
 import type { JobQueue } from '../jobs/queue.js'
@@ -91,7 +92,7 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
           unique.map((value) => ({ kind, value })),
           clock.now(),
         )
-        await markDirty(trx, workspaceId, [resolved.id], 'merge')
+        await markForRescore(trx, workspaceId, [{ contactId: resolved.id, reason: 'merge' }])
       })
     }
   }
