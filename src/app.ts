@@ -1,7 +1,7 @@
 /**
  * buildApp(deps) → the Fastify instance. Tests call it and use `app.inject`; only server.ts listens.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
 import type { AppDeps } from './app-deps.js'
 import type { Config } from './config.js'
 import { installErrorHandler } from './http/error-handler.js'
@@ -33,6 +33,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Off unless TRUST_PROXY says which proxy sets X-Forwarded-For: trusting it from anyone let a
     // client pick its own address, lifting the per-address rate limits and forging the logs.
     trustProxy: trustProxyOption(deps.config.TRUST_PROXY),
+    // Errors Fastify raises before routing (a path whose percent-escapes do not decode): the same
+    // answer shape as every other error, instead of Fastify's own `{ error, code, statusCode }`.
+    frameworkErrors: (error, request, reply) => {
+      const bad = error.code === 'FST_ERR_BAD_URL'
+      ;(reply as FastifyReply).status(bad ? 400 : (error.statusCode ?? 500)).send({
+        error: bad
+          ? { code: 'bad_url', message: 'The URL path is not valid: a percent-escape in it does not decode' }
+          : { code: 'internal', message: 'Something went wrong on our side; retry later.' },
+        requestId: request.id,
+      })
+    },
     genReqId: (req) => {
       const given = req.headers['x-request-id']
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : crypto.randomUUID()

@@ -73,6 +73,37 @@ export type EventInput = z.output<typeof eventInputSchema>
 
 export const MAX_BATCH = 1000
 
+/**
+ * How far ahead of our clock a producer's date may be: clocks drift by seconds or minutes, but an
+ * event dated 2099 would silently start counting in 73 years (issue 6). Same tolerance as the
+ * tracking snippet's (src/tracking/collect-schema.ts).
+ */
+export const MAX_FUTURE_SKEW_MS = 5 * 60_000
+
+/**
+ * The items of a validated batch dated more than MAX_FUTURE_SKEW_MS after `now`, as batch errors
+ * (index + path + message). `dateOf` names the item's date field and reads it.
+ */
+export function futureDateErrors<T>(
+  items: readonly T[],
+  now: Date,
+  field: string,
+  dateOf: (item: T) => string | undefined,
+): { index: number; path: string; message: string }[] {
+  const limit = now.getTime() + MAX_FUTURE_SKEW_MS
+  const errors: { index: number; path: string; message: string }[] = []
+  items.forEach((item, index) => {
+    const at = dateOf(item)
+    if (at !== undefined && Date.parse(at) > limit)
+      errors.push({
+        index,
+        path: field,
+        message: `${at} is in the future; dates may be at most 5 minutes ahead of the server's clock (${now.toISOString()})`,
+      })
+  })
+  return errors.slice(0, 100)
+}
+
 /** Parses a batch; on any bad item returns every item's issues (index + path + message). */
 export function parseBatch<T extends z.ZodType>(
   schema: T,

@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { ZodError } from 'zod'
 import { AppError, Busy, CrmError, TooManyRequests } from '../errors.js'
+import { unsupportedMediaType } from './json-body.js'
 
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | AppError | ZodError | Error, request, reply) => {
@@ -56,6 +57,12 @@ export function installErrorHandler(app: FastifyInstance): void {
     const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500
     if (status >= 400 && status < 500) {
       const code = 'code' in err && err.code ? String(err.code) : 'bad_request'
+      if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+        const e = unsupportedMediaType(request)
+        return reply
+          .status(e.statusCode)
+          .send({ error: { code: e.code, message: e.message }, requestId: request.id })
+      }
       return reply
         .status(status)
         .send({ error: { code: fastifyCode(code), message: err.message }, requestId: request.id })

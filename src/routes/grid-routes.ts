@@ -26,11 +26,15 @@ export function gridRoutes(grids: GridService) {
       gridView(await grids.get(request.workspaceId, request.params.id)),
     )
 
-    app.post<{ Params: { id: string } }>('/grids/:id/publish', async (request) =>
+    // Actions take no body; a client that sends `content-type: application/json` anyway (most HTTP
+    // libraries do) with nothing after it is not refused as "empty JSON".
+    const action = { config: { jsonBody: { emptyIsNoBody: true } } }
+
+    app.post<{ Params: { id: string } }>('/grids/:id/publish', action, async (request) =>
       gridView(await grids.publish(request.workspaceId, request.params.id)),
     )
 
-    app.post<{ Params: { id: string } }>('/grids/:id/simulate', async (request) =>
+    app.post<{ Params: { id: string } }>('/grids/:id/simulate', action, async (request) =>
       grids.simulate(request.workspaceId, request.params.id),
     )
   }

@@ -7,7 +7,12 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../app-deps.js'
 import { BadRequest } from '../errors.js'
-import { contactUpsertSchema, eventInputSchema, parseBatch } from '../events/ingestion-schemas.js'
+import {
+  contactUpsertSchema,
+  eventInputSchema,
+  futureDateErrors,
+  parseBatch,
+} from '../events/ingestion-schemas.js'
 
 const eventsBody = z.object({ events: z.unknown() }).strict()
 const contactsBody = z.object({ contacts: z.unknown() }).strict()
@@ -19,13 +24,16 @@ function bodyOf<T>(schema: z.ZodType<T>, body: unknown, field: string): T {
   return parsed.data
 }
 
-export function ingestionRoutes(deps: Pick<AppDeps, 'ingestion'>) {
+export function ingestionRoutes(deps: Pick<AppDeps, 'ingestion' | 'clock'>) {
   return async function register(app: FastifyInstance) {
     app.post('/events', async (request, reply) => {
       const { events } = bodyOf(eventsBody, request.body, 'events')
       const batch = parseBatch(eventInputSchema, events)
       if (!batch.ok)
         throw new BadRequest(describe(batch.errors, 'events'), { items: batch.errors }, 'invalid_items')
+      const future = futureDateErrors(batch.items, deps.clock.now(), 'occurredAt', (e) => e.occurredAt)
+      if (future.length > 0)
+        throw new BadRequest(describe(future, 'events'), { items: future }, 'invalid_items')
       const result = await deps.ingestion.ingestEvents(request.workspaceId, batch.items, 'api')
       return reply.status(202).send(result)
     })
@@ -35,6 +43,9 @@ export function ingestionRoutes(deps: Pick<AppDeps, 'ingestion'>) {
       const batch = parseBatch(contactUpsertSchema, contacts)
       if (!batch.ok)
         throw new BadRequest(describe(batch.errors, 'contacts'), { items: batch.errors }, 'invalid_items')
+      const future = futureDateErrors(batch.items, deps.clock.now(), 'createdAt', (c) => c.createdAt)
+      if (future.length > 0)
+        throw new BadRequest(describe(future, 'contacts'), { items: future }, 'invalid_items')
       const result = await deps.ingestion.ingestContacts(request.workspaceId, batch.items, 'api')
       return reply.status(200).send(result)
     })

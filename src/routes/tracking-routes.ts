@@ -13,7 +13,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AppDeps } from '../app-deps.js'
 import { AppError, BadRequest, Unauthorized } from '../errors.js'
 import type { AuthFailureLimiter } from '../http/auth-failure-limiter.js'
-import { parseJsonBody } from '../http/json-body.js'
+import { jsonTextParser } from '../http/json-body.js'
 import { parseCollectBody } from '../tracking/collect-schema.js'
 import { etagMatches, loadSnippet, pickEncoding } from '../tracking/snippet-asset.js'
 import { createTrackingService } from '../tracking/tracking-service.js'
@@ -66,17 +66,18 @@ export function trackingRoutes(
             ),
         })
         t.removeContentTypeParser('text/plain')
-        t.addContentTypeParser('text/plain', { parseAs: 'string' }, (_request, body, done) => {
-          try {
-            done(null, parseJsonBody(body as string))
-          } catch (err) {
-            done(err as Error)
-          }
-        })
+        // The same parser as application/json: depth limit, NUL and surrogate cleaning.
+        t.addContentTypeParser('text/plain', { parseAs: 'string' }, jsonTextParser)
 
         t.post(
           '/collect',
-          { bodyLimit: COLLECT_BODY_LIMIT_BYTES, config: { rateLimit: COLLECT_RATE_LIMIT } },
+          {
+            bodyLimit: COLLECT_BODY_LIMIT_BYTES,
+            config: {
+              rateLimit: COLLECT_RATE_LIMIT,
+              bodyContentTypes: ['text/plain', 'application/json'],
+            },
+          },
           async (request, reply) => {
             const parsed = parseCollectBody(request.body, deps.clock.now())
             if (!parsed.ok) {

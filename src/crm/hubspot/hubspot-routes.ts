@@ -123,10 +123,18 @@ export function hubspotRoutes(deps: Deps) {
 
     await app.register(hubspotOAuthRoutes(deps))
 
-    app.post('/webhooks/hubspot', async (request, reply) => {
+    // HubSpot adds fields over time: a field nested past the depth limit is pruned, not refused,
+    // since a 400 would make HubSpot retry (and lose) the whole batch for a day. The signature is
+    // checked on the raw bytes, so pruning changes nothing there; Leadgrid reads none of those fields.
+    app.post('/webhooks/hubspot', { config: { jsonBody: { overDeep: 'prune' } } }, async (request, reply) => {
       requireHubSpotSignature(deps, request)
       const parsed = parseWebhookBatch(request.body)
       if (!parsed.ok) throw new BadRequest('Not a HubSpot webhook batch', parsed.issues, 'invalid_webhook')
+      if (request.prunedJsonSubtrees)
+        request.log.warn(
+          { pruned: request.prunedJsonSubtrees },
+          'HubSpot webhook batch nested too deep; the over-deep fields were dropped',
+        )
       const result = await hs.webhooks.receive(parsed.events)
       request.log.info({ ...result, events: parsed.events.length }, 'HubSpot webhook batch stored')
       return reply.status(200).send(result)

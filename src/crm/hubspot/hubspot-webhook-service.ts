@@ -16,6 +16,7 @@ import type { Db } from '../../db/database.js'
 import { markForRescore } from '../../db/rescore-mark-repository.js'
 import type { ConnectionRow } from '../../db/schema.js'
 import type { IngestionService } from '../../events/ingestion-service.js'
+import { jsonValueDepth } from '../../http/json-body.js'
 import type { JobQueue } from '../../jobs/queue.js'
 import type { HubSpotContact } from './hubspot-client.js'
 import {
@@ -37,6 +38,7 @@ import {
   companyEventKind,
   contactEventKind,
   contactOfCompanyAssociation,
+  DOCUMENTED_WEBHOOK_FIELDS,
   type HubSpotWebhookEvent,
   webhookDedupeKey,
 } from './webhooks.js'
@@ -114,6 +116,26 @@ export async function ingestHubSpotContacts(
   return { events: events.length }
 }
 
+/** Unknown fields nested deeper than this are not stored (HubSpot's own fields are flat). */
+export const MAX_UNKNOWN_FIELD_DEPTH = 8
+const DOCUMENTED_FIELDS: ReadonlySet<string> = new Set(DOCUMENTED_WEBHOOK_FIELDS)
+
+/**
+ * The delivery as stored. Unknown fields are kept (a later version may read them) unless they nest
+ * deeper than MAX_UNKNOWN_FIELD_DEPTH: such a field is dropped, so a field HubSpot adds tomorrow can
+ * never make JSON.stringify or Postgres overflow and sink the batch (issue 6). The documented
+ * fields are validated (flat) and always kept.
+ */
+export function storablePayload(e: HubSpotWebhookEvent): string {
+  const kept = Object.fromEntries(
+    Object.entries(e).filter(
+      ([k, v]) =>
+        DOCUMENTED_FIELDS.has(k) || jsonValueDepth(v, MAX_UNKNOWN_FIELD_DEPTH) <= MAX_UNKNOWN_FIELD_DEPTH,
+    ),
+  )
+  return JSON.stringify(kept)
+}
+
 export function createHubSpotWebhookService(deps: HubSpotWebhookDeps) {
   const { db, clock, logger, queue, connections } = deps
 
@@ -147,7 +169,7 @@ export function createHubSpotWebhookService(deps: HubSpotWebhookDeps) {
         workspace_id: connection.workspace_id,
         connection_id: connection.id,
         delivery_key: webhookDedupeKey(e),
-        payload: JSON.stringify(e),
+        payload: storablePayload(e),
       }))
       const inserted = await db.transaction().execute(async (trx) => {
         const res = await trx
