@@ -7,6 +7,7 @@ import type { Logger } from 'pino'
 import type { AppDeps } from './app-deps.js'
 import { type Clock, systemClock } from './clock.js'
 import type { Config } from './config.js'
+import { createCrmServices } from './crm/crm-services.js'
 import { writeBackMappings } from './crm/registry.js'
 import { resolveSecrets } from './crypto/local-secrets.js'
 import { createSecretBox } from './crypto/secret-box.js'
@@ -63,6 +64,19 @@ export async function startRuntime(
       metrics.scoringBatchSeconds.observe(ms / 1000)
     },
   })
+  const secretBox = createSecretBox(secrets.encryptionKey)
+  const crm = createCrmServices({
+    config,
+    db: database.db,
+    clock,
+    logger,
+    queue,
+    secretBox,
+    sessionSecret: secrets.sessionSecret,
+    ingestion,
+    // recordOutcomes: wired to the outcomes store (issue 10) when the branches meet; until then the
+    // delivery service logs outcomes and drops them.
+  })
   const deps: AppDeps = {
     config,
     db: database.db,
@@ -70,10 +84,11 @@ export async function startRuntime(
     logger,
     queue,
     metrics,
-    secretBox: createSecretBox(secrets.encryptionKey),
+    secretBox,
     sessionSecret: secrets.sessionSecret,
     ingestion,
     rescore,
+    crm,
     async readiness() {
       try {
         await sql`SELECT 1`.execute(database.db)

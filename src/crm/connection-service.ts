@@ -21,7 +21,8 @@ import {
 import type { Db } from '../db/database.js'
 import type { ConnectionRow } from '../db/schema.js'
 import { CrmError, NotFound } from '../errors.js'
-import type { CrmProvider, CrmProviderName, CrmSession, CrmTokenGrant } from './types.js'
+import type { CrmProviderRegistry } from './provider-registry.js'
+import type { CrmProviderName, CrmSession, CrmTokenGrant } from './types.js'
 
 /** Refresh when less than this is left (HubSpot's tokens live 30 min, Pipedrive's 60). */
 export const REFRESH_AHEAD_MS = 5 * 60 * 1000
@@ -38,7 +39,7 @@ export interface ConnectionServiceDeps {
   clock: Clock
   logger: Logger
   secretBox: SecretBox
-  providers: Record<CrmProviderName, CrmProvider>
+  providers: CrmProviderRegistry
 }
 
 export function createConnectionService(deps: ConnectionServiceDeps) {
@@ -89,7 +90,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     const current = await byId(workspaceId, connectionId)
     if (current.status !== 'active') throw new ConnectionInactiveError(current.provider, current.status)
     if (fresh(current)) return secretBox.decrypt(current.access_token_enc!)
-    const provider = providers[current.provider]
+    const provider = providers.get(current.provider)
     let revoked: unknown
     const token = await db.transaction().execute(async (trx) => {
       const row = await lockConnection(trx, workspaceId, connectionId)
@@ -116,9 +117,9 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
   }
 
   function sessionFor(connection: ConnectionRow): CrmSession {
-    return providers[connection.provider].open(connection, () =>
-      accessToken(connection.workspace_id, connection.id),
-    )
+    return providers
+      .get(connection.provider)
+      .open(connection, () => accessToken(connection.workspace_id, connection.id))
   }
 
   /** Disconnect from Leadgrid: the CRM's own uninstall first (so it stops sending), then mark. */
@@ -129,7 +130,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         await sessionFor(connection).uninstall()
       } catch (err) {
         // Already revoked on the CRM's side: there is nothing left to uninstall there.
-        if (!providers[connection.provider].isRevoked(err)) throw err
+        if (!providers.get(connection.provider).isRevoked(err)) throw err
       }
     }
     await markUninstalled(connection, 'disconnected from Leadgrid')

@@ -16,8 +16,9 @@ import type { ConnectionRow } from '../db/schema.js'
 import type { IngestionService } from '../events/ingestion-service.js'
 import type { JobQueue } from '../jobs/queue.js'
 import type { ConnectionService } from './connection-service.js'
+import type { CrmProviderRegistry } from './provider-registry.js'
 import { ingestCrmRecords } from './sync-service.js'
-import type { CrmDeliveryEffects, CrmOutcome, CrmProvider, CrmProviderName } from './types.js'
+import type { CrmDeliveryEffects, CrmOutcome, CrmProviderName } from './types.js'
 
 /** Deliveries handled per job run; the job re-queues itself while more wait. */
 const PROCESS_BATCH = 500
@@ -29,7 +30,7 @@ export interface DeliveryServiceDeps {
   queue: Pick<JobQueue, 'send'>
   ingestion: Pick<IngestionService, 'ingest'>
   connections: Pick<ConnectionService, 'byId' | 'sessionFor'>
-  providers: Record<CrmProviderName, CrmProvider>
+  providers: CrmProviderRegistry
   /** Where outcomes go (the calibration store); none: they are logged and dropped. */
   recordOutcomes?: (workspaceId: string, provider: CrmProviderName, outcomes: CrmOutcome[]) => Promise<void>
 }
@@ -124,7 +125,7 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
 
   async function apply(connection: ConnectionRow, effects: CrmDeliveryEffects): Promise<void> {
     const { workspace_id: workspaceId, provider } = connection
-    const kind = providers[provider].identityKind
+    const kind = providers.get(provider).identityKind
     // Merges first: the surviving id then names one Leadgrid contact when its record is read.
     await applyMerges(workspaceId, kind, effects.merges)
     const erased = new Set(effects.erased)
@@ -163,7 +164,7 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
       )
       return 0
     }
-    const provider = providers[connection.provider]
+    const provider = providers.get(connection.provider)
     const payloads = rows
       .map((r) => r.payload)
       .sort((a, b) => provider.deliveryOrder(a) - provider.deliveryOrder(b))

@@ -15,7 +15,7 @@ import type { Db } from '../db/database.js'
 import type { IngestionService } from '../events/ingestion-service.js'
 import type { JobQueue } from '../jobs/queue.js'
 import type { ConnectionService } from './connection-service.js'
-import type { CrmRecords } from './types.js'
+import type { CrmProviderName, CrmRecords } from './types.js'
 
 /** Backfill pages per job run, so one run stays well inside the job timeout. */
 const BACKFILL_PAGES_PER_RUN = 50
@@ -66,13 +66,14 @@ export function createSyncService(deps: SyncDeps) {
     const provisioning = connection.provisioning as { status?: string; subscriptions?: unknown }
     if (provisioning.status !== 'done') {
       const { report, settings } = await session.provision()
-      const subscriptions = session.subscribe ? await session.subscribe() : undefined
-      if (settings) {
+      const subscribed = session.subscribe ? await session.subscribe() : undefined
+      const subscriptions = subscribed?.report
+      if (settings || subscribed?.settings) {
         await setConnectionJson(
           db,
           connection,
           'settings',
-          { ...connection.settings, ...settings },
+          { ...connection.settings, ...settings, ...subscribed?.settings },
           clock.now(),
         )
       }
@@ -155,9 +156,13 @@ export function createSyncService(deps: SyncDeps) {
     return read
   }
 
-  /** The cron entry: every active connection, one after the other (each has its own limits). */
-  async function reconcileAll(): Promise<void> {
-    for (const c of await listActiveConnections(db)) {
+  /**
+   * The cron entry: every active connection of the given providers (those registered with these
+   * services), one after the other (each has its own limits).
+   */
+  async function reconcileAll(providers: CrmProviderName[]): Promise<void> {
+    const active = await listActiveConnections(db)
+    for (const c of active.filter((a) => providers.includes(a.provider))) {
       try {
         await reconcile(c.workspace_id, c.id)
       } catch (err) {

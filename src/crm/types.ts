@@ -100,8 +100,11 @@ export interface CrmPage extends CrmRecords {
 export interface CrmSession {
   /** Creates Leadgrid's properties/fields when missing; what it learnt goes into the connection's settings. */
   provision(): Promise<{ report: Record<string, unknown>; settings?: Record<string, unknown> }>
-  /** Webhook subscriptions the provider registers itself (Pipedrive); HubSpot's come with the app. */
-  subscribe?(): Promise<Record<string, unknown>>
+  /**
+   * Webhook subscriptions the provider registers itself (Pipedrive); HubSpot's come with the app.
+   * `settings`: what the connection must keep (sealed delivery credentials under keys ending in Enc).
+   */
+  subscribe?(): Promise<{ report: Record<string, unknown>; settings?: Record<string, unknown> }>
   /** One page of every contact, for the backfill (`cursor` null: the first page). */
   contactsPage(cursor: string | null): Promise<CrmPage>
   /** Contacts changed since `since`, oldest change first, for reconciliation. */
@@ -124,6 +127,11 @@ export interface CrmProvider {
   refreshTokens(connection: ConnectionRow, refreshToken: string): Promise<CrmTokenGrant>
   /** The refresh token is dead (uninstalled, revoked, expired): stop and mark the connection. */
   isRevoked(err: unknown): boolean
+  /**
+   * The account's daily API allowance is spent: writes wait for `retryAfterMs` (its reset) without
+   * counting as failed attempts, and the connection's health shows why.
+   */
+  isBudgetSpent?(err: unknown): boolean
   open(connection: ConnectionRow, accessToken: () => Promise<string>): CrmSession
   /** Sort key of a stored delivery, so deliveries are worked oldest change first. */
   deliveryOrder(payload: unknown): number

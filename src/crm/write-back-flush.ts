@@ -16,7 +16,8 @@ import {
 import { CrmError } from '../errors.js'
 import type { JobQueue } from '../jobs/queue.js'
 import type { ConnectionService } from './connection-service.js'
-import type { CrmProvider, CrmProviderName, CrmWriteItem } from './types.js'
+import type { CrmProviderRegistry } from './provider-registry.js'
+import type { CrmWriteItem } from './types.js'
 
 /** A row failing this many flushes in a row is parked (visible in the connection health). */
 export const MAX_FLUSH_ATTEMPTS = 5
@@ -29,7 +30,7 @@ export interface WriteBackFlushDeps {
   logger: Logger
   queue: Pick<JobQueue, 'send'>
   connections: Pick<ConnectionService, 'byId' | 'sessionFor' | 'recordError'>
-  providers: Record<CrmProviderName, CrmProvider>
+  providers: CrmProviderRegistry
 }
 
 export function createWriteBackFlush(deps: WriteBackFlushDeps) {
@@ -42,7 +43,7 @@ export function createWriteBackFlush(deps: WriteBackFlushDeps) {
     if (connection.status !== 'active') return 0
     const rows = await pendingOutboxRows(db, workspaceId, connectionId, FLUSH_ROWS)
     if (rows.length === 0) return 0
-    const provider = providers[connection.provider]
+    const provider = providers.get(connection.provider)
     const byContact = new Map<string, OutboxRow>(rows.map((r) => [r.contactId, r]))
     let items: CrmWriteItem[] = rows.map((r) => ({
       contactId: r.contactId,
@@ -67,6 +68,12 @@ export function createWriteBackFlush(deps: WriteBackFlushDeps) {
         result = await session.writeBatch(chunk)
       } catch (err) {
         if (!(err instanceof CrmError) || provider.isRevoked(err)) throw err
+        if (provider.isBudgetSpent?.(err)) {
+          // The CRM's daily allowance is gone: nothing is sent before it resets, and waiting is not a
+          // failure of these rows (no attempt counted). The job is rescheduled below for retryAfterMs.
+          await connections.recordError(connection, err.message)
+          throw err
+        }
         if (!err.retryable && chunk.length > 1) {
           // One invalid record can fail a whole batch: write the others one by one, park the culprit.
           for (const one of chunk) await send([one])

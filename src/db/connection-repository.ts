@@ -39,6 +39,23 @@ export async function findConnectionByAccount(
     .executeTakeFirst()
 }
 
+/**
+ * A connection by its id alone, for a provider: webhook URLs name the connection, not the workspace
+ * (the id is a random uuid; the caller still authenticates the request against the row it finds).
+ */
+export async function findConnectionById(
+  db: Queryable,
+  provider: CrmProviderName,
+  connectionId: string,
+): Promise<ConnectionRow | undefined> {
+  return db
+    .selectFrom('connections')
+    .selectAll()
+    .where('provider', '=', provider)
+    .where('id', '=', connectionId)
+    .executeTakeFirst()
+}
+
 export async function listActiveConnections(
   db: Queryable,
   provider?: CrmProviderName,

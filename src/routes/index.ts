@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { AppDeps } from '../app-deps.js'
 import { hubspotApiRoutes, hubspotRoutes } from '../crm/hubspot/hubspot-routes.js'
+import { pipedriveApiRoutes, pipedriveRoutes } from '../crm/pipedrive/pipedrive-routes.js'
 import { createGridService } from '../grids/grid-service.js'
 import { apiKeyAuth } from '../http/api-key-auth.js'
 import { createAuthFailureLimiter } from '../http/auth-failure-limiter.js'
@@ -20,6 +21,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
   await app.register(healthRoutes(deps))
   await app.register(trackingRoutes(deps, authFailures))
   await app.register(hubspotRoutes(deps))
+  await app.register(pipedriveRoutes(deps))
 
   // The workspace API: every route below requires a workspace API key.
   const grids = createGridService(deps)
@@ -31,6 +33,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
       await api.register(scoreRoutes(deps))
       await api.register(gridRoutes(grids))
       await api.register(hubspotApiRoutes(deps))
+      await api.register(pipedriveApiRoutes(deps))
     },
     { prefix: '/api/v1' },
   )

@@ -231,6 +231,14 @@ export function createPipedriveClient(deps: PipedriveClientDeps) {
       return body.data
     },
 
+    /** Adds options to a single-option field (atomic on Pipedrive's side); returns every option now. */
+    async addPersonFieldOptions(fieldCode: string, labels: string[]): Promise<PipedriveFieldOption[]> {
+      const body = (await call('add person field options', 'write', () =>
+        PersonFieldsApiFp(v2).addPersonFieldOptions(fieldCode, labels.map((label) => ({ label })) as never),
+      )) as { data?: PipedriveFieldOption[] } | null
+      return body?.data ?? []
+    },
+
     /** One page of persons, oldest change first when `updatedSince` is given (reconciliation). */
     async listPersons(
       opts: { cursor?: string; limit?: number; updatedSince?: string; dealId?: number } = {},
