@@ -56,6 +56,13 @@ const claireM = () =>
     emails: [{ value: 'claire.m@gmail.com', primary: true }],
   })
 
+interface PersonChange {
+  meta: Record<string, unknown>
+  data: Record<string, unknown>
+  previous: Record<string, unknown> | null
+}
+const personChange = () => pipedriveFixture<PersonChange>('webhook-person-change.json')
+
 const jobs = () => crmJobHandlers(t.deps)
 const payload = () => ({ workspaceId, connectionId })
 const connection = () =>
@@ -321,7 +328,7 @@ describe('Pipedrive install', () => {
 })
 
 describe('Pipedrive webhooks', () => {
-  const change = () => pipedriveFixture<Record<string, any>>('webhook-person-change.json')
+  const change = () => personChange()
 
   it('refuses wrong or missing credentials with 401 and stores nothing', async () => {
     const before = await count('inbound_deliveries')
@@ -564,10 +571,7 @@ describe('Pipedrive uninstall', () => {
     expect(row.refresh_token_enc).toBeNull()
     expect(await count('scores')).toBe(scores)
     await jobs()['crm-flush'](payload()) // no nock: nothing is sent
-    const late = await webhook({
-      ...pipedriveFixture('webhook-person-change.json'),
-      meta: { ...pipedriveFixture<any>('webhook-person-change.json').meta, id: 'late' },
-    })
+    const late = await webhook({ ...personChange(), meta: { ...personChange().meta, id: 'late' } })
     expect(late.statusCode).toBe(200)
     expect(late.json().dropped).toBe(true)
   })
