@@ -63,6 +63,21 @@ interface PersonChange {
 }
 const personChange = () => pipedriveFixture<PersonChange>('webhook-person-change.json')
 
+/** A job title that flips person `id` between decision maker and not, so its fit (and score) changes. */
+async function otherTitle(id: string): Promise<string> {
+  const row = await t.deps.db
+    .selectFrom('contacts')
+    .innerJoin('contact_identities', (j) =>
+      j
+        .onRef('contact_identities.contact_id', '=', 'contacts.id')
+        .on('contact_identities.kind', '=', 'pipedrive')
+        .on('contact_identities.value', '=', id),
+    )
+    .select('contacts.properties')
+    .executeTakeFirstOrThrow()
+  return row.properties.jobtitle === 'CEO' ? 'Intern' : 'CEO'
+}
+
 const jobs = () => crmJobHandlers(t.deps)
 const payload = () => ({ workspaceId, connectionId })
 const connection = () =>
@@ -501,7 +516,7 @@ describe('Pipedrive tokens and budgets', () => {
     const fields = fieldMapOf(await connection())
     await t.deps.ingestion.ingest(
       workspaceId,
-      { contacts: [{ contact: { pipedriveId: '8' }, properties: { jobtitle: 'Intern' } }] },
+      { contacts: [{ contact: { pipedriveId: '8' }, properties: { jobtitle: await otherTitle('8') } }] },
       'test',
     )
     await t.rescoreNow(workspaceId)
