@@ -10,13 +10,16 @@ import type { Clock } from '../clock.js'
 import type { SecretBox } from '../crypto/secret-box.js'
 import {
   connectionBacklogs,
+  deleteAuthorizations,
   findConnection,
+  latestAuthorization,
   listConnections,
   lockConnection,
   recordConnectionError,
   setConnectionJson,
   setConnectionStatus,
   storeConnectionTokens,
+  upsertAuthorization,
 } from '../db/connection-repository.js'
 import type { Db } from '../db/database.js'
 import type { ConnectionRow } from '../db/schema.js'
@@ -93,21 +96,54 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     const provider = providers.get(current.provider)
     let revoked: unknown
     const token = await db.transaction().execute(async (trx) => {
-      const row = await lockConnection(trx, workspaceId, connectionId)
-      if (fresh(row)) return secretBox.decrypt(row.access_token_enc!)
-      if (!row.refresh_token_enc) throw new ConnectionInactiveError(row.provider, 'no refresh token stored')
-      let grant: CrmTokenGrant
-      try {
-        grant = await provider.refreshTokens(row, secretBox.decrypt(row.refresh_token_enc))
-      } catch (err) {
-        if (provider.isRevoked(err)) {
-          revoked = err
-          return undefined
+      let row = await lockConnection(trx, workspaceId, connectionId)
+      for (;;) {
+        if (fresh(row)) return secretBox.decrypt(row.access_token_enc!)
+        if (!row.refresh_token_enc) throw new ConnectionInactiveError(row.provider, 'no refresh token stored')
+        let grant: CrmTokenGrant
+        try {
+          grant = await provider.refreshTokens(row, secretBox.decrypt(row.refresh_token_enc))
+        } catch (err) {
+          if (!provider.isRevoked(err)) throw err
+          // That user's authorization is dead (migrations/007): drop it and act with another user's,
+          // if any is left; with none, the connection is uninstalled below.
+          if (row.authorized_by) await deleteAuthorizations(trx, row, row.authorized_by)
+          const next = await latestAuthorization(trx, row)
+          if (!next) {
+            revoked = err
+            return undefined
+          }
+          const switched = {
+            access_token_enc: next.access_token_enc,
+            refresh_token_enc: next.refresh_token_enc,
+            token_expires_at: next.token_expires_at,
+            authorized_by: next.user_id,
+          }
+          await storeConnectionTokens(trx, row, switched, clock.now())
+          logger.warn(
+            { connectionId, provider: row.provider, from: row.authorized_by, to: next.user_id },
+            'CRM authorization revoked; acting with another user’s',
+          )
+          row = { ...row, ...switched }
+          continue
         }
-        throw err
+        const sealed = seal(grant)
+        await storeConnectionTokens(trx, row, sealed, clock.now())
+        if (row.authorized_by) {
+          await upsertAuthorization(
+            trx,
+            row,
+            {
+              user_id: row.authorized_by,
+              access_token_enc: sealed.access_token_enc,
+              refresh_token_enc: sealed.refresh_token_enc,
+              token_expires_at: sealed.token_expires_at,
+            },
+            clock.now(),
+          )
+        }
+        return grant.accessToken
       }
-      await storeConnectionTokens(trx, row, seal(grant), clock.now())
-      return grant.accessToken
     })
     if (revoked !== undefined) {
       await markUninstalled(current, `refresh token revoked (${(revoked as Error).message})`)

@@ -98,6 +98,8 @@ export interface SealedTokens {
   token_expires_at: Date
   scopes?: string[]
   api_base?: string | null
+  /** The CRM user these tokens belong to (migrations/007), when the provider authorizes per user. */
+  authorized_by?: string | null
 }
 
 export async function storeConnectionTokens(
@@ -112,6 +114,63 @@ export async function storeConnectionTokens(
     .where('workspace_id', '=', connection.workspace_id)
     .where('id', '=', connection.id)
     .execute()
+}
+
+export interface StoredAuthorization {
+  user_id: string
+  access_token_enc: string
+  refresh_token_enc: string
+  token_expires_at: Date
+}
+
+/** Records (or renews) one CRM user's authorization of a connection (migrations/007). */
+export async function upsertAuthorization(
+  db: Queryable,
+  connection: Pick<ConnectionRow, 'workspace_id' | 'id'>,
+  auth: StoredAuthorization,
+  now: Date,
+): Promise<void> {
+  await db
+    .insertInto('crm_authorizations')
+    .values({ workspace_id: connection.workspace_id, connection_id: connection.id, ...auth, updated_at: now })
+    .onConflict((oc) =>
+      oc.columns(['workspace_id', 'connection_id', 'user_id']).doUpdateSet({
+        access_token_enc: auth.access_token_enc,
+        refresh_token_enc: auth.refresh_token_enc,
+        token_expires_at: auth.token_expires_at,
+        updated_at: now,
+      }),
+    )
+    .execute()
+}
+
+/** Drops one user's authorization, or every one of the connection's when `userId` is null. */
+export async function deleteAuthorizations(
+  db: Queryable,
+  connection: Pick<ConnectionRow, 'workspace_id' | 'id'>,
+  userId: string | null,
+): Promise<void> {
+  let q = db
+    .deleteFrom('crm_authorizations')
+    .where('workspace_id', '=', connection.workspace_id)
+    .where('connection_id', '=', connection.id)
+  if (userId !== null) q = q.where('user_id', '=', userId)
+  await q.execute()
+}
+
+/** The most recently renewed authorization left on a connection, if any. */
+export async function latestAuthorization(
+  db: Queryable,
+  connection: Pick<ConnectionRow, 'workspace_id' | 'id'>,
+): Promise<StoredAuthorization | undefined> {
+  return db
+    .selectFrom('crm_authorizations')
+    .select(['user_id', 'access_token_enc', 'refresh_token_enc', 'token_expires_at'])
+    .where('workspace_id', '=', connection.workspace_id)
+    .where('connection_id', '=', connection.id)
+    .orderBy('updated_at', 'desc')
+    .limit(1)
+    .executeTakeFirst()
 }
 
 export async function setConnectionStatus(

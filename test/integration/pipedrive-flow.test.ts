@@ -605,3 +605,67 @@ describe('Pipedrive uninstall', () => {
     }
   })
 })
+
+describe('Pipedrive authorizations per user (migrations/007)', () => {
+  const installAs = async (userId: number, accessToken: string) => {
+    nock(OAUTH)
+      .post('/oauth/token')
+      .reply(200, {
+        ...pipedriveFixture('token-response.json'),
+        access_token: accessToken,
+        refresh_token: `r-${userId}`,
+      })
+    nock(API)
+      .get('/api/v1/users/me')
+      .reply(200, { success: true, data: { id: userId, company_id: Number(COMPANY), is_admin: true } })
+    const res = await t.app.inject({ method: 'GET', url: `/oauth/pipedrive/callback?code=code-${userId}` })
+    expect(res.statusCode).toBe(302)
+  }
+  const expire = () =>
+    t.deps.db
+      .updateTable('connections')
+      .set({ token_expires_at: new Date(clock.now().getTime() - 1000) })
+      .where('id', '=', connectionId)
+      .execute()
+  const revokedRefresh = (refreshToken: string) =>
+    nock(OAUTH)
+      .post('/oauth/token', (b) => b.grant_type === 'refresh_token' && b.refresh_token === refreshToken)
+      .reply(400, { error: 'invalid_grant', error_description: 'Invalid grant: refresh token is invalid' })
+
+  it('a revoked user’s authorization is dropped and another user’s takes over; with none left the connection is uninstalled', async () => {
+    // Two users of the company authorize the app (the company keeps one connection).
+    await installAs(777, 'token-of-777')
+    await installAs(888, 'token-of-888')
+    const row = await connection()
+    expect([row.status, row.authorized_by]).toEqual(['active', '888'])
+    const users = async () =>
+      (
+        await t.deps.db
+          .selectFrom('crm_authorizations')
+          .select('user_id')
+          .where('connection_id', '=', connectionId)
+          .orderBy('user_id')
+          .execute()
+      ).map((r) => r.user_id)
+    expect(await users()).toEqual(['777', '888'])
+
+    // 888 revokes: their authorization goes, 777's (still valid) is used, the connection stays active.
+    await expire()
+    revokedRefresh('r-888')
+    expect(await t.deps.crm.connections.accessToken(workspaceId, connectionId)).toBe('token-of-777')
+    expect(await users()).toEqual(['777'])
+    expect((await connection()).authorized_by).toBe('777')
+    expect((await connection()).status).toBe('active')
+
+    // 777's refresh token dies too: nobody is left, the connection is uninstalled.
+    await t.deps.db
+      .updateTable('crm_authorizations')
+      .set({ token_expires_at: new Date(clock.now().getTime() - 1000) })
+      .execute()
+    await expire()
+    revokedRefresh('r-777')
+    await expect(t.deps.crm.connections.accessToken(workspaceId, connectionId)).rejects.toThrow()
+    expect(await users()).toEqual([])
+    expect((await connection()).status).toBe('uninstalled')
+  })
+})

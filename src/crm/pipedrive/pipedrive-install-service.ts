@@ -14,6 +14,7 @@ import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { Clock } from '../../clock.js'
 import type { SecretBox } from '../../crypto/secret-box.js'
+import { deleteAuthorizations, upsertAuthorization } from '../../db/connection-repository.js'
 import type { Db } from '../../db/database.js'
 import { consumeOAuthStateNonce } from '../../db/oauth-state-repository.js'
 import type { JobQueue } from '../../jobs/queue.js'
@@ -131,6 +132,8 @@ export function createPipedriveInstallService(deps: PipedriveInstallDeps) {
         token_expires_at: tokens.expiresAt,
         scopes: tokens.scopes,
         api_base: tokens.apiDomain,
+        // The latest user to authorize acts for the company; every user's tokens are kept (below).
+        authorized_by: String(me.userId),
       }
       const result = await db.transaction().execute(async (trx) => {
         // Two callbacks at once (double click, two users of one company) make one connection.
@@ -198,6 +201,17 @@ export function createPipedriveInstallService(deps: PipedriveInstallDeps) {
             .executeTakeFirstOrThrow()
           connectionId = row.id
         }
+        await upsertAuthorization(
+          trx,
+          { workspace_id: workspaceId, id: connectionId },
+          {
+            user_id: String(me.userId),
+            access_token_enc: sealed.access_token_enc,
+            refresh_token_enc: sealed.refresh_token_enc,
+            token_expires_at: sealed.token_expires_at,
+          },
+          now,
+        )
         await trx
           .insertInto('audit_log')
           .values({
@@ -236,6 +250,7 @@ export function createPipedriveInstallService(deps: PipedriveInstallDeps) {
             access_token_enc: null,
             refresh_token_enc: null,
             token_expires_at: null,
+            authorized_by: null,
             last_error: 'uninstalled in Pipedrive',
             last_error_at: now,
             updated_at: now,
@@ -243,6 +258,7 @@ export function createPipedriveInstallService(deps: PipedriveInstallDeps) {
           .where('workspace_id', '=', found.workspace_id)
           .where('id', '=', found.id)
           .execute()
+        await deleteAuthorizations(trx, found, null)
         await trx
           .insertInto('audit_log')
           .values({
