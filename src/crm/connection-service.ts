@@ -241,7 +241,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
 }
 
 /** Settings keys ending in `Enc` hold sealed secrets (webhook credentials): never shown. */
-function publicSettings(settings: Record<string, unknown>): Record<string, unknown> {
+export function publicSettings(settings: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(settings).filter(([k]) => !k.endsWith('Enc')))
 }
 

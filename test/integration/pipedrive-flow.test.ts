@@ -669,3 +669,31 @@ describe('Pipedrive authorizations per user (migrations/007)', () => {
     expect((await connection()).status).toBe('uninstalled')
   })
 })
+
+describe('Pipedrive in the connections API', () => {
+  it('GET /api/v1/connections lists the Pipedrive connection without its sealed secrets; DELETE disconnects it', async () => {
+    nock(OAUTH).post('/oauth/token').reply(200, pipedriveFixture('token-response.json'))
+    nock(API).get('/api/v1/users/me').reply(200, pipedriveFixture('users-me.json'))
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/oauth/pipedrive/callback?code=again' })).statusCode,
+    ).toBe(302)
+    const auth = { authorization: `Bearer ${t.workspace.apiKey}` }
+    const list = await t.app.inject({ method: 'GET', url: '/api/v1/connections', headers: auth })
+    expect(list.statusCode).toBe(200)
+    const mine = list.json().connections.find((c: { id: string }) => c.id === connectionId)
+    expect(mine).toMatchObject({ provider: 'pipedrive', accountId: COMPANY, state: 'active' })
+    expect(mine.backfill).toMatchObject({ status: 'done' })
+    expect(mine.settings.pipedriveFields).toBeDefined()
+    expect(list.body).not.toContain('webhookAuthEnc')
+
+    // Disconnecting from Leadgrid removes Leadgrid's webhooks — here the company's daily budget is
+    // spent (an earlier test), so the webhooks stay and the connection is still disconnected.
+    const res = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/connections/${connectionId}`,
+      headers: auth,
+    })
+    expect(res.statusCode).toBe(204)
+    expect((await connection()).status).toBe('uninstalled')
+  })
+})

@@ -301,8 +301,14 @@ export function createPipedriveProvider(deps: PipedriveProviderDeps): CrmProvide
         // Pipedrive has no app-uninstall call for a token; its webhooks go with the user's uninstall.
         // Leadgrid's own disconnect removes the webhooks it registered, so Pipedrive stops sending.
         const url = webhookUrl(deps.publicUrl, connection.id)
-        for (const hook of await client.listWebhooks()) {
-          if (hook.subscription_url === url) await client.deleteWebhook(hook.id)
+        try {
+          for (const hook of await client.listWebhooks()) {
+            if (hook.subscription_url === url) await client.deleteWebhook(hook.id)
+          }
+        } catch (err) {
+          // A spent daily budget must not keep a customer connected: deliveries to an uninstalled
+          // connection are dropped anyway, and the webhooks go when the user uninstalls in Pipedrive.
+          if (!(err instanceof PipedriveApiError && err.dailyBudgetSpent)) throw err
         }
       },
     }
