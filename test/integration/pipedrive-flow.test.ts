@@ -448,6 +448,32 @@ describe('Pipedrive webhooks', () => {
   })
 })
 
+describe('Pipedrive reconciliation', () => {
+  it('the periodic pass reads persons updated since the last one (a missed webhook changes nothing in the end)', async () => {
+    const since = (await connection()).reconcile_cursor!
+    nock(API)
+      .get('/api/v2/persons')
+      .query(
+        (q) =>
+          q.updated_since === since.toISOString().replace(/\.\d{3}Z$/, 'Z') && q.sort_by === 'update_time',
+      )
+      .reply(200, {
+        success: true,
+        data: [{ ...claireM(), job_title: 'Founder', update_time: '2026-11-30T11:00:00Z' }],
+        additional_data: { next_cursor: null },
+      })
+    await jobs().reconcile()
+    const contact = await t.deps.db
+      .selectFrom('contacts')
+      .innerJoin('contact_identities', 'contact_identities.contact_id', 'contacts.id')
+      .select('contacts.properties')
+      .where('contact_identities.kind', '=', 'pipedrive')
+      .where('contact_identities.value', '=', '9')
+      .executeTakeFirstOrThrow()
+    expect(contact.properties.jobtitle).toBe('Founder')
+  })
+})
+
 describe('Pipedrive panel', () => {
   const sign = (claims: Record<string, unknown>, secret = CLIENT_SECRET) =>
     new SignJWT(claims)
