@@ -93,6 +93,17 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
           unique.map((value) => ({ kind, value })),
           clock.now(),
         )
+        // The last id survives in the CRM; the others name no record any more. Left in place they
+        // would compete with it as the contact's CRM id, and a write to them is refused.
+        const gone = unique.slice(0, -1)
+        if (gone.length > 0) {
+          await trx
+            .deleteFrom('contact_identities')
+            .where('workspace_id', '=', workspaceId)
+            .where('kind', '=', kind)
+            .where('value', 'in', gone)
+            .execute()
+        }
         await markForRescore(trx, workspaceId, [{ contactId: resolved.id, reason: 'merge' }])
       })
     }

@@ -57,7 +57,10 @@ export interface CrmRecords {
 
 /** What a run of stored webhook deliveries means, once the provider has read what it needed. */
 export interface CrmDeliveryEffects extends CrmRecords {
-  /** Sets of CRM ids that now name one person (the CRM merged them). Applied before the records. */
+  /**
+   * Sets of CRM ids that now name one person (the CRM merged them), the surviving id LAST: the others
+   * stop naming the contact. Applied before the records.
+   */
   merges: string[][]
   /** CRM ids whose person was deleted in the CRM: erased here too (privacy). */
   erased: string[]

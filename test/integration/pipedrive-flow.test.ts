@@ -63,7 +63,10 @@ interface PersonChange {
 }
 const personChange = () => pipedriveFixture<PersonChange>('webhook-person-change.json')
 
-/** A job title that flips person `id` between decision maker and not, so its fit (and score) changes. */
+/**
+ * A job title that flips person `id` between decision maker and not (every title it had before is a
+ * decision maker's, except 'Intern'), so its fit and score change.
+ */
 async function otherTitle(id: string): Promise<string> {
   const row = await t.deps.db
     .selectFrom('contacts')
@@ -75,7 +78,7 @@ async function otherTitle(id: string): Promise<string> {
     )
     .select('contacts.properties')
     .executeTakeFirstOrThrow()
-  return row.properties.jobtitle === 'CEO' ? 'Intern' : 'CEO'
+  return row.properties.jobtitle === 'Intern' ? 'CEO' : 'Intern'
 }
 
 const jobs = () => crmJobHandlers(t.deps)
@@ -427,9 +430,18 @@ describe('Pipedrive webhooks', () => {
       .get('/api/v2/persons/8')
       .reply(200, { success: true, data: person(8, { job_title: 'CEO' }) })
     await jobs()['crm-process-deliveries'](payload())
+    // One contact now: the survivor's id names it, the merged-away id (gone in Pipedrive) no longer
+    // competes for its write-back, and both emails lead to it.
     const after = await ids()
-    expect(after).toHaveLength(2)
-    expect(new Set(after.map((r) => r.contact_id)).size).toBe(1)
+    expect(after.map((r) => r.value)).toEqual(['8'])
+    const emails = await t.deps.db
+      .selectFrom('contact_identities')
+      .select('contact_id')
+      .where('workspace_id', '=', workspaceId)
+      .where('kind', '=', 'email')
+      .where('value', 'in', ['claire@acme-software.com', 'claire.m@gmail.com'])
+      .execute()
+    expect(emails.map((e) => e.contact_id)).toEqual([after[0]!.contact_id, after[0]!.contact_id])
   })
 
   it('a deal won is an outcome for its person and its participants', async () => {
@@ -459,7 +471,7 @@ describe('Pipedrive reconciliation', () => {
       )
       .reply(200, {
         success: true,
-        data: [{ ...claireM(), job_title: 'Founder', update_time: '2026-11-30T11:00:00Z' }],
+        data: [person(8, { job_title: 'Founder', update_time: '2026-11-30T11:00:00Z' })],
         additional_data: { next_cursor: null },
       })
     await jobs().reconcile()
@@ -468,7 +480,7 @@ describe('Pipedrive reconciliation', () => {
       .innerJoin('contact_identities', 'contact_identities.contact_id', 'contacts.id')
       .select('contacts.properties')
       .where('contact_identities.kind', '=', 'pipedrive')
-      .where('contact_identities.value', '=', '9')
+      .where('contact_identities.value', '=', '8')
       .executeTakeFirstOrThrow()
     expect(contact.properties.jobtitle).toBe('Founder')
   })
