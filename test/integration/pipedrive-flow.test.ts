@@ -444,6 +444,29 @@ describe('Pipedrive webhooks', () => {
     expect(emails.map((e) => e.contact_id)).toEqual([after[0]!.contact_id, after[0]!.contact_id])
   })
 
+  it('a meeting marked done becomes meeting events for its person, once however often it is delivered', async () => {
+    const meeting = pipedriveFixture('webhook-activity-meeting.json')
+    expect((await webhook(meeting)).statusCode).toBe(200)
+    await jobs()['crm-process-deliveries'](payload())
+    const events = async () =>
+      (
+        await t.deps.db
+          .selectFrom('events')
+          .select('type')
+          .where('workspace_id', '=', workspaceId)
+          .where('type', 'in', ['meeting.booked', 'meeting.held'])
+          .orderBy('type')
+          .execute()
+      ).map((e) => e.type)
+    expect(await events()).toEqual(['meeting.booked', 'meeting.held'])
+    // The same activity changed again (another field): the same facts, stored once.
+    const again = pipedriveFixture<PersonChange>('webhook-activity-meeting.json')
+    again.meta.id = 'activity-edit-2'
+    expect((await webhook(again)).json()).toEqual({ stored: 1, duplicates: 0 })
+    await jobs()['crm-process-deliveries'](payload())
+    expect(await events()).toEqual(['meeting.booked', 'meeting.held'])
+  })
+
   it('a deal won is an outcome for its person and its participants', async () => {
     const row = await connection()
     nock(API)
