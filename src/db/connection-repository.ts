@@ -56,6 +56,105 @@ export async function findConnectionById(
     .executeTakeFirst()
 }
 
+/**
+ * The connection of a CRM account, with the account serialised until the transaction ends
+ * (an advisory lock: two installs of one account at once make one connection).
+ */
+export async function lockAccountConnection(
+  trx: Transaction<Database>,
+  provider: CrmProviderName,
+  accountId: string,
+): Promise<Pick<ConnectionRow, 'workspace_id' | 'id' | 'settings' | 'status'> | undefined> {
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`install|${provider}|${accountId}`}, 0))`.execute(
+    trx,
+  )
+  return trx
+    .selectFrom('connections')
+    .select(['workspace_id', 'id', 'settings', 'status'])
+    .where('provider', '=', provider)
+    .where('account_id', '=', accountId)
+    .executeTakeFirst()
+}
+
+/** Whether the workspace an install asks to attach to still exists. */
+export async function workspaceExists(db: Queryable, workspaceId: string): Promise<boolean> {
+  const row = await db.selectFrom('workspaces').select('id').where('id', '=', workspaceId).executeTakeFirst()
+  return row !== undefined
+}
+
+/** A reinstall: fresh tokens, active again, provisioning to redo (the CRM dropped what it had). */
+export async function reactivateConnection(
+  db: Queryable,
+  connection: Pick<ConnectionRow, 'workspace_id' | 'id'>,
+  tokens: SealedTokens,
+  settings: Record<string, unknown>,
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('connections')
+    .set({
+      ...tokens,
+      status: 'active',
+      last_error: null,
+      last_error_at: null,
+      provisioning: JSON.stringify({}),
+      settings: JSON.stringify(settings),
+      updated_at: now,
+    })
+    .where('workspace_id', '=', connection.workspace_id)
+    .where('id', '=', connection.id)
+    .execute()
+}
+
+export async function insertConnection(
+  db: Queryable,
+  values: {
+    workspaceId: string
+    provider: CrmProviderName
+    accountId: string
+    tokens: SealedTokens
+    settings: Record<string, unknown>
+  },
+): Promise<string> {
+  const row = await db
+    .insertInto('connections')
+    .values({
+      workspace_id: values.workspaceId,
+      provider: values.provider,
+      account_id: values.accountId,
+      ...values.tokens,
+      settings: JSON.stringify(values.settings),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return row.id
+}
+
+/** Uninstalled by the CRM: its tokens deleted (the connection row, scores and history stay). */
+export async function uninstallConnection(
+  db: Queryable,
+  connection: Pick<ConnectionRow, 'workspace_id' | 'id'>,
+  reason: string,
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('connections')
+    .set({
+      status: 'uninstalled',
+      access_token_enc: null,
+      refresh_token_enc: null,
+      token_expires_at: null,
+      authorized_by: null,
+      last_error: reason,
+      last_error_at: now,
+      updated_at: now,
+    })
+    .where('workspace_id', '=', connection.workspace_id)
+    .where('id', '=', connection.id)
+    .execute()
+  await deleteAuthorizations(db, connection, null)
+}
+
 export async function listActiveConnections(
   db: Queryable,
   provider?: CrmProviderName,

@@ -10,11 +10,18 @@
  * one — never into a workspace the request names.
  */
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
-import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { Clock } from '../../clock.js'
 import type { SecretBox } from '../../crypto/secret-box.js'
-import { deleteAuthorizations, upsertAuthorization } from '../../db/connection-repository.js'
+import {
+  findConnectionByAccount,
+  insertConnection,
+  lockAccountConnection,
+  reactivateConnection,
+  uninstallConnection,
+  upsertAuthorization,
+  workspaceExists,
+} from '../../db/connection-repository.js'
 import type { Db } from '../../db/database.js'
 import { consumeOAuthStateNonce } from '../../db/oauth-state-repository.js'
 import type { JobQueue } from '../../jobs/queue.js'
@@ -137,15 +144,7 @@ export function createPipedriveInstallService(deps: PipedriveInstallDeps) {
       }
       const result = await db.transaction().execute(async (trx) => {
         // Two callbacks at once (double click, two users of one company) make one connection.
-        await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`install|pipedrive|${companyId}`}, 0))`.execute(
-          trx,
-        )
-        const found = await trx
-          .selectFrom('connections')
-          .select(['workspace_id', 'id', 'settings'])
-          .where('provider', '=', 'pipedrive')
-          .where('account_id', '=', companyId)
-          .executeTakeFirst()
+        const found = await lockAccountConnection(trx, 'pipedrive', companyId)
         let workspaceId: string
         let connectionId: string
         if (found) {
@@ -156,50 +155,30 @@ export function createPipedriveInstallService(deps: PipedriveInstallDeps) {
               'Pipedrive company already connected to another workspace; kept there',
             )
           }
-          await trx
-            .updateTable('connections')
-            .set({
-              ...sealed,
-              status: 'active',
-              last_error: null,
-              last_error_at: null,
-              provisioning: JSON.stringify({}),
-              settings: JSON.stringify({ ...found.settings, pipedriveUserId: me.userId }),
-              updated_at: now,
-            })
-            .where('workspace_id', '=', workspaceId)
-            .where('id', '=', connectionId)
-            .execute()
+          await reactivateConnection(
+            trx,
+            found,
+            sealed,
+            { ...found.settings, pipedriveUserId: me.userId },
+            now,
+          )
         } else {
-          let target = state.workspaceId
-          if (target) {
-            const ws = await trx
-              .selectFrom('workspaces')
-              .select('id')
-              .where('id', '=', target)
-              .executeTakeFirst()
-            if (!ws) target = undefined
-          }
-          workspaceId =
-            target ??
-            (
-              await createWorkspaceIn(trx, {
-                name: me.companyName ? `Pipedrive: ${me.companyName}` : `Pipedrive company ${companyId}`,
-                now,
-              })
-            ).workspaceId
-          const row = await trx
-            .insertInto('connections')
-            .values({
-              workspace_id: workspaceId,
-              provider: 'pipedrive',
-              account_id: companyId,
-              ...sealed,
-              settings: JSON.stringify({ pipedriveUserId: me.userId }),
-            })
-            .returning('id')
-            .executeTakeFirstOrThrow()
-          connectionId = row.id
+          const target = state.workspaceId && (await workspaceExists(trx, state.workspaceId))
+          workspaceId = target
+            ? state.workspaceId!
+            : (
+                await createWorkspaceIn(trx, {
+                  name: me.companyName ? `Pipedrive: ${me.companyName}` : `Pipedrive company ${companyId}`,
+                  now,
+                })
+              ).workspaceId
+          connectionId = await insertConnection(trx, {
+            workspaceId,
+            provider: 'pipedrive',
+            accountId: companyId,
+            tokens: sealed,
+            settings: { pipedriveUserId: me.userId },
+          })
         }
         await upsertAuthorization(
           trx,
@@ -235,30 +214,9 @@ export function createPipedriveInstallService(deps: PipedriveInstallDeps) {
     async uninstall(companyId: string, userId: string | null): Promise<boolean> {
       const now = clock.now()
       const done = await db.transaction().execute(async (trx) => {
-        const found = await trx
-          .selectFrom('connections')
-          .select(['workspace_id', 'id'])
-          .where('provider', '=', 'pipedrive')
-          .where('account_id', '=', companyId)
-          .forUpdate()
-          .executeTakeFirst()
+        const found = await findConnectionByAccount(trx, 'pipedrive', companyId)
         if (!found) return null
-        await trx
-          .updateTable('connections')
-          .set({
-            status: 'uninstalled',
-            access_token_enc: null,
-            refresh_token_enc: null,
-            token_expires_at: null,
-            authorized_by: null,
-            last_error: 'uninstalled in Pipedrive',
-            last_error_at: now,
-            updated_at: now,
-          })
-          .where('workspace_id', '=', found.workspace_id)
-          .where('id', '=', found.id)
-          .execute()
-        await deleteAuthorizations(trx, found, null)
+        await uninstallConnection(trx, found, 'uninstalled in Pipedrive', now)
         await trx
           .insertInto('audit_log')
           .values({
