@@ -5,6 +5,7 @@
 import type { Logger } from 'pino'
 import type { Clock } from './clock.js'
 import type { Config } from './config.js'
+import type { CrmServices } from './crm/crm-services.js'
 import type { SecretBox } from './crypto/secret-box.js'
 import type { Db } from './db/database.js'
 import type { IngestionService } from './events/ingestion-service.js'
@@ -23,6 +24,8 @@ export interface AppDeps {
   sessionSecret: string
   ingestion: IngestionService
   rescore: RescoreService
+  /** The provider-neutral CRM services (Pipedrive today; HubSpot joins next session). */
+  crm: CrmServices
   /** Database reachable and migrated (GET /readyz). */
   readiness(): Promise<{ ok: boolean; detail: string }>
 }

@@ -2,11 +2,13 @@
  * Assembles a running Leadgrid from its config: database (migrated), job queue, services.
  * server.ts, the CLI and the tests all start from here, so they run the same code paths.
  */
+
 import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { AppDeps } from './app-deps.js'
 import { type Clock, systemClock } from './clock.js'
 import type { Config } from './config.js'
+import { createCrmServices } from './crm/crm-services.js'
 import { writeBackMappings } from './crm/registry.js'
 import { resolveSecrets } from './crypto/local-secrets.js'
 import { createSecretBox } from './crypto/secret-box.js'
@@ -15,6 +17,7 @@ import { migrate, pendingMigrations } from './db/migrate.js'
 import { createIngestionService } from './events/ingestion-service.js'
 import { startJobQueue } from './jobs/queue.js'
 import { createMetrics } from './metrics.js'
+import { crmOutcomeRecorder } from './outcomes/outcome-service.js'
 import { createRescoreService } from './rescoring/rescore-service.js'
 
 export interface Runtime {
@@ -67,6 +70,18 @@ export async function startRuntime(
       metrics.scoringBatchSeconds.observe(ms / 1000)
     },
   })
+  const secretBox = createSecretBox(secrets.encryptionKey)
+  const crm = createCrmServices({
+    config,
+    db: database.db,
+    clock,
+    logger,
+    queue,
+    secretBox,
+    sessionSecret: secrets.sessionSecret,
+    ingestion,
+    recordOutcomes: crmOutcomeRecorder({ db: database.db }),
+  })
   const deps: AppDeps = {
     config,
     db: database.db,
@@ -74,10 +89,11 @@ export async function startRuntime(
     logger,
     queue,
     metrics,
-    secretBox: createSecretBox(secrets.encryptionKey),
+    secretBox,
     sessionSecret: secrets.sessionSecret,
     ingestion,
     rescore,
+    crm,
     async readiness() {
       try {
         await sql`SELECT 1`.execute(database.db)

@@ -3,8 +3,10 @@
  * the interfaces of ./types.ts.
  */
 import { hubspotWriteBackMapping } from './hubspot/hubspot-write-back.js'
+import { pipedriveWriteBackMapping } from './pipedrive/person-fields.js'
 import type { CrmProviderName, CrmWriteBackMapping } from './types.js'
 
 export const writeBackMappings: Partial<Record<CrmProviderName, CrmWriteBackMapping>> = {
   hubspot: hubspotWriteBackMapping,
+  pipedrive: pipedriveWriteBackMapping,
 }

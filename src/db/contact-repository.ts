@@ -261,3 +261,19 @@ export async function eraseContact(db: Db | Tx, workspaceId: string, contactId: 
     .where('id', '=', contactId)
     .execute()
 }
+
+/** Stored profiles of some contacts of a workspace, by contact id (missing ids are simply absent). */
+export async function contactProfiles(
+  db: Db,
+  workspaceId: string,
+  contactIds: string[],
+): Promise<Map<string, ContactProfile>> {
+  if (contactIds.length === 0) return new Map()
+  const rows = await db
+    .selectFrom('contacts')
+    .select(['id', 'properties'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', 'in', contactIds)
+    .execute()
+  return new Map(rows.map((r) => [r.id, r.properties as ContactProfile]))
+}

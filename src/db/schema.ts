@@ -45,6 +45,20 @@ export interface ConnectionsTable {
   last_webhook_at: Timestamp | null
   last_error: string | null
   last_error_at: Timestamp | null
+  /** The CRM user whose authorization the token columns hold (migrations/007), when known. */
+  authorized_by: ColumnType<string | null, string | null | undefined, string | null>
+  created_at: Generated<Date>
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>
+}
+
+/** One CRM user's authorization of a connection (migrations/007); tokens sealed. */
+export interface CrmAuthorizationsTable {
+  workspace_id: string
+  connection_id: string
+  user_id: string
+  access_token_enc: string
+  refresh_token_enc: string
+  token_expires_at: Timestamp
   created_at: Generated<Date>
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>
 }
@@ -213,6 +227,7 @@ export interface Database {
   audit_log: AuditLogTable
   oauth_state_nonces: OAuthStateNoncesTable
   login_tokens: LoginTokensTable
+  crm_authorizations: CrmAuthorizationsTable
 }
 
 export type WorkspaceRow = Selectable<WorkspacesTable>

@@ -3,6 +3,7 @@
  * lead Leadgrid has never seen creates the contact, first seen at the outcome), each outcome stored
  * once. A batch is one transaction: all of it or nothing.
  */
+import type { CrmOutcome, CrmProviderName } from '../crm/types.js'
 import { resolveContact } from '../db/contact-repository.js'
 import type { Db } from '../db/database.js'
 import { insertOutcomes, type NewOutcome } from '../db/outcome-repository.js'
@@ -52,3 +53,23 @@ export function createOutcomeService(deps: { db: Db }) {
 }
 
 export type OutcomeService = ReturnType<typeof createOutcomeService>
+
+/**
+ * Outcomes a CRM reported (a Pipedrive deal won or lost), into the same store as the API's: each
+ * keyed by the CRM's own fact (deal, status, person), so a redelivery records nothing twice.
+ */
+export function crmOutcomeRecorder(deps: { db: Db }) {
+  const outcomes = createOutcomeService(deps)
+  return async (workspaceId: string, provider: CrmProviderName, reported: CrmOutcome[]): Promise<void> => {
+    await outcomes.record(
+      workspaceId,
+      reported.map((o) => ({
+        id: o.sourceKey,
+        contact: provider === 'hubspot' ? { hubspotId: o.crmId } : { pipedriveId: o.crmId },
+        kind: o.kind,
+        occurredAt: o.occurredAt,
+      })),
+      provider,
+    )
+  }
+}

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { AppDeps } from '../app-deps.js'
 import { hubspotApiRoutes, hubspotRoutes } from '../crm/hubspot/hubspot-routes.js'
+import { pipedriveApiRoutes, pipedriveRoutes } from '../crm/pipedrive/pipedrive-routes.js'
 import { createGridPreviewService } from '../grids/grid-preview-service.js'
 import { createGridService } from '../grids/grid-service.js'
 import { apiKeyAuth } from '../http/api-key-auth.js'
@@ -24,6 +25,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
   await app.register(healthRoutes(deps))
   await app.register(trackingRoutes(deps, authFailures))
   await app.register(hubspotRoutes(deps))
+  await app.register(pipedriveRoutes(deps))
 
   // The workspace API: every route below requires a workspace API key.
   const grids = createGridService(deps)
@@ -37,6 +39,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
       await api.register(hubspotApiRoutes(deps))
       await api.register(outcomeRoutes(deps))
       await api.register(calibrationRoutes(deps))
+      await api.register(pipedriveApiRoutes(deps))
     },
     { prefix: '/api/v1' },
   )

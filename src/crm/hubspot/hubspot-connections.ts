@@ -13,6 +13,7 @@ import type { ConnectionRow } from '../../db/schema.js'
 import { NotFound } from '../../errors.js'
 import type { JobQueue } from '../../jobs/queue.js'
 import { createWorkspaceIn } from '../../workspaces/workspace-service.js'
+import { publicSettings } from '../connection-service.js'
 import { createHubSpotClient, type HubSpotClient } from './hubspot-client.js'
 import { HubSpotAuthError } from './hubspot-errors.js'
 import type { HubSpotOAuth, HubSpotTokens } from './oauth.js'
@@ -293,7 +294,8 @@ export function createHubSpotConnections(deps: HubSpotConnectionDeps) {
       lastError: c.last_error ? { message: c.last_error, at: c.last_error_at?.toISOString() ?? null } : null,
       backfill: c.backfill,
       reconciledThrough: c.reconcile_cursor?.toISOString() ?? null,
-      settings: c.settings,
+      // Every provider's connections are listed here; sealed secrets (keys ending in Enc) never are.
+      settings: publicSettings(c.settings),
       createdAt: c.created_at.toISOString(),
     }))
   }

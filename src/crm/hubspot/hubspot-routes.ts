@@ -9,6 +9,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../app-deps.js'
+import { findConnection } from '../../db/connection-repository.js'
 import { BadRequest, Unauthorized } from '../../errors.js'
 import { eventInputSchema } from '../../events/ingestion-schemas.js'
 import { hubspotOAuthRoutes } from './hubspot-oauth-routes.js'
@@ -181,7 +182,7 @@ export function hubspotRoutes(deps: Deps) {
 }
 
 /** Under /api/v1 (the workspace API key is already checked): connection health and disconnect. */
-export function hubspotApiRoutes(deps: Deps) {
+export function hubspotApiRoutes(deps: Deps & Pick<AppDeps, 'crm'>) {
   return async function register(api: FastifyInstance): Promise<void> {
     const hs = hubspotServices(deps)
     api.get('/connections', async (request) => ({
@@ -194,7 +195,13 @@ export function hubspotApiRoutes(deps: Deps) {
     })
     api.delete('/connections/:id', async (request, reply) => {
       const { id } = z.object({ id: z.uuid() }).parse(request.params)
-      await hs.connections.disconnect(request.workspaceId, id)
+      // Providers on the neutral services (Pipedrive) disconnect there; HubSpot as before.
+      const row = await findConnection(deps.db, request.workspaceId, id)
+      if (row && deps.crm.providers.has(row.provider)) {
+        await deps.crm.connections.disconnect(request.workspaceId, id, 'api')
+      } else {
+        await hs.connections.disconnect(request.workspaceId, id)
+      }
       return reply.status(204).send()
     })
   }

@@ -1,0 +1,123 @@
+/**
+ * The person-page JSON panel (https://pipedrive.readme.io/docs/app-extensions-json-panels): Pipedrive
+ * calls our endpoint on every page load with a JWT in `token`, signed with the app's JWT secret (the
+ * client secret unless set otherwise), and renders what we answer: at most 10 objects × 20 fields.
+ *
+ * Only the token's claims are trusted. The query's own `companyId` / `userId` are whatever the caller
+ * typed; a request naming another company in the query than in its token is refused.
+ */
+import { errors as joseErrors, jwtVerify } from 'jose'
+
+export const PANEL_MAX_OBJECTS = 10
+export const PANEL_MAX_FIELDS = 20
+
+export interface PanelIdentity {
+  companyId: string
+  userId: string
+}
+
+export class PanelAuthError extends Error {
+  constructor(readonly reason: 'missing' | 'invalid' | 'expired' | 'mismatch') {
+    super(`panel token ${reason}`)
+    this.name = 'PanelAuthError'
+  }
+}
+
+function idClaim(payload: Record<string, unknown>, ...names: string[]): string | null {
+  for (const name of names) {
+    const v = payload[name]
+    if (typeof v === 'number' && Number.isInteger(v)) return String(v)
+    if (typeof v === 'string' && /^\d+$/.test(v)) return v
+  }
+  return null
+}
+
+/** Verifies the panel JWT (HS256, expiry required) and returns the company and user it names. */
+export async function verifyPanelToken(
+  token: string | undefined,
+  secret: string,
+  now: Date,
+  queryCompanyId?: string,
+): Promise<PanelIdentity> {
+  if (!token) throw new PanelAuthError('missing')
+  let payload: Record<string, unknown>
+  try {
+    const verified = await jwtVerify(token, new TextEncoder().encode(secret), {
+      algorithms: ['HS256'],
+      currentDate: now,
+      requiredClaims: ['exp'],
+      clockTolerance: 30,
+    })
+    payload = verified.payload as Record<string, unknown>
+  } catch (err) {
+    throw new PanelAuthError(err instanceof joseErrors.JWTExpired ? 'expired' : 'invalid')
+  }
+  const companyId = idClaim(payload, 'companyId', 'company_id')
+  const userId = idClaim(payload, 'userId', 'user_id')
+  if (!companyId || !userId) throw new PanelAuthError('invalid')
+  if (queryCompanyId !== undefined && queryCompanyId !== companyId) throw new PanelAuthError('mismatch')
+  return { companyId, userId }
+}
+
+/** Pipedrive's panel error body: a status above 300 and `{error: {title, subtitle, action?}}`. */
+export function panelError(title: string, subtitle: string, action?: { label: string; url: string }) {
+  return { error: { title, subtitle, ...(action ? { action } : {}) } }
+}
+
+export interface PanelScore {
+  personId: string
+  score: number
+  fit: number
+  engagement: number
+  band: 'cold' | 'warm' | 'hot'
+  grade: string
+  mql: boolean
+  mqlSince: string | null
+  reasons: string
+  scoredAt: string
+  changes: { at: string; from: number | null; to: number }[]
+}
+
+const BAND_COLOR = { hot: 'red', warm: 'yellow', cold: 'blue' } as const
+
+/** The panel for one person: its score, why, and its last changes, within Pipedrive's limits. */
+export function scorePanel(s: PanelScore, contactViewUrl: string | null, settingsUrl: string | null) {
+  const item: Record<string, unknown> = {
+    id: Number(s.personId),
+    header: `Lead score ${s.score}`,
+    score: s.score,
+    band: { label: s.band, color: BAND_COLOR[s.band] },
+    grade: s.grade,
+    fit: s.fit,
+    engagement: s.engagement,
+    mql: { label: s.mql ? 'MQL' : 'Not MQL', color: s.mql ? 'green' : 'grey' },
+    reasons: s.reasons.slice(0, 255),
+    scored_at: s.scoredAt,
+  }
+  if (s.mql && s.mqlSince) item.mql_since = s.mqlSince
+  const recent = s.changes.slice(0, PANEL_MAX_FIELDS - Object.keys(item).length - 1)
+  if (recent.length > 0) {
+    item.recent_changes = recent
+      .map((c) => `${c.at.slice(0, 10)}: ${c.from ?? '–'} → ${c.to}`)
+      .join(' · ')
+      .slice(0, 255)
+  }
+  return {
+    data: [item],
+    ...(settingsUrl ? { settings: { url: settingsUrl } } : {}),
+    ...(contactViewUrl ? { external_link: { url: contactViewUrl, label: 'Open in Leadgrid' } } : {}),
+  }
+}
+
+/** The panel when Leadgrid has not scored this person yet. */
+export function unscoredPanel(personId: string) {
+  return {
+    data: [
+      {
+        id: Number(personId),
+        header: 'Not scored yet',
+        status: { label: 'Waiting for the first score', color: 'grey' },
+      },
+    ],
+  }
+}

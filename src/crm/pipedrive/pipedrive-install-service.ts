@@ -1,0 +1,237 @@
+/**
+ * The Pipedrive install and uninstall, outside HTTP: signed install states, the code exchange, who
+ * installed (`/api/v1/users/me`), one connection per company (account_id = company_id) in the
+ * workspace the install was started from (or a new one), and the uninstall callback's effect.
+ *
+ * States are HMAC-signed with a key derived from the session secret, expire after 10 minutes and are
+ * single-use across processes (nonces in migrations/002). Marketplace installs may carry no state at
+ * all (Pipedrive's older docs: state is unavailable for installs started in the Marketplace): those
+ * complete on the strength of the code exchange alone, into a new workspace or the company's existing
+ * one — never into a workspace the request names.
+ */
+import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { Clock } from '../../clock.js'
+import type { SecretBox } from '../../crypto/secret-box.js'
+import {
+  findConnectionByAccount,
+  insertConnection,
+  lockAccountConnection,
+  reactivateConnection,
+  uninstallConnection,
+  upsertAuthorization,
+  workspaceExists,
+} from '../../db/connection-repository.js'
+import type { Db } from '../../db/database.js'
+import { consumeOAuthStateNonce } from '../../db/oauth-state-repository.js'
+import type { JobQueue } from '../../jobs/queue.js'
+import { createWorkspaceIn } from '../../workspaces/workspace-service.js'
+import { createPipedriveClient } from './pipedrive-client.js'
+import type { PipedriveOAuth } from './pipedrive-oauth.js'
+import type { PipedriveRateLimits } from './pipedrive-rate-limits.js'
+
+export const STATE_TTL_MS = 10 * 60 * 1000
+
+export interface PipedriveInstallState {
+  /** The Leadgrid workspace the install was started from: Pipedrive attaches to it. */
+  workspaceId?: string
+  returnTo?: string
+}
+
+export type StateCheck =
+  | { ok: true; state: PipedriveInstallState }
+  | { ok: false; reason: 'invalid' | 'used' }
+
+export interface PipedriveInstallDeps {
+  db: Db
+  clock: Clock
+  logger: Logger
+  queue: Pick<JobQueue, 'send'>
+  secretBox: SecretBox
+  oauth: PipedriveOAuth
+  limits: PipedriveRateLimits
+  sessionSecret: string
+}
+
+export function createPipedriveInstallService(deps: PipedriveInstallDeps) {
+  const { db, clock, logger, queue, secretBox, oauth } = deps
+  const key = Buffer.from(hkdfSync('sha256', deps.sessionSecret, 'leadgrid', 'pipedrive-oauth-state', 32))
+  const mac = (payload: string) => createHmac('sha256', key).update(payload).digest('base64url')
+
+  function sign(purpose: 'state' | 'attach', content: Record<string, unknown>): string {
+    const payload = Buffer.from(
+      JSON.stringify({
+        p: purpose,
+        n: randomBytes(12).toString('base64url'),
+        exp: clock.now().getTime() + STATE_TTL_MS,
+        ...content,
+      }),
+    ).toString('base64url')
+    return `${payload}.${mac(payload)}`
+  }
+
+  function read(purpose: 'state' | 'attach', token: string): Record<string, unknown> | null {
+    const [payload, given, extra] = token.split('.')
+    if (!payload || !given || extra !== undefined) return null
+    const a = Buffer.from(mac(payload))
+    const b = Buffer.from(given)
+    if (a.length !== b.length || !timingSafeEqual(a, b)) return null
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
+    } catch {
+      return null // a valid MAC over unparsable JSON is not ours: treated as forged
+    }
+    const o = parsed as Record<string, unknown>
+    if (o.p !== purpose || typeof o.n !== 'string' || typeof o.exp !== 'number') return null
+    if (o.exp < clock.now().getTime()) return null
+    return o
+  }
+
+  return {
+    /** The install link a signed-in workspace hands its user (GET /api/v1/pipedrive/install-link). */
+    attachToken: (workspaceId: string) => sign('attach', { workspaceId }),
+
+    /** The workspace an attach token names, or null (forged, expired). */
+    readAttachToken(token: string): string | null {
+      const o = read('attach', token)
+      return o && typeof o.workspaceId === 'string' ? o.workspaceId : null
+    },
+
+    createState: (state: PipedriveInstallState) => sign('state', { ...state }),
+
+    /** Signature, expiry, then single use (the nonce is consumed here). */
+    async checkState(token: string): Promise<StateCheck> {
+      const o = read('state', token)
+      if (!o) return { ok: false, reason: 'invalid' }
+      const first = await consumeOAuthStateNonce(db, o.n as string, new Date(o.exp as number), clock.now())
+      if (!first) return { ok: false, reason: 'used' }
+      return {
+        ok: true,
+        state: {
+          ...(typeof o.workspaceId === 'string' ? { workspaceId: o.workspaceId } : {}),
+          ...(typeof o.returnTo === 'string' ? { returnTo: o.returnTo } : {}),
+        },
+      }
+    },
+
+    /**
+     * Code → tokens → company and user → the company's connection (created, or reattached with fresh
+     * tokens), then provisioning + backfill queued. A reinstall re-provisions: Pipedrive removed the
+     * app's webhooks on uninstall.
+     */
+    async completeInstall(
+      code: string,
+      state: PipedriveInstallState,
+    ): Promise<{ workspaceId: string; connectionId: string; companyId: string; reinstalled: boolean }> {
+      const tokens = await oauth.exchangeCode(code)
+      const me = await createPipedriveClient({
+        companyId: 'install',
+        apiDomain: tokens.apiDomain,
+        accessToken: () => tokens.accessToken,
+        limits: deps.limits,
+      }).currentUser()
+      const companyId = String(me.companyId)
+      const now = clock.now()
+      const sealed = {
+        access_token_enc: secretBox.encrypt(tokens.accessToken),
+        refresh_token_enc: secretBox.encrypt(tokens.refreshToken),
+        token_expires_at: tokens.expiresAt,
+        scopes: tokens.scopes,
+        api_base: tokens.apiDomain,
+        // The latest user to authorize acts for the company; every user's tokens are kept (below).
+        authorized_by: String(me.userId),
+      }
+      const result = await db.transaction().execute(async (trx) => {
+        // Two callbacks at once (double click, two users of one company) make one connection.
+        const found = await lockAccountConnection(trx, 'pipedrive', companyId)
+        let workspaceId: string
+        let connectionId: string
+        if (found) {
+          ;({ workspace_id: workspaceId, id: connectionId } = found)
+          if (state.workspaceId && state.workspaceId !== workspaceId) {
+            logger.warn(
+              { companyId, connectionWorkspace: workspaceId, requestedWorkspace: state.workspaceId },
+              'Pipedrive company already connected to another workspace; kept there',
+            )
+          }
+          await reactivateConnection(
+            trx,
+            found,
+            sealed,
+            { ...found.settings, pipedriveUserId: me.userId },
+            now,
+          )
+        } else {
+          const target = state.workspaceId && (await workspaceExists(trx, state.workspaceId))
+          workspaceId = target
+            ? state.workspaceId!
+            : (
+                await createWorkspaceIn(trx, {
+                  name: me.companyName ? `Pipedrive: ${me.companyName}` : `Pipedrive company ${companyId}`,
+                  now,
+                })
+              ).workspaceId
+          connectionId = await insertConnection(trx, {
+            workspaceId,
+            provider: 'pipedrive',
+            accountId: companyId,
+            tokens: sealed,
+            settings: { pipedriveUserId: me.userId },
+          })
+        }
+        await upsertAuthorization(
+          trx,
+          { workspace_id: workspaceId, id: connectionId },
+          {
+            user_id: String(me.userId),
+            access_token_enc: sealed.access_token_enc,
+            refresh_token_enc: sealed.refresh_token_enc,
+            token_expires_at: sealed.token_expires_at,
+          },
+          now,
+        )
+        await trx
+          .insertInto('audit_log')
+          .values({
+            workspace_id: workspaceId,
+            actor: `pipedrive:${me.userId}`,
+            action: found ? 'connection.reinstalled' : 'connection.installed',
+            details: JSON.stringify({ provider: 'pipedrive', companyId, connectionId, isAdmin: me.isAdmin }),
+          })
+          .execute()
+        return { workspaceId, connectionId, reinstalled: found !== undefined }
+      })
+      await queue.send('crm-install', { workspaceId: result.workspaceId, connectionId: result.connectionId })
+      logger.info({ ...result, companyId }, 'Pipedrive app installed')
+      return { ...result, companyId }
+    },
+
+    /**
+     * The uninstall callback (already authenticated): writes stop (connection uninstalled), the
+     * company's tokens are deleted, scores and history stay. False when the company is unknown.
+     */
+    async uninstall(companyId: string, userId: string | null): Promise<boolean> {
+      const now = clock.now()
+      const done = await db.transaction().execute(async (trx) => {
+        const found = await findConnectionByAccount(trx, 'pipedrive', companyId)
+        if (!found) return null
+        await uninstallConnection(trx, found, 'uninstalled in Pipedrive', now)
+        await trx
+          .insertInto('audit_log')
+          .values({
+            workspace_id: found.workspace_id,
+            actor: userId ? `pipedrive:${userId}` : 'pipedrive',
+            action: 'connection.uninstalled',
+            details: JSON.stringify({ provider: 'pipedrive', companyId, connectionId: found.id }),
+          })
+          .execute()
+        return found
+      })
+      if (done) logger.warn({ companyId, connectionId: done.id }, 'Pipedrive app uninstalled')
+      return done !== null
+    },
+  }
+}
+
+export type PipedriveInstallService = ReturnType<typeof createPipedriveInstallService>

@@ -1,0 +1,140 @@
+/**
+ * Pipedrive's token endpoint (https://pipedrive.readme.io/docs/marketplace-oauth-authorization):
+ * `POST {PIPEDRIVE_OAUTH_BASE}/oauth/token`, form-encoded, the app's credentials as HTTP Basic.
+ * Access tokens live 60 minutes; the refresh token does not rotate and dies after 60 unused days.
+ * The answer names the company's API host (`api_domain`) but neither company nor user: those come
+ * from `/api/v1/users/me` (pipedrive-client.ts).
+ */
+import { z } from 'zod'
+import { oauthErrorCode, PipedriveAuthError } from './pipedrive-errors.js'
+
+export interface PipedriveTokens {
+  accessToken: string
+  refreshToken: string
+  expiresAt: Date
+  apiDomain: string
+  scopes: string[]
+}
+
+export interface PipedriveOAuthConfig {
+  clientId: string | undefined
+  clientSecret: string | undefined
+  oauthBase: string
+  redirectUri: string
+}
+
+const tokenAnswer = z.object({
+  access_token: z.string().min(1).max(4096),
+  refresh_token: z.string().min(1).max(4096),
+  expires_in: z.number().positive(),
+  api_domain: z.url(),
+  scope: z.string().optional(),
+})
+
+export function createPipedriveOAuth(
+  config: PipedriveOAuthConfig,
+  deps: { now: () => Date; fetch?: typeof globalThis.fetch },
+) {
+  const fetch = deps.fetch ?? globalThis.fetch
+  const base = config.oauthBase.replace(/\/+$/, '')
+
+  function credentials(): { id: string; secret: string } {
+    if (!config.clientId || !config.clientSecret) {
+      throw new PipedriveAuthError(
+        'Pipedrive is not configured: set PIPEDRIVE_CLIENT_ID and PIPEDRIVE_CLIENT_SECRET',
+        undefined,
+        false,
+        'NOT_CONFIGURED',
+      )
+    }
+    return { id: config.clientId, secret: config.clientSecret }
+  }
+
+  async function tokenRequest(form: Record<string, string>): Promise<PipedriveTokens> {
+    const { id, secret } = credentials()
+    let res: Response
+    try {
+      res = await fetch(`${base}/oauth/token`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+        },
+        body: new URLSearchParams(form).toString(),
+        signal: AbortSignal.timeout(15_000),
+      })
+    } catch (err) {
+      throw new PipedriveAuthError(
+        `Pipedrive's token endpoint is unreachable: ${(err as Error).message}`,
+        undefined,
+        true,
+        undefined,
+      )
+    }
+    const text = await res.text()
+    let body: unknown
+    try {
+      body = JSON.parse(text)
+    } catch {
+      body = undefined // an HTML error page: the status decides below
+    }
+    if (!res.ok) {
+      const code = oauthErrorCode(body)
+      throw new PipedriveAuthError(
+        `Pipedrive refused the token request (${res.status}${code ? ` ${code}` : ''})`,
+        res.status,
+        res.status >= 500 || res.status === 429,
+        code,
+      )
+    }
+    const parsed = tokenAnswer.safeParse(body)
+    if (!parsed.success) {
+      throw new PipedriveAuthError(
+        "Pipedrive's token answer is not what its documentation describes",
+        res.status,
+        false,
+        undefined,
+      )
+    }
+    const t = parsed.data
+    return {
+      accessToken: t.access_token,
+      refreshToken: t.refresh_token,
+      expiresAt: new Date(deps.now().getTime() + t.expires_in * 1000),
+      apiDomain: t.api_domain.replace(/\/+$/, ''),
+      scopes: t.scope ? t.scope.split(/[\s,]+/).filter(Boolean) : [],
+    }
+  }
+
+  return {
+    configured: () => Boolean(config.clientId && config.clientSecret),
+
+    /** Pipedrive's consent page; there is no scope parameter (scopes are set on the app). */
+    authorizeUrl(state: string): string {
+      const { id } = credentials()
+      const url = new URL(`${base}/oauth/authorize`)
+      url.searchParams.set('client_id', id)
+      url.searchParams.set('redirect_uri', config.redirectUri)
+      url.searchParams.set('state', state)
+      return url.toString()
+    },
+
+    exchangeCode(code: string): Promise<PipedriveTokens> {
+      return tokenRequest({ grant_type: 'authorization_code', code, redirect_uri: config.redirectUri })
+    },
+
+    refresh(refreshToken: string): Promise<PipedriveTokens> {
+      return tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshToken })
+    },
+
+    /** Whether an `Authorization: Basic …` header carries this app's credentials (uninstall callback). */
+    isAppBasicAuth(header: string | undefined, compare: (a: string, b: string) => boolean): boolean {
+      if (!config.clientId || !config.clientSecret || !header?.startsWith('Basic ')) return false
+      const expected = Buffer.from(`${config.clientId}:${config.clientSecret}`).toString('base64')
+      return compare(header.slice(6).trim(), expected)
+    },
+  }
+}
+
+export type PipedriveOAuth = ReturnType<typeof createPipedriveOAuth>
