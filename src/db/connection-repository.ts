@@ -389,3 +389,19 @@ export async function connectionBacklogs(
   for (const r of deliveries) entry(r.connection_id).webhookDeliveriesPending = r.n
   return out
 }
+
+/** Whether this CRM user has authorized the connection (installed the app themselves). */
+export async function hasAuthorization(
+  db: Queryable,
+  connection: Pick<ConnectionRow, 'workspace_id' | 'id'>,
+  userId: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('crm_authorizations')
+    .select('user_id')
+    .where('workspace_id', '=', connection.workspace_id)
+    .where('connection_id', '=', connection.id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst()
+  return row !== undefined
+}

@@ -14,15 +14,19 @@ export async function readPanel(
   deps: { db: Db; config: { PUBLIC_URL: string } },
   companyId: string,
   personId: string,
+  /** The settings page, signed in as this Pipedrive user (src/sessions/pipedrive-sign-in.ts). */
+  settingsUrl: string | null = null,
 ) {
   const { db } = deps
   const connection = await findConnectionByAccount(db, 'pipedrive', companyId)
   if (connection?.status !== 'active') return null
   const workspaceId = connection.workspace_id
   const contactId = await contactIdOf(db, workspaceId, { kind: 'pipedrive', value: personId })
-  if (!contactId) return unscoredPanel(personId)
+  const withSettings = <T extends object>(panel: T) =>
+    settingsUrl ? { ...panel, settings: { url: settingsUrl } } : panel
+  if (!contactId) return withSettings(unscoredPanel(personId))
   const [score] = (await loadScores(db, workspaceId, [contactId])).values()
-  if (!score) return unscoredPanel(personId)
+  if (!score) return withSettings(unscoredPanel(personId))
   const history = await scoreHistory(db, workspaceId, contactId, 6)
   const { computedAt, ...summary } = scoreSummary(score)
   // History is newest first; each entry's "from" is the one after it.
@@ -46,6 +50,6 @@ export async function readPanel(
       changes,
     },
     null,
-    null,
+    settingsUrl,
   )
 }

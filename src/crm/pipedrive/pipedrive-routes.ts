@@ -20,6 +20,7 @@ import { z } from 'zod'
 import type { AppDeps } from '../../app-deps.js'
 import { findConnectionById } from '../../db/connection-repository.js'
 import { BadRequest, CrmError, NotConfigured, Unauthorized } from '../../errors.js'
+import { signPipedriveSignInToken } from '../../sessions/pipedrive-sign-in.js'
 import { PanelAuthError, panelError, verifyPanelToken } from './panel.js'
 import { STATE_TTL_MS } from './pipedrive-install-service.js'
 import { readPanel } from './pipedrive-panel-service.js'
@@ -260,7 +261,18 @@ export function pipedriveRoutes(deps: Deps) {
       }
       const personId = (q.data.selectedIds ?? q.data.id ?? '').split(',')[0]?.trim() ?? ''
       if (!/^\d{1,20}$/.test(personId)) return fail(400, 'No person', 'Open the panel from a person’s page.')
-      const answer = await readPanel(deps, identity.companyId, personId)
+      // The panel's settings link signs this user in to the settings page (5-minute token).
+      const signIn = await signPipedriveSignInToken(
+        config.PIPEDRIVE_CLIENT_SECRET,
+        identity,
+        deps.clock.now(),
+      )
+      const answer = await readPanel(
+        deps,
+        identity.companyId,
+        personId,
+        `${config.PUBLIC_URL}/app/pipedrive?token=${signIn}`,
+      )
       if (!answer) {
         return fail(
           403,
