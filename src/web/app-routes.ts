@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppDeps } from '../app-deps.js'
+import { hubspotServices } from '../crm/hubspot/hubspot-services.js'
 import { createGridPreviewService } from '../grids/grid-preview-service.js'
 import { createGridPublishingService } from '../grids/grid-publishing-service.js'
 import type { GridService } from '../grids/grid-service.js'
@@ -75,7 +76,11 @@ export function appRoutes(deps: AppDeps, grids: GridService) {
         // /app without the slash: relative asset URLs and the cookie path both want /app/.
         web.get('', async (_request, reply) => reply.redirect('/app/', 302))
 
-        await web.register(appApiRoutes(deps, { grids, publishing, preview }), { prefix: '/api' })
+        const hubspotAttachTicket = (workspaceId: string) =>
+          hubspotServices(deps).oauth.createState({ workspaceId })
+        await web.register(appApiRoutes(deps, { grids, publishing, preview, hubspotAttachTicket }), {
+          prefix: '/api',
+        })
       },
       { prefix: '/app' },
     )

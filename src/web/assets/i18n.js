@@ -189,6 +189,13 @@ const fr = {
   Copied: 'Copié',
   'Last hit seen': 'Dernier passage vu',
   Provisioning: 'Installation',
+  'Initial import': 'Import initial',
+  'Imported: {n} contacts': 'Importés : {n} contacts',
+  'Importing: {n} contacts so far': 'Import en cours : {n} contacts',
+  Retry: 'Réessayer',
+  'Retry the parked write-backs of {account}': 'Réessayer les écritures en échec de {account}',
+  '{n} parked write-backs sent back to the queue.': '{n} écritures en échec remises dans la file.',
+  'Connect another HubSpot account': 'Connecter un autre compte HubSpot',
 }
 
 const dictionaries = { en: {}, fr }

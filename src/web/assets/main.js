@@ -107,7 +107,7 @@ function App() {
   else if (tab === 'contacts' && param)
     body = html`<${ContactView} id=${param} t=${t} refreshKey=${refreshKey} />`
   else if (tab === 'contacts') body = html`<${ContactSearch} t=${t} />`
-  else if (tab === 'connections') body = html`<${ConnectionsPanel} t=${t} />`
+  else if (tab === 'connections') body = html`<${ConnectionsPanel} t=${t} role=${session.role} />`
   else
     body = html`<${GridEditor} draft=${draft} setDraft=${setDraftState} issues=${issues} published=${published} readOnly=${readOnly}
       t=${t} vocab=${session.vocabulary} onReset=${() => setDraftState(structuredClone(published.definition))} />`
