@@ -18,6 +18,7 @@ import { BadRequest, NotConfigured, NotFound } from '../errors.js'
 import type { GridPreviewService } from '../grids/grid-preview-service.js'
 import type { GridPublishingService } from '../grids/grid-publishing-service.js'
 import { type GridService, gridView } from '../grids/grid-service.js'
+import type { PublishApprovalService } from '../grids/publish-approval-service.js'
 import { CONDITION_OPS, parseGrid } from '../scoring/index.js'
 import { guardAppApi, requireAdmin, sessionOf } from '../sessions/app-session.js'
 import { TRACKING_SOURCE } from '../tracking/tracking-service.js'
@@ -53,12 +54,13 @@ export function appApiRoutes(
     grids: GridService
     publishing: GridPublishingService
     preview: GridPreviewService
+    approvals: PublishApprovalService
     /** A signed, expiring ticket naming the workspace, for the HubSpot install (hubspot-oauth-routes.ts). */
     hubspotAttachTicket: (workspaceId: string) => string
   },
 ) {
   const { db } = deps
-  const { grids, publishing, preview } = services
+  const { grids, publishing, preview, approvals } = services
   const https = deps.config.PUBLIC_URL.startsWith('https:')
   return async function register(api: FastifyInstance) {
     guardAppApi(api)
@@ -76,6 +78,7 @@ export function appApiRoutes(
         role: s.role,
         actor: s.actor,
         csrfToken: reply.generateCsrf(),
+        settings: { publishApproval: await approvals.required(s.workspaceId) },
         // The grid vocabulary the editor offers, from the same constants the schema validates with.
         vocabulary: {
           eventTypes: EVENT_TYPES,
@@ -115,8 +118,37 @@ export function appApiRoutes(
       const s = requireAdmin(request)
       const { definition, note } = body(definitionBody, request.body)
       validated(definition)
+      // Two-person rule: the publish waits for another admin (202 Accepted, nothing published yet).
+      if (await approvals.required(s.workspaceId))
+        return reply.status(202).send({
+          approvalRequired: true,
+          request: await approvals.request(s.workspaceId, s.actor, definition, note),
+        })
       const { grid, changes } = await publishing.publish(s.workspaceId, s.actor, definition, note)
       return reply.status(201).send({ grid: gridView(grid), changes })
+    })
+
+    // Two-person rule -----------------------------------------------------------------------------
+    api.put('/settings', async (request) => {
+      const s = requireAdmin(request)
+      const parsed = z.object({ publishApproval: z.boolean() }).strict().safeParse(request.body)
+      if (!parsed.success) throw new BadRequest('The body must be {"publishApproval": true|false}')
+      return { settings: await approvals.setRequired(s.workspaceId, s.actor, parsed.data.publishApproval) }
+    })
+
+    api.get('/publish-requests', async (request) => ({
+      requests: await approvals.list(sessionOf(request).workspaceId),
+    }))
+
+    api.post<{ Params: { id: string } }>('/publish-requests/:id/approve', async (request, reply) => {
+      const s = requireAdmin(request)
+      const { grid, changes } = await approvals.approve(s.workspaceId, s.actor, request.params.id)
+      return reply.status(201).send({ grid: gridView(grid), changes })
+    })
+
+    api.post<{ Params: { id: string } }>('/publish-requests/:id/reject', async (request) => {
+      const s = requireAdmin(request)
+      return { request: await approvals.reject(s.workspaceId, s.actor, request.params.id) }
     })
 
     api.post<{ Params: { id: string } }>('/grids/:id/rollback', async (request, reply) => {
