@@ -103,7 +103,7 @@ function App() {
     body = html`<${PreviewPanel} draft=${draft} issues=${issues} role=${session.role} t=${t} onPublished=${onPublished}
       publishedDefinition=${published?.definition} />`
   else if (tab === 'history')
-    body = html`<${HistoryPanel} role=${session.role} t=${t} onPublished=${onPublished} refreshKey=${refreshKey} />`
+    body = html`<${HistoryPanel} role=${session.role} actor=${session.actor} settings=${session.settings} t=${t} onPublished=${onPublished} refreshKey=${refreshKey} />`
   else if (tab === 'contacts' && param)
     body = html`<${ContactView} id=${param} t=${t} refreshKey=${refreshKey} />`
   else if (tab === 'contacts') body = html`<${ContactSearch} t=${t} />`
