@@ -41,7 +41,7 @@ function Approvals({ role, actor, settings, requests, t, onChanged, setError }) 
           ? html`<p class="muted">${t('No publish awaits approval.')}</p>`
           : null
         : html`<ul class="audit">${requests.map(
-            (r) => html`<li class="audit-entry">
+            (r) => html`<li class="request-entry">
               <p><time datetime=${r.requestedAt}>${t.date(r.requestedAt)}</time> · <strong>${r.requestedBy}</strong> · ${t('asks to publish')}</p>
               ${r.note ? html`<p class="muted">${r.note}</p>` : null}
               <ul class="changes">${r.changes.map((c) => html`<li>${c}</li>`)}</ul>
