@@ -36,7 +36,7 @@ const USAGE = `Usage: leadgrid <command> [options]
   grid export --workspace <id> [--output <file>]
   grid import --workspace <id> --file <grid.json> [--publish]
   rescore --workspace <id>                  rescore every contact of a workspace now
-  login-link --workspace <id> [--role admin|viewer]
+  login-link --workspace <id> [--role admin|viewer] [--as <name>]
                                             print a one-time sign-in link to the settings page
   ${BENCH_USAGE}
 ${CALIBRATE_USAGE}${OUTCOMES_USAGE}`

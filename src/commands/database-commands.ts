@@ -148,18 +148,25 @@ const loginLinkCommand = defineCommand({
   parse(argv) {
     const { values } = parseArgs({
       args: argv,
-      options: { workspace: { type: 'string' }, role: { type: 'string', default: 'admin' } },
+      options: {
+        workspace: { type: 'string' },
+        role: { type: 'string', default: 'admin' },
+        // Who signs in, as the audit log names them; the two-person rule tells admins apart by it.
+        as: { type: 'string' },
+      },
     })
-    if (!values.workspace) usage('login-link needs --workspace <id> [--role admin|viewer]')
+    if (!values.workspace) usage('login-link needs --workspace <id> [--role admin|viewer] [--as <name>]')
     if (values.role !== 'admin' && values.role !== 'viewer') usage('--role is admin or viewer')
-    return { workspace: values.workspace, role: values.role }
+    const as = values.as?.trim()
+    if (values.as !== undefined && (!as || as.length > 200)) usage('--as is a name of 1 to 200 characters')
+    return { workspace: values.workspace, role: values.role, as }
   },
   async run(context, args) {
     await requireWorkspace(context, args.workspace)
     const link = await createLoginLink(context.deps, {
       workspaceId: args.workspace,
       role: args.role as AppRole,
-      actor: `${args.role} via command line`,
+      actor: args.as ?? `${args.role} via command line`,
     })
     return {
       stdout: [link],

@@ -154,6 +154,19 @@ export interface InboundDeliveriesTable {
   last_error: string | null
 }
 
+export interface PublishRequestsTable {
+  workspace_id: string
+  id: Generated<string>
+  definition: Json<unknown>
+  note: string | null
+  requested_by: string
+  requested_at: Date
+  status: ColumnType<'pending' | 'approved' | 'rejected', 'pending' | undefined, 'approved' | 'rejected'>
+  decided_by: string | null
+  decided_at: Date | null
+  grid_id: string | null
+}
+
 export interface OutboxTable {
   workspace_id: string
   connection_id: string
@@ -222,6 +235,7 @@ export interface Database {
   score_history: ScoreHistoryTable
   inbound_deliveries: InboundDeliveriesTable
   outbox: OutboxTable
+  publish_requests: PublishRequestsTable
   crm_written_values: CrmWrittenValuesTable
   crm_company_links: CrmCompanyLinksTable
   audit_log: AuditLogTable

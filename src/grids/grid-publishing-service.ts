@@ -51,8 +51,14 @@ export function createGridPublishingService(deps: { db: Db; clock: Clock; grids:
   }
 
   return {
-    publish: (workspaceId: string, actor: string, definition: unknown, note?: string) =>
-      publishDefinition(workspaceId, actor, definition, note, 'grid.published'),
+    /** `extra` joins the audit details (e.g. the approved request and who asked, two-person rule). */
+    publish: (
+      workspaceId: string,
+      actor: string,
+      definition: unknown,
+      note?: string,
+      extra: Record<string, unknown> = {},
+    ) => publishDefinition(workspaceId, actor, definition, note, 'grid.published', extra),
 
     async rollBack(workspaceId: string, actor: string, gridId: string) {
       const target = await grids.get(workspaceId, gridId)

@@ -1,14 +1,16 @@
 /** /api/v1/grids: list, create a draft, read, publish, simulate. */
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { BadRequest } from '../errors.js'
+import type { Db } from '../db/database.js'
+import { publishApprovalRequired } from '../db/publish-request-repository.js'
+import { BadRequest, Conflict } from '../errors.js'
 import type { GridPreviewService } from '../grids/grid-preview-service.js'
 import { type GridService, gridView } from '../grids/grid-service.js'
 import { gridSchema } from '../scoring/index.js'
 
 const createBody = z.object({ definition: z.unknown(), note: z.string().max(1000).optional() }).strict()
 
-export function gridRoutes(grids: GridService, preview?: GridPreviewService) {
+export function gridRoutes(grids: GridService, preview?: GridPreviewService, db?: Db) {
   return async function register(app: FastifyInstance) {
     app.get('/grids', async (request) => ({ grids: (await grids.list(request.workspaceId)).map(gridView) }))
 
@@ -32,9 +34,16 @@ export function gridRoutes(grids: GridService, preview?: GridPreviewService) {
     // libraries do) with nothing after it is not refused as "empty JSON".
     const action = { config: { jsonBody: { emptyIsNoBody: true } } }
 
-    app.post<{ Params: { id: string } }>('/grids/:id/publish', action, async (request) =>
-      gridView(await grids.publish(request.workspaceId, request.params.id)),
-    )
+    // With the two-person rule on, an API key cannot publish: it names no person, so it cannot be
+    // one of two different admins. The publish goes through the settings page and its approval.
+    app.post<{ Params: { id: string } }>('/grids/:id/publish', action, async (request) => {
+      if (db && (await publishApprovalRequired(db, request.workspaceId)))
+        throw new Conflict(
+          'This workspace requires a second admin’s approval to publish (two-person rule): publish from the settings page, where another admin approves it, or have an admin turn the rule off',
+          'approval_required',
+        )
+      return gridView(await grids.publish(request.workspaceId, request.params.id))
+    })
 
     // ?mode=full scores EVERY contact (keyset pages), as the settings page's preview does; the
     // default stays the quick sample of the 2,000 most recently updated contacts.

@@ -35,7 +35,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
       api.addHook('onRequest', apiKeyAuth(deps.db, authFailures))
       await api.register(ingestionRoutes(deps))
       await api.register(scoreRoutes(deps))
-      await api.register(gridRoutes(grids, createGridPreviewService(deps)))
+      await api.register(gridRoutes(grids, createGridPreviewService(deps), deps.db))
       await api.register(hubspotApiRoutes(deps))
       await api.register(outcomeRoutes(deps))
       await api.register(calibrationRoutes(deps))

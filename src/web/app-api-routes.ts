@@ -6,15 +6,19 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../app-deps.js'
-import { listAudit } from '../db/audit-repository.js'
+import { ATTACH_COOKIE, INSTALL_PATH } from '../crm/hubspot/hubspot-oauth-routes.js'
+import { STATE_TTL_MS } from '../crm/hubspot/oauth.js'
+import { appendAudit, listAudit } from '../db/audit-repository.js'
 import { lastTrackingHit, listConnectionHealth } from '../db/connection-health-repository.js'
 import { contactTimeline, getContact, searchContacts } from '../db/contact-view-repository.js'
+import { retryParkedOutboxRows } from '../db/outbox-repository.js'
 import { loadScores, scoreHistory, scoreSummary } from '../db/score-repository.js'
 import { EMAIL_CATEGORIES, EVENT_TYPES } from '../domain/lead-event.js'
-import { BadRequest, NotFound } from '../errors.js'
+import { BadRequest, NotConfigured, NotFound } from '../errors.js'
 import type { GridPreviewService } from '../grids/grid-preview-service.js'
 import type { GridPublishingService } from '../grids/grid-publishing-service.js'
 import { type GridService, gridView } from '../grids/grid-service.js'
+import type { PublishApprovalService } from '../grids/publish-approval-service.js'
 import { CONDITION_OPS, parseGrid } from '../scoring/index.js'
 import { guardAppApi, requireAdmin, sessionOf } from '../sessions/app-session.js'
 import { TRACKING_SOURCE } from '../tracking/tracking-service.js'
@@ -45,11 +49,19 @@ function validated(definition: unknown) {
 }
 
 export function appApiRoutes(
-  deps: Pick<AppDeps, 'db' | 'config'>,
-  services: { grids: GridService; publishing: GridPublishingService; preview: GridPreviewService },
+  deps: Pick<AppDeps, 'db' | 'config' | 'clock' | 'queue'>,
+  services: {
+    grids: GridService
+    publishing: GridPublishingService
+    preview: GridPreviewService
+    approvals: PublishApprovalService
+    /** A signed, expiring ticket naming the workspace, for the HubSpot install (hubspot-oauth-routes.ts). */
+    hubspotAttachTicket: (workspaceId: string) => string
+  },
 ) {
   const { db } = deps
-  const { grids, publishing, preview } = services
+  const { grids, publishing, preview, approvals } = services
+  const https = deps.config.PUBLIC_URL.startsWith('https:')
   return async function register(api: FastifyInstance) {
     guardAppApi(api)
 
@@ -66,6 +78,7 @@ export function appApiRoutes(
         role: s.role,
         actor: s.actor,
         csrfToken: reply.generateCsrf(),
+        settings: { publishApproval: await approvals.required(s.workspaceId) },
         // The grid vocabulary the editor offers, from the same constants the schema validates with.
         vocabulary: {
           eventTypes: EVENT_TYPES,
@@ -105,8 +118,37 @@ export function appApiRoutes(
       const s = requireAdmin(request)
       const { definition, note } = body(definitionBody, request.body)
       validated(definition)
+      // Two-person rule: the publish waits for another admin (202 Accepted, nothing published yet).
+      if (await approvals.required(s.workspaceId))
+        return reply.status(202).send({
+          approvalRequired: true,
+          request: await approvals.request(s.workspaceId, s.actor, definition, note),
+        })
       const { grid, changes } = await publishing.publish(s.workspaceId, s.actor, definition, note)
       return reply.status(201).send({ grid: gridView(grid), changes })
+    })
+
+    // Two-person rule -----------------------------------------------------------------------------
+    api.put('/settings', async (request) => {
+      const s = requireAdmin(request)
+      const parsed = z.object({ publishApproval: z.boolean() }).strict().safeParse(request.body)
+      if (!parsed.success) throw new BadRequest('The body must be {"publishApproval": true|false}')
+      return { settings: await approvals.setRequired(s.workspaceId, s.actor, parsed.data.publishApproval) }
+    })
+
+    api.get('/publish-requests', async (request) => ({
+      requests: await approvals.list(sessionOf(request).workspaceId),
+    }))
+
+    api.post<{ Params: { id: string } }>('/publish-requests/:id/approve', async (request, reply) => {
+      const s = requireAdmin(request)
+      const { grid, changes } = await approvals.approve(s.workspaceId, s.actor, request.params.id)
+      return reply.status(201).send({ grid: gridView(grid), changes })
+    })
+
+    api.post<{ Params: { id: string } }>('/publish-requests/:id/reject', async (request) => {
+      const s = requireAdmin(request)
+      return { request: await approvals.reject(s.workspaceId, s.actor, request.params.id) }
     })
 
     api.post<{ Params: { id: string } }>('/grids/:id/rollback', async (request, reply) => {
@@ -197,6 +239,53 @@ export function appApiRoutes(
           lastHitAt: lastHit?.toISOString() ?? null,
         },
       }
+    })
+
+    // Parked write-backs (values the CRM kept refusing) go back to the queue, and a flush is queued.
+    api.post<{ Params: { id: string } }>('/connections/:id/retry-parked', async (request) => {
+      const s = requireAdmin(request)
+      const id = request.params.id
+      const connection = UUID.test(id)
+        ? await db
+            .selectFrom('connections')
+            .select(['id', 'provider'])
+            .where('workspace_id', '=', s.workspaceId)
+            .where('id', '=', id)
+            .executeTakeFirst()
+        : undefined
+      if (!connection) throw new NotFound(`No connection ${id} in this workspace`)
+      const now = deps.clock.now()
+      const retried = await retryParkedOutboxRows(db, s.workspaceId, connection.id, now)
+      if (retried > 0) {
+        await deps.queue.send('crm-flush', { workspaceId: s.workspaceId, connectionId: connection.id })
+        await appendAudit(db, s.workspaceId, {
+          actor: s.actor,
+          action: 'connection.parked_retried',
+          at: now,
+          details: { connectionId: connection.id, provider: connection.provider, rows: retried },
+        })
+      }
+      return { retried }
+    })
+
+    // "Connect another CRM": the install link that attaches a new HubSpot portal to this workspace.
+    // Admins only, and bound to this browser by a cookie the install route checks (see there).
+    api.post('/connections/hubspot/install-link', async (request, reply) => {
+      const s = requireAdmin(request)
+      if (!deps.config.HUBSPOT_CLIENT_ID || !deps.config.HUBSPOT_CLIENT_SECRET)
+        throw new NotConfigured(
+          'HubSpot is not configured on this server: set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET and restart',
+          'hubspot_not_configured',
+        )
+      const ticket = services.hubspotAttachTicket(s.workspaceId)
+      reply.setCookie(ATTACH_COOKIE, ticket, {
+        path: INSTALL_PATH,
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: https,
+        maxAge: STATE_TTL_MS / 1000,
+      })
+      return { url: `${INSTALL_PATH}?attach=${encodeURIComponent(ticket)}` }
     })
   }
 }

@@ -9,9 +9,11 @@ import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppDeps } from '../app-deps.js'
+import { hubspotServices } from '../crm/hubspot/hubspot-services.js'
 import { createGridPreviewService } from '../grids/grid-preview-service.js'
 import { createGridPublishingService } from '../grids/grid-publishing-service.js'
 import type { GridService } from '../grids/grid-service.js'
+import { createPublishApprovalService } from '../grids/publish-approval-service.js'
 import { currentSession, registerAppSessions, startSession } from '../sessions/app-session.js'
 import { redeemLoginLink } from '../sessions/login-links.js'
 import { appApiRoutes } from './app-api-routes.js'
@@ -34,6 +36,7 @@ export function appRoutes(deps: AppDeps, grids: GridService) {
   const https = deps.config.PUBLIC_URL.startsWith('https:')
   const publishing = createGridPublishingService({ db: deps.db, clock: deps.clock, grids })
   const preview = createGridPreviewService(deps)
+  const approvals = createPublishApprovalService({ db: deps.db, clock: deps.clock, publishing })
 
   return async function register(app: FastifyInstance) {
     app.get('/', async (_request, reply) => reply.redirect('/app/', 302))
@@ -75,7 +78,14 @@ export function appRoutes(deps: AppDeps, grids: GridService) {
         // /app without the slash: relative asset URLs and the cookie path both want /app/.
         web.get('', async (_request, reply) => reply.redirect('/app/', 302))
 
-        await web.register(appApiRoutes(deps, { grids, publishing, preview }), { prefix: '/api' })
+        const hubspotAttachTicket = (workspaceId: string) =>
+          hubspotServices(deps).oauth.createState({ workspaceId })
+        await web.register(
+          appApiRoutes(deps, { grids, publishing, preview, approvals, hubspotAttachTicket }),
+          {
+            prefix: '/api',
+          },
+        )
       },
       { prefix: '/app' },
     )

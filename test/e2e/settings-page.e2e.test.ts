@@ -72,8 +72,13 @@ function watch(p: Page) {
   p.on('pageerror', (err) => consoleErrors.push(`${p.url()}: ${err.message}`))
 }
 
-async function signIn(context: BrowserContext, workspaceId: string, role: 'admin' | 'viewer' = 'admin') {
-  const link = await createLoginLink(t.deps, { workspaceId, role, actor: `${role}@acme.example` })
+async function signIn(
+  context: BrowserContext,
+  workspaceId: string,
+  role: 'admin' | 'viewer' = 'admin',
+  actor = `${role}@acme.example`,
+) {
+  const link = await createLoginLink(t.deps, { workspaceId, role, actor })
   expect(link.startsWith(`${origin}/app/login?token=`)).toBe(true)
   const p = await context.newPage()
   await p.goto(link)
@@ -380,6 +385,44 @@ describe('signed out', () => {
       expect(await axeViolations(p)).toEqual([])
     } finally {
       await context.close()
+    }
+  })
+})
+
+describe('the two-person rule', () => {
+  it('makes a publish wait for a second admin, who approves it in the page', async () => {
+    const ws = (await t.createWorkspace('Two-person')).workspaceId
+    const adaContext = await newContext()
+    const bobContext = await newContext()
+    try {
+      const ada = await signIn(adaContext, ws, 'admin', 'ada@acme.example')
+      await ada.getByRole('link', { name: 'Versions & audit' }).click()
+      await ada.getByLabel(/Two-person rule/).check()
+      await ada.getByText('No publish awaits approval.').waitFor()
+      await ada.getByRole('link', { name: 'Grid' }).click()
+      await pricingPoints(ada).fill('35')
+      await ada.getByText('No problem found').waitFor()
+      await ada.getByRole('link', { name: 'Preview & publish' }).click()
+      await ada.getByRole('button', { name: 'Publish', exact: true }).click()
+      await ada.getByText(/Sent for approval/).waitFor()
+      await ada.getByRole('link', { name: 'Versions & audit' }).click()
+      await ada.getByText('Another admin has to approve your request.').waitFor()
+      expect(await ada.getByRole('button', { name: 'Approve and publish' }).count()).toBe(0)
+      await shot(ada, '14-approval-requested')
+
+      const bob = await signIn(bobContext, ws, 'admin', 'bob@acme.example')
+      await bob.getByRole('link', { name: 'Versions & audit' }).click()
+      await bob.getByRole('button', { name: 'Approve and publish' }).click()
+      await bob.getByText('No publish awaits approval.').waitFor()
+      await expect
+        .poll(() => bob.locator('.audit-entry').nth(1).textContent())
+        .toContain('+20 → +35 Pricing page')
+      expect(await bob.locator('.audit-entry').first().textContent()).toContain('bob@acme.example')
+      await shot(bob, '15-approved')
+      expect(await axeViolations(bob)).toEqual([])
+    } finally {
+      await adaContext.close()
+      await bobContext.close()
     }
   })
 })

@@ -10,7 +10,7 @@ import type { Config } from '../../config.js'
 import type { SecretBox } from '../../crypto/secret-box.js'
 import type { Db } from '../../db/database.js'
 import type { ConnectionRow } from '../../db/schema.js'
-import { NotFound } from '../../errors.js'
+import { Conflict, NotFound } from '../../errors.js'
 import type { JobQueue } from '../../jobs/queue.js'
 import { createWorkspaceIn } from '../../workspaces/workspace-service.js'
 import { publicSettings } from '../connection-service.js'
@@ -65,10 +65,14 @@ export function createHubSpotConnections(deps: HubSpotConnectionDeps) {
   /**
    * The OAuth callback's work after HubSpot redirected back with a code: tokens, portal id, then the
    * workspace and connection — reattached when this portal was installed before (a reinstall keeps the
-   * workspace, its grid and its history), created otherwise. Provisioning + backfill are queued.
+   * workspace, its grid and its history), created otherwise — or, with `workspaceId` (an admin of that
+   * workspace started the install from its settings page, see hubspot-oauth-routes.ts), attached to
+   * that workspace. A portal already connected to another workspace is never moved: 409.
+   * Provisioning + backfill are queued.
    */
   async function completeInstall(
     codeOrTokens: string | HubSpotTokens,
+    options: { workspaceId?: string } = {},
   ): Promise<{ workspaceId: string; connectionId: string; portalId: string; reinstalled: boolean }> {
     // The callback route exchanges the code itself (@fastify/oauth2) and hands the tokens over.
     const tokens = typeof codeOrTokens === 'string' ? await oauth.exchangeCode(codeOrTokens) : codeOrTokens
@@ -94,6 +98,12 @@ export function createHubSpotConnections(deps: HubSpotConnectionDeps) {
         .where('account_id', '=', portalId)
         .executeTakeFirst()
       let ids: { workspaceId: string; connectionId: string }
+      if (found && options.workspaceId && found.workspace_id !== options.workspaceId) {
+        throw new Conflict(
+          `HubSpot account ${portalId} is already connected to another Leadgrid workspace; uninstall it there first`,
+          'portal_in_other_workspace',
+        )
+      }
       if (found) {
         ids = { workspaceId: found.workspace_id, connectionId: found.id }
         await trx
@@ -103,7 +113,18 @@ export function createHubSpotConnections(deps: HubSpotConnectionDeps) {
           .where('id', '=', found.id)
           .execute()
       } else {
-        const ws = await createWorkspaceIn(trx, { name: `HubSpot account ${portalId}`, now })
+        const target = options.workspaceId
+          ? await trx
+              .selectFrom('workspaces')
+              .select('id')
+              .where('id', '=', options.workspaceId)
+              .executeTakeFirst()
+          : undefined
+        if (options.workspaceId && !target)
+          throw new NotFound('The workspace this install was started from no longer exists')
+        const ws = target
+          ? { workspaceId: target.id }
+          : await createWorkspaceIn(trx, { name: `HubSpot account ${portalId}`, now })
         const row = await trx
           .insertInto('connections')
           .values({
@@ -124,7 +145,12 @@ export function createHubSpotConnections(deps: HubSpotConnectionDeps) {
           workspace_id: ids.workspaceId,
           actor: 'hubspot',
           action: found ? 'connection.reinstalled' : 'connection.installed',
-          details: JSON.stringify({ provider: 'hubspot', portalId, connectionId: ids.connectionId }),
+          details: JSON.stringify({
+            provider: 'hubspot',
+            portalId,
+            connectionId: ids.connectionId,
+            ...(options.workspaceId ? { attachedToWorkspace: true } : {}),
+          }),
         })
         .execute()
       return { ...ids, existing: !!found }

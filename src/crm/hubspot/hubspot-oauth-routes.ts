@@ -16,6 +16,15 @@
  *  - A clear 400 per failure (no cookie / not this browser / used / expired): its default check only
  *    says "Invalid state", so our check throws our own errors.
  *  - Refreshing tokens: that happens in workers, outside any request, so oauth.ts keeps its own call.
+ *
+ * Connecting another portal to an existing workspace ("connect another CRM" on the settings page):
+ * an admin's session asks POST /app/api/connections/hubspot/install-link, which answers
+ * `/oauth/hubspot/install?attach=<ticket>` and sets the same ticket in a cookie limited to this path
+ * (the session cookie, path /app, never reaches /oauth). The ticket is a signed state naming the
+ * workspace; the install accepts it only from the browser holding that cookie, unexpired, once, and
+ * carries the workspace into the install's own signed state, so the callback attaches the new portal
+ * to that workspace instead of creating one. Without it, an install creates (or finds) the portal's
+ * own workspace as before.
  */
 import fastifyOAuth2, { type OAuth2Namespace, type OAuth2Token } from '@fastify/oauth2'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
@@ -33,6 +42,9 @@ type Deps = Pick<
 >
 
 export const OAUTH_STATE_COOKIE = 'leadgrid_hubspot_oauth_state'
+/** Set by the settings page's install-link call; read by the install only (see the header). */
+export const ATTACH_COOKIE = 'leadgrid_hubspot_attach'
+export const INSTALL_PATH = '/oauth/hubspot/install'
 const CALLBACK_PATH = '/oauth/hubspot/callback'
 /** HubSpot's v3 token endpoint (all parameters in the form body); see oauth.ts. */
 const TOKEN_PATH = '/oauth/v3/token'
@@ -40,6 +52,8 @@ const TOKEN_PATH = '/oauth/v3/token'
 declare module 'fastify' {
   interface FastifyRequest {
     hubspotInstallState?: OAuthState
+    /** The workspace a verified attach ticket names (set by the install route for the state). */
+    hubspotAttachWorkspace?: string
   }
 }
 
@@ -113,7 +127,13 @@ export function hubspotOAuthRoutes(deps: Deps) {
           sameSite: 'lax',
           secure: config.PUBLIC_URL.startsWith('https:'),
         },
-        generateStateFunction: (_request: FastifyRequest) => hs.oauth.createState({ returnTo: '/app/' }),
+        generateStateFunction: (request: FastifyRequest) =>
+          request.hubspotAttachWorkspace
+            ? hs.oauth.createState({
+                returnTo: '/app/#connections',
+                workspaceId: request.hubspotAttachWorkspace,
+              })
+            : hs.oauth.createState({ returnTo: '/app/' }),
         checkStateFunction: async (request: FastifyRequest) => {
           const { state } = callbackQuery.parse(request.query)
           const cookie = request.cookies[OAUTH_STATE_COOKIE]
@@ -140,8 +160,27 @@ export function hubspotOAuthRoutes(deps: Deps) {
       oauth2 = scoped.hubspotOAuth2
     }
 
-    app.get('/oauth/hubspot/install', async (request, reply) => {
+    app.get(INSTALL_PATH, async (request, reply) => {
       if (!oauth2) throw notConfigured()
+      const { attach } = z.object({ attach: z.string().max(2048).optional() }).parse(request.query)
+      if (attach !== undefined) {
+        const invalid = new BadRequest(
+          'This "connect another CRM" link is invalid, expired, already used or was opened in another browser; open it again from the Connections tab of the settings page',
+          undefined,
+          'invalid_attach',
+        )
+        const verified = hs.oauth.readState(attach)
+        if (request.cookies[ATTACH_COOKIE] !== attach || !verified?.state.workspaceId) throw invalid
+        const first = await consumeOAuthStateNonce(
+          deps.db,
+          verified.nonce,
+          verified.expiresAt,
+          deps.clock.now(),
+        )
+        if (!first) throw invalid
+        request.hubspotAttachWorkspace = verified.state.workspaceId
+        reply.clearCookie(ATTACH_COOKIE, { path: INSTALL_PATH })
+      }
       const url = await oauth2.generateAuthorizationUri(request, reply)
       return reply.header('cache-control', 'no-store').redirect(url, 302)
     })
@@ -176,7 +215,12 @@ export function hubspotOAuthRoutes(deps: Deps) {
       }
       let installed: Awaited<ReturnType<typeof hs.connections.completeInstall>>
       try {
-        installed = await hs.connections.completeInstall(hs.oauth.tokensFromResponse(token.token))
+        installed = await hs.connections.completeInstall(
+          hs.oauth.tokensFromResponse(token.token),
+          request.hubspotInstallState?.workspaceId
+            ? { workspaceId: request.hubspotInstallState.workspaceId }
+            : {},
+        )
       } catch (err) {
         if (err instanceof CrmError && !err.retryable) {
           throw new BadRequest(

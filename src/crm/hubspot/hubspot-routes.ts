@@ -3,6 +3,8 @@
  *  GET  /oauth/hubspot/install, GET /oauth/hubspot/callback   (hubspot-oauth-routes.ts)
  *  POST /webhooks/hubspot             (X-HubSpot-Signature-v3; stored durably before the 200)
  *  POST /hubspot/card                 (v3; answers from Leadgrid's database)
+ *  POST /hubspot/app-link             (v3; a one-time sign-in link to the settings page, for the
+ *                                      app's settings component and the card)
  *  POST /hubspot/workflow-action      ("Record engagement in Leadgrid"; v3, else v2 as documented for actions)
  *  GET  /api/v1/connections, PATCH|DELETE /api/v1/connections/:id   (workspace API key; see hubspotApiRoutes)
  */
@@ -10,8 +12,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../app-deps.js'
 import { findConnection } from '../../db/connection-repository.js'
-import { BadRequest, Unauthorized } from '../../errors.js'
+import { BadRequest, NotFound, Unauthorized } from '../../errors.js'
 import { eventInputSchema } from '../../events/ingestion-schemas.js'
+import { createLoginLink } from '../../sessions/login-links.js'
 import { hubspotOAuthRoutes } from './hubspot-oauth-routes.js'
 import { hubspotServices } from './hubspot-services.js'
 import { publicRequestUri, verifyV2Signature, verifyV3Signature } from './signature.js'
@@ -73,6 +76,21 @@ const cardBody = z.object({
   objectId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]).transform(String),
   objectTypeId: z.string().max(20).optional(),
 })
+
+const appLinkBody = z.object({
+  portalId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]).transform(String),
+  // The HubSpot user who clicked (context.user.id), so the audit log can name them.
+  userId: z
+    .union([z.number().int().positive(), z.string().regex(/^\d{1,20}$/)])
+    .transform(String)
+    .optional(),
+})
+
+/**
+ * Short: the component fetches the link when it renders and the user clicks it right away; a
+ * reload of the settings page fetches a fresh one.
+ */
+export const HUBSPOT_APP_LINK_TTL_MS = 5 * 60_000
 
 const WORKFLOW_EVENT_TYPES = [
   'webinar.registered',
@@ -150,6 +168,30 @@ export function hubspotRoutes(deps: Deps) {
         throw new Unauthorized('The portal of this request does not match', 'portal_mismatch')
       }
       return hs.card.cardFor(body.portalId, body.objectId)
+    })
+
+    // Sign-in from HubSpot: only HubSpot can sign this request, and only for a portal that has
+    // Leadgrid installed, so the link grants that portal's workspace. Admin: HubSpot shows app
+    // settings only to users allowed to manage apps. The button opens a new tab (a top-level
+    // visit), so the link is not a framed one and the session cookie stays SameSite=Lax.
+    app.post('/hubspot/app-link', async (request) => {
+      requireHubSpotSignature(deps, request)
+      const body = appLinkBody.parse(request.body)
+      const q = request.query as Record<string, unknown>
+      if (typeof q['portalId'] === 'string' && q['portalId'] !== body.portalId) {
+        throw new Unauthorized('The portal of this request does not match', 'portal_mismatch')
+      }
+      const connection = await hs.connections.byPortal(body.portalId)
+      if (connection?.status !== 'active')
+        throw new NotFound('Leadgrid is not installed in this HubSpot account', 'not_installed')
+      const url = await createLoginLink(deps, {
+        workspaceId: connection.workspace_id,
+        role: 'admin',
+        actor: body.userId ? `HubSpot user ${body.userId}` : `HubSpot portal ${body.portalId}`,
+        ttlMs: HUBSPOT_APP_LINK_TTL_MS,
+      })
+      request.log.info({ workspaceId: connection.workspace_id }, 'HubSpot sign-in link handed out')
+      return { url, expiresInSeconds: HUBSPOT_APP_LINK_TTL_MS / 1000 }
     })
 
     app.post('/hubspot/workflow-action', async (request) => {

@@ -37,4 +37,5 @@ export const api = {
   },
   get: (path) => call('GET', path),
   post: (path, body) => call('POST', path, body ?? {}),
+  put: (path, body) => call('PUT', path, body),
 }

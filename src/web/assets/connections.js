@@ -1,18 +1,50 @@
 /**
- * Connections and health (read-only): each CRM connection with the health fields recorded today,
- * and the website tracking snippet with a copy button and when it was last heard from.
+ * Connections and health: each CRM connection with the health fields recorded today, its backfill
+ * progress, and (admins) a button sending parked write-backs back to the queue; "connect another
+ * CRM" to attach a new HubSpot portal to this workspace; the website tracking snippet with a copy
+ * button and when it was last heard from.
  */
 import { useEffect, useState } from 'preact/hooks'
 import { api } from './api.js'
 import { html } from './fields.js'
 
-export function ConnectionsPanel({ t }) {
+/** The initial import: HubSpot gives no total, so a running backfill shows a moving bar and a count. */
+function Backfill({ c, t }) {
+  const b = c.backfill ?? {}
+  if (!b.status) return html`—`
+  const id = `backfill-${c.id}`
+  const done = b.status === 'done'
+  return html`<label for=${id}>${done ? t('Imported: {n} contacts', { n: t.number(b.processed ?? 0) }) : t('Importing: {n} contacts so far', { n: t.number(b.processed ?? 0) })}</label>
+    ${done ? html`<progress id=${id} max="1" value="1"></progress>` : html`<progress id=${id}></progress>`}`
+}
+
+export function ConnectionsPanel({ t, role }) {
   const [data, setData] = useState(null)
   const [error, setError] = useState('')
   const [copied, setCopied] = useState(false)
+  const [notice, setNotice] = useState('')
+  const admin = role === 'admin'
+  const load = () => api.get('/connections').then(setData, (err) => setError(err.message))
   useEffect(() => {
-    api.get('/connections').then(setData, (err) => setError(err.message))
+    load()
   }, [])
+  const retry = async (c) => {
+    try {
+      const { retried } = await api.post(`/connections/${c.id}/retry-parked`)
+      setNotice(t('{n} parked write-backs sent back to the queue.', { n: t.number(retried) }))
+      await load()
+    } catch (err) {
+      setNotice(err.message)
+    }
+  }
+  const connectHubSpot = async () => {
+    try {
+      const { url } = await api.post('/connections/hubspot/install-link')
+      location.href = url
+    } catch (err) {
+      setNotice(err.message)
+    }
+  }
   if (error) return html`<p class="error" role="alert">${error}</p>`
   if (!data) return html`<p>${t('Loading…')}</p>`
   const copy = async () => {
@@ -34,17 +66,27 @@ export function ConnectionsPanel({ t }) {
         data.connections.length === 0
           ? html`<p>${t('No CRM connected yet. Install Leadgrid from the HubSpot marketplace to connect a portal.')}</p>`
           : html`<div class="table-wrap"><table>
-            <thead><tr>${['CRM', 'Account', 'Status', 'Token expires', 'Last webhook', 'Write-back backlog', 'Parked', 'Last error'].map((h) => html`<th scope="col">${t(h)}</th>`)}</tr></thead>
+            <thead><tr>${['CRM', 'Account', 'Status', 'Token expires', 'Last webhook', 'Initial import', 'Write-back backlog', 'Parked', 'Last error'].map((h) => html`<th scope="col">${t(h)}</th>`)}</tr></thead>
             <tbody>${data.connections.map(
               (c) => html`<tr>
                 <td>${c.provider === 'hubspot' ? 'HubSpot' : 'Pipedrive'}</td><td>${c.accountId}</td>
                 <td><span class=${`status status-${c.status}`}>${c.status}</span></td>
                 <td>${t.date(c.tokenExpiresAt)}</td><td>${t.date(c.lastWebhookAt)}</td>
-                <td class="num">${t.number(c.pendingWrites)}</td><td class="num">${t.number(c.parkedWrites)}</td>
+                <td><${Backfill} c=${c} t=${t} /></td>
+                <td class="num">${t.number(c.pendingWrites)}</td>
+                <td class="num">${t.number(c.parkedWrites)}
+                  ${
+                    admin && c.parkedWrites > 0
+                      ? html` <button type="button" onClick=${() => retry(c)}
+                    aria-label=${t('Retry the parked write-backs of {account}', { account: c.accountId })}>${t('Retry')}</button>`
+                      : ''
+                  }</td>
                 <td>${c.lastError ? html`${c.lastError} <small>(${t.date(c.lastErrorAt)})</small>` : '—'}</td>
               </tr>`,
             )}</tbody></table></div>`
       }
+      <p role="status" aria-live="polite">${notice}</p>
+      ${admin ? html`<p><button type="button" onClick=${connectHubSpot}>${t('Connect another HubSpot account')}</button></p>` : ''}
     </section>
     <section aria-labelledby="snippet-h">
       <h3 id="snippet-h">${t('Tracking snippet')}</h3>

@@ -1,22 +1,81 @@
 /**
  * Versions and audit log: every grid version (roll back to any earlier one in one click — a copy of
- * it is published as a new version) and who changed what and when, as a readable rule diff.
+ * it is published as a new version) and who changed what and when, as a readable rule diff. Also the
+ * optional two-person rule: its switch (admins) and the publishes awaiting a second admin.
  */
 import { useEffect, useState } from 'preact/hooks'
 import { api } from './api.js'
 import { html } from './fields.js'
 import { PublishProgress } from './preview.js'
 
-export function HistoryPanel({ role, t, onPublished, refreshKey }) {
+/** The two-person rule: the switch for admins, and the requests awaiting a second admin. */
+function Approvals({ role, actor, settings, requests, t, onChanged, setError }) {
+  const [on, setOn] = useState(settings?.publishApproval === true)
+  const admin = role === 'admin'
+  const toggle = async (value) => {
+    setError('')
+    try {
+      const res = await api.put('/settings', { publishApproval: value })
+      setOn(res.settings.publishApproval)
+      await onChanged()
+    } catch (err) {
+      setError(err.message)
+    }
+  }
+  const decide = async (r, how) => {
+    setError('')
+    try {
+      const res = await api.post(`/publish-requests/${r.id}/${how}`)
+      await onChanged(how === 'approve' ? res : null)
+    } catch (err) {
+      setError(err.message)
+    }
+  }
+  return html`<section aria-labelledby="approvals-h">
+    <h3 id="approvals-h">${t('Approval')}</h3>
+    <p><label><input type="checkbox" checked=${on} disabled=${!admin} onChange=${(e) => toggle(e.currentTarget.checked)} />
+      ${' '}${t('Two-person rule: a publish needs a second admin’s approval')}</label></p>
+    ${
+      requests.length === 0
+        ? on
+          ? html`<p class="muted">${t('No publish awaits approval.')}</p>`
+          : null
+        : html`<ul class="audit">${requests.map(
+            (r) => html`<li class="request-entry">
+              <p><time datetime=${r.requestedAt}>${t.date(r.requestedAt)}</time> · <strong>${r.requestedBy}</strong> · ${t('asks to publish')}</p>
+              ${r.note ? html`<p class="muted">${r.note}</p>` : null}
+              <ul class="changes">${r.changes.map((c) => html`<li>${c}</li>`)}</ul>
+              ${
+                admin
+                  ? html`<p>${
+                      r.requestedBy === actor
+                        ? html`<span class="muted">${t('Another admin has to approve your request.')}</span> `
+                        : html`<button type="button" class="primary" onClick=${() => decide(r, 'approve')}>${t('Approve and publish')}</button> `
+                    }<button type="button" onClick=${() => decide(r, 'reject')}>${r.requestedBy === actor ? t('Withdraw') : t('Reject')}</button></p>`
+                  : null
+              }
+            </li>`,
+          )}</ul>`
+    }
+  </section>`
+}
+
+export function HistoryPanel({ role, actor, settings, t, onPublished, refreshKey }) {
   const [grids, setGrids] = useState(null)
   const [audit, setAudit] = useState(null)
+  const [requests, setRequests] = useState([])
   const [error, setError] = useState('')
   const [rolled, setRolled] = useState(null)
   const load = async () => {
     try {
-      const [g, a] = await Promise.all([api.get('/grids'), api.get('/audit')])
+      const [g, a, r] = await Promise.all([
+        api.get('/grids'),
+        api.get('/audit'),
+        api.get('/publish-requests'),
+      ])
       setGrids(g.grids)
       setAudit(a.entries)
+      setRequests(r.requests)
     } catch (err) {
       setError(err.message)
     }
@@ -45,6 +104,14 @@ export function HistoryPanel({ role, t, onPublished, refreshKey }) {
           <${PublishProgress} t=${t} key=${rolled.grid.id} /></div>`
         : null
     }
+    <${Approvals} role=${role} actor=${actor} settings=${settings} requests=${requests} t=${t} setError=${setError}
+      onChanged=${async (approved) => {
+        if (approved) {
+          setRolled(null)
+          onPublished(approved.grid)
+        }
+        await load()
+      }} />
     <section aria-labelledby="versions-h">
       <h3 id="versions-h">${t('Versions')}</h3>
       <div class="table-wrap"><table>

@@ -144,6 +144,23 @@ const fr = {
   What: 'Quoi',
   'grid.published': 'grille publiée',
   'grid.rolled_back': 'retour à une version',
+  'grid.publish_requested': 'publication demandée',
+  'grid.publish_approved': 'publication approuvée',
+  'grid.publish_rejected': 'publication refusée',
+  'workspace.publish_approval_enabled': 'règle des deux personnes activée',
+  'workspace.publish_approval_disabled': 'règle des deux personnes désactivée',
+  'connection.parked_retried': 'écritures en échec relancées',
+  Approval: 'Approbation',
+  'Two-person rule: a publish needs a second admin’s approval':
+    'Règle des deux personnes : une publication doit être approuvée par un second administrateur',
+  'No publish awaits approval.': 'Aucune publication n’attend d’approbation.',
+  'asks to publish': 'demande à publier',
+  'Another admin has to approve your request.': 'Un autre administrateur doit approuver votre demande.',
+  'Approve and publish': 'Approuver et publier',
+  Withdraw: 'Retirer',
+  Reject: 'Refuser',
+  'Sent for approval: another admin approves it under Versions & audit before it is published.':
+    'Envoyé pour approbation : un autre administrateur l’approuve dans l’onglet Versions et journal avant sa publication.',
   'workspace.created': 'espace créé',
   'version {v}, restored from {r}': 'version {v}, restaurée depuis la {r}',
   // Contacts
@@ -189,6 +206,13 @@ const fr = {
   Copied: 'Copié',
   'Last hit seen': 'Dernier passage vu',
   Provisioning: 'Installation',
+  'Initial import': 'Import initial',
+  'Imported: {n} contacts': 'Importés : {n} contacts',
+  'Importing: {n} contacts so far': 'Import en cours : {n} contacts',
+  Retry: 'Réessayer',
+  'Retry the parked write-backs of {account}': 'Réessayer les écritures en échec de {account}',
+  '{n} parked write-backs sent back to the queue.': '{n} écritures en échec remises dans la file.',
+  'Connect another HubSpot account': 'Connecter un autre compte HubSpot',
 }
 
 const dictionaries = { en: {}, fr }

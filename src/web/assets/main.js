@@ -103,11 +103,11 @@ function App() {
     body = html`<${PreviewPanel} draft=${draft} issues=${issues} role=${session.role} t=${t} onPublished=${onPublished}
       publishedDefinition=${published?.definition} />`
   else if (tab === 'history')
-    body = html`<${HistoryPanel} role=${session.role} t=${t} onPublished=${onPublished} refreshKey=${refreshKey} />`
+    body = html`<${HistoryPanel} role=${session.role} actor=${session.actor} settings=${session.settings} t=${t} onPublished=${onPublished} refreshKey=${refreshKey} />`
   else if (tab === 'contacts' && param)
     body = html`<${ContactView} id=${param} t=${t} refreshKey=${refreshKey} />`
   else if (tab === 'contacts') body = html`<${ContactSearch} t=${t} />`
-  else if (tab === 'connections') body = html`<${ConnectionsPanel} t=${t} />`
+  else if (tab === 'connections') body = html`<${ConnectionsPanel} t=${t} role=${session.role} />`
   else
     body = html`<${GridEditor} draft=${draft} setDraft=${setDraftState} issues=${issues} published=${published} readOnly=${readOnly}
       t=${t} vocab=${session.vocabulary} onReset=${() => setDraftState(structuredClone(published.definition))} />`

@@ -69,7 +69,8 @@ export function PreviewPanel({ draft, issues, role, t, onPublished, publishedDef
       const res = await api.post('/grids/publish', { definition: draft, note: note || undefined })
       setPublished(res)
       setNote('')
-      onPublished(res.grid)
+      // Two-person rule: nothing is published until another admin approves (Versions tab).
+      if (!res.approvalRequired) onPublished(res.grid)
     } catch (err) {
       setError(err.message)
     } finally {
@@ -135,13 +136,18 @@ export function PreviewPanel({ draft, issues, role, t, onPublished, publishedDef
           : html`<p class="notice">${t('Only admins can publish.')}</p>`
       }
       ${
-        published
+        published?.approvalRequired
           ? html`<div class="published" role="status">
+            <p><strong>${t('Sent for approval: another admin approves it under Versions & audit before it is published.')}</strong></p>
+            <ul class="changes">${published.request.changes.map((c) => html`<li>${c}</li>`)}</ul>
+          </div>`
+          : published
+            ? html`<div class="published" role="status">
             <p><strong>${t('Published version {v}', { v: published.grid.version })}</strong></p>
             <ul class="changes">${published.changes.map((c) => html`<li>${c}</li>`)}</ul>
             <${PublishProgress} t=${t} key=${published.grid.id} />
           </div>`
-          : null
+            : null
       }
     </section>
   </div>`
