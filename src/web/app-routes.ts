@@ -16,6 +16,7 @@ import type { GridService } from '../grids/grid-service.js'
 import { createPublishApprovalService } from '../grids/publish-approval-service.js'
 import { currentSession, registerAppSessions, startSession } from '../sessions/app-session.js'
 import { redeemLoginLink } from '../sessions/login-links.js'
+import { pipedriveSignInGrant } from '../sessions/pipedrive-sign-in.js'
 import { appApiRoutes } from './app-api-routes.js'
 import { appShell, languageOf, setPageHeaders, signedOutPage } from './app-page.js'
 
@@ -55,6 +56,22 @@ export function appRoutes(deps: AppDeps, grids: GridService) {
           if (!hit) return reply.callNotFound()
           return reply.sendFile(hit[1], hit[0])
         })
+
+        // From Pipedrive: the app-settings link (Pipedrive's own JWT) or the panel's settings link.
+        web.get<{ Querystring: { token?: string; framed?: string } }>(
+          '/pipedrive',
+          async (request, reply) => {
+            const lang = languageOf(request.headers['accept-language'])
+            const grant = await pipedriveSignInGrant(deps, request.query.token)
+            if (!grant) {
+              request.log.warn('refused Pipedrive sign-in token (missing, forged, expired or not installed)')
+              return setPageHeaders(reply).status(401).send(signedOutPage(lang, 'invalid_link'))
+            }
+            startSession(request, grant, { framed: request.query.framed === '1', https })
+            request.log.info({ workspaceId: grant.workspaceId, role: grant.role }, 'signed in from Pipedrive')
+            return reply.header('referrer-policy', 'no-referrer').redirect('/app/', 303)
+          },
+        )
 
         web.get<{ Querystring: { token?: string; framed?: string } }>('/login', async (request, reply) => {
           const lang = languageOf(request.headers['accept-language'])

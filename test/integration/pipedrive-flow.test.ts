@@ -551,6 +551,56 @@ describe('Pipedrive panel', () => {
   })
 })
 
+describe('Signing in to the settings page from Pipedrive', () => {
+  const sign = (claims: Record<string, unknown>, secret = CLIENT_SECRET) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt(Math.floor(clock.now().getTime() / 1000))
+      .setExpirationTime(Math.floor(clock.now().getTime() / 1000) + 300)
+      .sign(new TextEncoder().encode(secret))
+
+  const signIn = async (url: string) => {
+    const res = await t.app.inject({ method: 'GET', url })
+    const cookie = res.cookies.find((c) => c.name === 'leadgrid_session')
+    if (res.statusCode !== 303 || !cookie) return { status: res.statusCode, session: null }
+    const session = await t.app.inject({
+      method: 'GET',
+      url: '/app/api/session',
+      headers: { cookie: `leadgrid_session=${encodeURIComponent(cookie.value)}` },
+    })
+    return { status: res.statusCode, session: session.json() as { workspace: { id: string }; role: string } }
+  }
+
+  it("the panel's settings link signs its user in to the company's workspace; the installer is an admin", async () => {
+    const token = await sign({ companyId: Number(COMPANY), userId: 777 })
+    const panel = await t.app.inject({
+      method: 'GET',
+      url: `/pipedrive/panel?selectedIds=8&companyId=${COMPANY}&token=${token}`,
+    })
+    const settingsUrl = new URL(panel.json().settings.url)
+    expect(settingsUrl.pathname).toBe('/app/pipedrive')
+    const admin = await signIn(`${settingsUrl.pathname}${settingsUrl.search}`)
+    expect(admin.status).toBe(303)
+    expect(admin.session).toMatchObject({
+      workspace: { id: (await connection()).workspace_id },
+      role: 'admin',
+    })
+  })
+
+  it("another user of the company reads; a forged token or another company's opens nothing", async () => {
+    const colleague = await signIn(
+      `/app/pipedrive?token=${await sign({ companyId: Number(COMPANY), userId: 4242 })}`,
+    )
+    expect(colleague.session?.role).toBe('viewer')
+    const forged = await signIn(
+      `/app/pipedrive?token=${await sign({ companyId: Number(COMPANY), userId: 777 }, 'nope')}`,
+    )
+    expect(forged).toEqual({ status: 401, session: null })
+    const elsewhere = await signIn(`/app/pipedrive?token=${await sign({ companyId: 1111, userId: 1 })}`)
+    expect(elsewhere).toEqual({ status: 401, session: null })
+  })
+})
+
 describe('Pipedrive tokens and budgets', () => {
   it('two refreshes at once make one token call', async () => {
     const row = await connection()
