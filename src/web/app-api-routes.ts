@@ -49,7 +49,7 @@ function validated(definition: unknown) {
 }
 
 export function appApiRoutes(
-  deps: Pick<AppDeps, 'db' | 'config' | 'clock' | 'queue'>,
+  deps: Pick<AppDeps, 'db' | 'config' | 'clock' | 'queue' | 'crm'>,
   services: {
     grids: GridService
     publishing: GridPublishingService
@@ -286,6 +286,19 @@ export function appApiRoutes(
         maxAge: STATE_TTL_MS / 1000,
       })
       return { url: `${INSTALL_PATH}?attach=${encodeURIComponent(ticket)}` }
+    })
+
+    // Pipedrive attaches to this workspace through a signed, 10-minute attach token in the link
+    // (Pipedrive's own installs arrive without one and make or reuse their company's workspace).
+    api.post('/connections/pipedrive/install-link', async (request) => {
+      const s = requireAdmin(request)
+      if (!deps.crm.pipedrive.oauth.configured())
+        throw new NotConfigured(
+          'Pipedrive is not configured on this server: set PIPEDRIVE_CLIENT_ID and PIPEDRIVE_CLIENT_SECRET and restart',
+          'pipedrive_not_configured',
+        )
+      const token = deps.crm.pipedrive.install.attachToken(s.workspaceId)
+      return { url: `/oauth/pipedrive/install?attach=${encodeURIComponent(token)}` }
     })
   }
 }

@@ -231,3 +231,64 @@ describe('connect another CRM (HubSpot install attached to this workspace)', () 
     expect(viewer.statusCode).toBe(403)
   })
 })
+
+describe('POST /app/api/connections/pipedrive/install-link', () => {
+  it("gives an admin a Pipedrive install link that attaches to the admin's workspace; refuses viewers", async () => {
+    const pd = await startTestApp({
+      env: {
+        PIPEDRIVE_CLIENT_ID: 'pd-client',
+        PIPEDRIVE_CLIENT_SECRET: 'pd-secret-0123456789',
+        PIPEDRIVE_OAUTH_BASE: 'https://oauth.pipedrive.test',
+      },
+    })
+    try {
+      const link = new URL(
+        await createLoginLink(pd.deps, { workspaceId: pd.workspace.workspaceId, role: 'admin' }),
+      )
+      const res = await pd.app.inject({ method: 'GET', url: `${link.pathname}${link.search}` })
+      const cookie = res.cookies.find((c) => c.name === 'leadgrid_session')!
+      const first = { cookie: `leadgrid_session=${encodeURIComponent(cookie.value)}` }
+      const session = await pd.app.inject({ method: 'GET', url: '/app/api/session', headers: first })
+      const again = session.cookies.find((c) => c.name === 'leadgrid_session') ?? cookie
+      const headers = {
+        cookie: `leadgrid_session=${encodeURIComponent(again.value)}`,
+        'x-csrf-token': session.json().csrfToken as string,
+      }
+      const made = await pd.app.inject({
+        method: 'POST',
+        url: '/app/api/connections/pipedrive/install-link',
+        headers,
+      })
+      expect(made.statusCode).toBe(200)
+      const url = made.json().url as string
+      expect(url).toMatch(/^\/oauth\/pipedrive\/install\?attach=/)
+      // The link names this workspace (read back as the install route reads it) …
+      const attach = new URL(url, 'https://leadgrid.test').searchParams.get('attach')!
+      expect(pd.deps.crm.pipedrive.install.readAttachToken(attach)).toBe(pd.workspace.workspaceId)
+      // … and starts Pipedrive's consent.
+      const start = await pd.app.inject({ method: 'GET', url })
+      expect(start.statusCode).toBe(302)
+      expect(start.headers.location).toMatch(/^https:\/\/oauth\.pipedrive\.test\/oauth\/authorize\?/)
+    } finally {
+      await pd.close()
+    }
+  })
+
+  it('answers 503 naming the variables when Pipedrive is not configured, and 403 to a viewer', async () => {
+    const admin = await signIn(t.workspace.workspaceId)
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/app/api/connections/pipedrive/install-link',
+      headers: admin,
+    })
+    expect(res.statusCode).toBe(503)
+    expect(res.json().error.message).toMatch(/PIPEDRIVE_CLIENT_ID/)
+    const viewer = await signIn(t.workspace.workspaceId, 'viewer')
+    const refused = await t.app.inject({
+      method: 'POST',
+      url: '/app/api/connections/pipedrive/install-link',
+      headers: viewer,
+    })
+    expect(refused.statusCode).toBe(403)
+  })
+})

@@ -37,9 +37,9 @@ export function ConnectionsPanel({ t, role }) {
       setNotice(err.message)
     }
   }
-  const connectHubSpot = async () => {
+  const connect = (provider) => async () => {
     try {
-      const { url } = await api.post('/connections/hubspot/install-link')
+      const { url } = await api.post(`/connections/${provider}/install-link`)
       location.href = url
     } catch (err) {
       setNotice(err.message)
@@ -86,7 +86,12 @@ export function ConnectionsPanel({ t, role }) {
             )}</tbody></table></div>`
       }
       <p role="status" aria-live="polite">${notice}</p>
-      ${admin ? html`<p><button type="button" onClick=${connectHubSpot}>${t('Connect another HubSpot account')}</button></p>` : ''}
+      ${
+        admin
+          ? html`<p><button type="button" onClick=${connect('hubspot')}>${t('Connect another HubSpot account')}</button>
+              <button type="button" onClick=${connect('pipedrive')}>${t('Connect Pipedrive')}</button></p>`
+          : ''
+      }
     </section>
     <section aria-labelledby="snippet-h">
       <h3 id="snippet-h">${t('Tracking snippet')}</h3>

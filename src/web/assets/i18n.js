@@ -213,6 +213,7 @@ const fr = {
   'Retry the parked write-backs of {account}': 'Réessayer les écritures en échec de {account}',
   '{n} parked write-backs sent back to the queue.': '{n} écritures en échec remises dans la file.',
   'Connect another HubSpot account': 'Connecter un autre compte HubSpot',
+  'Connect Pipedrive': 'Connecter Pipedrive',
 }
 
 const dictionaries = { en: {}, fr }
