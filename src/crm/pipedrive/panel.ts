@@ -6,7 +6,9 @@
  * Only the token's claims are trusted. The query's own `companyId` / `userId` are whatever the caller
  * typed; a request naming another company in the query than in its token is refused.
  */
+
 import { errors as joseErrors, jwtVerify } from 'jose'
+import type { CrmScoreValues } from '../types.js'
 
 export const PANEL_MAX_OBJECTS = 10
 export const PANEL_MAX_FIELDS = 20
@@ -64,17 +66,9 @@ export function panelError(title: string, subtitle: string, action?: { label: st
   return { error: { title, subtitle, ...(action ? { action } : {}) } }
 }
 
-export interface PanelScore {
+/** What the panel shows: the CRM-visible score of one person and its last changes. */
+export interface PanelScore extends CrmScoreValues {
   personId: string
-  score: number
-  fit: number
-  engagement: number
-  band: 'cold' | 'warm' | 'hot'
-  grade: string
-  mql: boolean
-  mqlSince: string | null
-  reasons: string
-  scoredAt: string
   changes: { at: string; from: number | null; to: number }[]
 }
 
