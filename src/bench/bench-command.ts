@@ -9,6 +9,7 @@ import { runEngineBench } from '../scoring/index.js'
 import { machineLine } from './bench-machine.js'
 import { runIngestBench } from './ingest-bench.js'
 import { runLatencyBench } from './latency-bench.js'
+import { runPreviewBench } from './preview-bench.js'
 import { runRescoreBench } from './rescore-bench.js'
 import { runWritebackBench } from './writeback-bench.js'
 
@@ -16,7 +17,8 @@ export const BENCH_USAGE = `bench engine    [--json] [--seconds <n>]     the sco
   bench ingest    [--json] [--batches <n>]     HTTP API and HubSpot webhooks vs raw INSERT … unnest
   bench rescore   [--json] [--contacts <n>]    publish over N contacts × 20 events (default 100,000)
   bench writeback [--json] [--contacts <n>]    outbox drain against a 110/10 s CRM stand-in (default 100,000)
-  bench latency   [--json] [--changes <n>]     HubSpot change → score written, one at a time (default 50)`
+  bench latency   [--json] [--changes <n>]     HubSpot change → score written, one at a time (default 50)
+  bench preview   [--json] [--contacts <n>]    the settings page's preview of a draft over N contacts (default 100,000)`
 
 export class BenchUsageError extends Error {}
 
@@ -93,6 +95,15 @@ Baseline: ${r.baseline.what}: ${fmt(r.baseline.contactsPerSecond)} contacts/s ($
   ratio: ${r.ratio}; 1,000,000 contacts at this rate (extrapolated, not run): ≈ ${fmt(r.extrapolatedSecondsFor1M)} s`
       break
     }
+    case 'preview': {
+      const r = await runPreviewBench({ contacts: positive(values.contacts, '--contacts'), log })
+      result = r
+      text = `${machineLine(r.machine)}
+Preview of a draft over ${fmt(r.contacts)} contacts × ${r.eventsPerContact} events (loaded in ${r.loadSeconds} s): ${r.previewSeconds} s, ${fmt(r.contactsPerSecond)} contacts/s, ${fmt(r.contactsChangingBand)} change band; peak RSS ${r.peakRssMb} MB
+Baseline, same run: ${r.baseline.what}: ${fmt(r.baseline.contactsPerSecond)} contacts/s → ratio ${r.ratio}
+`
+      break
+    }
     case 'writeback': {
       const r = await runWritebackBench({ contacts: positive(values.contacts, '--contacts'), log })
       result = r
@@ -114,7 +125,7 @@ Baseline: ${r.baseline.what}: p50 ${r.baseline.p50Ms} ms`
     }
     default:
       throw new BenchUsageError(
-        `bench takes one of: engine, ingest, rescore, writeback, latency\n${BENCH_USAGE}`,
+        `bench takes one of: engine, ingest, rescore, writeback, latency, preview\n${BENCH_USAGE}`,
       )
   }
   if (human) write(`${text}\n`)

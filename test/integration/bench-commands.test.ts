@@ -85,6 +85,20 @@ describe('leadgrid bench … --json with tiny sizes', () => {
     expect(r['historyRows']).toBeLessThanOrEqual(40)
   }, 180_000)
 
+  it('preview: every contact previewed with the draft, the engine baseline beside it', async () => {
+    const r = await lastJson(['preview', '--contacts', '40'])
+    expectMachine(r.machine)
+    expect(r).toMatchObject({
+      bench: 'preview',
+      contacts: 40,
+      eventsPerContact: 20,
+      previewSeconds: expect.any(Number),
+      contactsPerSecond: expect.any(Number),
+      baseline: { contactsPerSecond: expect.any(Number) },
+    })
+    expect(r['contactsChangingBand']).toBeGreaterThanOrEqual(0)
+  }, 180_000)
+
   it('writeback: every changed contact written once, no 429, and the second pass makes no call', async () => {
     const r = await lastJson(['writeback', '--contacts', '150'])
     expectMachine(r.machine)
