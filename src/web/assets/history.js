@@ -13,12 +13,16 @@ function Approvals({ role, actor, settings, requests, t, onChanged, setError }) 
   const [on, setOn] = useState(settings?.publishApproval === true)
   const admin = role === 'admin'
   const toggle = async (value) => {
+    // Shown at once: a re-render while the request runs must not flip the box back (it did, and a
+    // click then looked ignored). The server's answer settles it; a refusal puts it back.
+    setOn(value)
     setError('')
     try {
       const res = await api.put('/settings', { publishApproval: value })
       setOn(res.settings.publishApproval)
       await onChanged()
     } catch (err) {
+      setOn(!value)
       setError(err.message)
     }
   }
