@@ -7,24 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type HubSpotStandIn, startHubSpotStandIn } from '../helpers/hubspot-stand-in.js'
 import { freePort } from '../helpers/server-process.js'
 import { startTestApp, TEST_ENV, type TestApp } from '../helpers/test-app.js'
+import { until } from '../helpers/until.js'
 
 let hs: HubSpotStandIn
 let t: TestApp
 let leadgrid = ''
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await probe()
-    if (v !== undefined && v !== false) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
-}
 
 function sign(path: string, body: string, opts: { secret?: string; ageMs?: number } = {}) {
   const timestamp = String(Date.now() - (opts.ageMs ?? 0))

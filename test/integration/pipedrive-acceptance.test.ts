@@ -15,6 +15,7 @@ import {
 } from '../helpers/pipedrive-stand-in.js'
 import { freePort } from '../helpers/server-process.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
+import { until } from '../helpers/until.js'
 
 const CLIENT_ID = 'pd-acceptance-client'
 const CLIENT_SECRET = 'pd-acceptance-secret-0123456789'
@@ -23,20 +24,6 @@ let hs: HubSpotStandIn
 let t: TestApp
 let leadgrid = ''
 const logs: Record<string, unknown>[] = []
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await probe()
-    if (v !== undefined && v !== false) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
-}
 
 const ago = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString()
 const person = (id: number, email: string, jobTitle: string | null, over: Partial<StandInPerson> = {}) => ({
