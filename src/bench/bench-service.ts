@@ -299,7 +299,7 @@ export async function publishGridChange(
   const definition = structuredClone(current.definition) as Record<string, unknown>
   change(definition)
   const draft = await grids.createDraft(service.workspace.workspaceId, definition, note)
-  await grids.publish(service.workspace.workspaceId, draft.id)
+  await grids.publish(service.workspace.workspaceId, draft.id, { actor: 'bench' })
   return draft.id
 }
 

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { getPublishedGrid } from '../db/grid-repository.js'
 import { migrate } from '../db/migrate.js'
+import { publishApprovalRequired } from '../db/publish-request-repository.js'
 import { markWorkspaceForRescore } from '../db/rescore-mark-repository.js'
 import { transactionWithRetry } from '../db/retry-transaction.js'
 import { createGridService } from '../grids/grid-service.js'
@@ -119,9 +120,17 @@ const gridImportCommand = defineCommand({
   },
   async run(context, args) {
     await requireWorkspace(context, args.workspace)
+    // Checked before anything is stored: the command line names no admin, so it cannot be one of the
+    // two the rule asks for (the API key is refused the same way).
+    if (args.publish && (await publishApprovalRequired(context.deps.db, args.workspace)))
+      throw new CommandError(
+        `Workspace ${args.workspace} requires a second admin's approval to publish (two-person rule). Import without --publish, then publish from the settings page, where another admin approves it.`,
+      )
     const grids = createGridService(context.deps)
     const draft = await grids.createDraft(args.workspace, args.definition, `imported from ${args.file}`)
-    const row = args.publish ? await grids.publish(args.workspace, draft.id) : draft
+    const row = args.publish
+      ? (await grids.publish(args.workspace, draft.id, { actor: 'command line (grid import)' })).grid
+      : draft
     return { stdout: [JSON.stringify({ gridId: row.id, version: row.version, status: row.status })] }
   },
 })

@@ -74,9 +74,11 @@ export async function publishGrid(
   workspaceId: string,
   gridId: string,
   at: Date,
-): Promise<void> {
+): Promise<GridRow | undefined> {
   // Two publishes at once would both retire the old version and collide on the one-published index.
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`grids|${workspaceId}`}, 0))`.execute(trx)
+  // Read under the lock: the version this publish replaces, for the audit log's diff.
+  const previous = await getPublishedGrid(trx, workspaceId)
   await trx
     .updateTable('grids')
     .set({ status: 'retired' })
@@ -92,4 +94,5 @@ export async function publishGrid(
   // Marks, not contact rows, in contact-id order: see rescore-mark-repository.ts for why this
   // cannot deadlock with ingestion (it did when this was an UPDATE over the contact rows).
   await markWorkspaceForRescore(trx, workspaceId, 'publish')
+  return previous
 }

@@ -1,22 +1,17 @@
 /**
  * What the settings page does to grids, on top of the grid lifecycle (grid-service.ts): publish an
- * edited grid as a new immutable version, roll back (= publish a copy of an earlier version), and
- * record both in the audit log with a readable rule diff. Also the publish progress: how many
- * contacts still wait to be rescored.
+ * edited grid as a new immutable version, roll back (= publish a copy of an earlier version); the
+ * grid service records either in the audit log with a readable rule diff, in the publish's own
+ * transaction. Also the publish progress: how many contacts still wait to be rescored.
  */
 
-import type { Clock } from '../clock.js'
-import { appendAudit } from '../db/audit-repository.js'
 import type { Db } from '../db/database.js'
-import { getPublishedGrid } from '../db/grid-repository.js'
 import { countMarks } from '../db/rescore-mark-repository.js'
 import type { GridRow } from '../db/schema.js'
-import { gridSchema } from '../scoring/index.js'
-import { diffGrids } from './grid-diff.js'
 import type { GridService } from './grid-service.js'
 
-export function createGridPublishingService(deps: { db: Db; clock: Clock; grids: GridService }) {
-  const { db, clock, grids } = deps
+export function createGridPublishingService(deps: { db: Db; grids: GridService }) {
+  const { db, grids } = deps
 
   async function publishDefinition(
     workspaceId: string,
@@ -26,28 +21,9 @@ export function createGridPublishingService(deps: { db: Db; clock: Clock; grids:
     action: 'grid.published' | 'grid.rolled_back',
     extra: Record<string, unknown> = {},
   ): Promise<{ grid: GridRow; changes: string[] }> {
-    const previous = await getPublishedGrid(db, workspaceId)
     // createDraft validates with the same schema as the API, and refuses with the paths of the issues.
     const draft = await grids.createDraft(workspaceId, definition, note)
-    const published = await grids.publish(workspaceId, draft.id)
-    const changes = diffGrids(
-      previous ? gridSchema.parse(previous.definition) : null,
-      gridSchema.parse(published.definition),
-    )
-    await appendAudit(db, workspaceId, {
-      actor,
-      action,
-      at: clock.now(),
-      details: {
-        gridId: published.id,
-        version: published.version,
-        previousVersion: previous?.version ?? null,
-        note: note ?? null,
-        changes,
-        ...extra,
-      },
-    })
-    return { grid: published, changes }
+    return grids.publish(workspaceId, draft.id, { actor, action, details: extra })
   }
 
   return {

@@ -3,6 +3,7 @@
  * workspace's own contacts before publishing it.
  */
 import type { Clock } from '../clock.js'
+import { appendAudit } from '../db/audit-repository.js'
 import type { Db } from '../db/database.js'
 import { loadEventsForContacts } from '../db/event-repository.js'
 import { createDraftGrid, getGrid, getPublishedGrid, listGrids, publishGrid } from '../db/grid-repository.js'
@@ -12,6 +13,7 @@ import { BadRequest, Conflict, NotFound } from '../errors.js'
 import type { JobQueue } from '../jobs/queue.js'
 import { compiledGridFor } from '../rescoring/rescore-service.js'
 import { evaluate, gridSchema, prepareEvents } from '../scoring/index.js'
+import { diffGrids } from './grid-diff.js'
 
 const DAY_MS = 86_400_000
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -27,6 +29,19 @@ export function gridView(row: GridRow) {
     publishedAt: row.published_at?.toISOString() ?? null,
     definition: row.definition,
   }
+}
+
+/** Who publishes, as the audit log names them, and what the entry adds (a rollback's target…). */
+export interface PublishAudit {
+  actor: string
+  action?: 'grid.published' | 'grid.rolled_back'
+  details?: Record<string, unknown>
+}
+
+export interface PublishResult {
+  grid: GridRow
+  /** The readable rule diff against the version it replaced (`+20 → +30 Pricing page`). */
+  changes: string[]
 }
 
 export function createGridService(deps: { db: Db; clock: Clock; queue: Pick<JobQueue, 'send'> }) {
@@ -60,19 +75,47 @@ export function createGridService(deps: { db: Db; clock: Clock; queue: Pick<JobQ
       return db.transaction().execute((trx) => createDraftGrid(trx, workspaceId, parsed.data, note))
     },
 
-    async publish(workspaceId: string, gridId: string): Promise<GridRow> {
+    /**
+     * Publishes a draft and records it in the audit log in the same transaction, whoever publishes
+     * (settings page, API key, command line): a publish is never missing from the log, and a failed
+     * publish never leaves an entry behind.
+     */
+    async publish(workspaceId: string, gridId: string, by: PublishAudit): Promise<PublishResult> {
       const row = await mustGet(workspaceId, gridId)
       if (row.status === 'published') throw new Conflict('This grid version is already published')
+      const at = clock.now()
       // Safe to run again whole: publishes are serialised per workspace and marking is idempotent.
-      await transactionWithRetry(db, (trx) => publishGrid(trx, workspaceId, gridId, clock.now()), {
-        label: 'publish',
-      })
+      const changes = await transactionWithRetry(
+        db,
+        async (trx) => {
+          const previous = await publishGrid(trx, workspaceId, gridId, at)
+          const changes = diffGrids(
+            previous ? gridSchema.parse(previous.definition) : null,
+            gridSchema.parse(row.definition),
+          )
+          await appendAudit(trx, workspaceId, {
+            actor: by.actor,
+            action: by.action ?? 'grid.published',
+            at,
+            details: {
+              gridId,
+              version: row.version,
+              previousVersion: previous?.version ?? null,
+              note: row.note ?? null,
+              changes,
+              ...by.details,
+            },
+          })
+          return changes
+        },
+        { label: 'publish' },
+      )
       try {
         await queue.send('rescore-dirty', { workspaceId })
       } catch {
         // Published and every contact marked dirty: the catch-up job rescores them.
       }
-      return mustGet(workspaceId, gridId)
+      return { grid: await mustGet(workspaceId, gridId), changes }
     },
 
     /** Scores up to `limit` recent contacts with the grid and with the published one, side by side. */

@@ -42,7 +42,9 @@ export function gridRoutes(grids: GridService, preview?: GridPreviewService, db?
           'This workspace requires a second admin’s approval to publish (two-person rule): publish from the settings page, where another admin approves it, or have an admin turn the rule off',
           'approval_required',
         )
-      return gridView(await grids.publish(request.workspaceId, request.params.id))
+      return gridView(
+        (await grids.publish(request.workspaceId, request.params.id, { actor: 'API key' })).grid,
+      )
     })
 
     // ?mode=full scores EVERY contact (keyset pages), as the settings page's preview does; the

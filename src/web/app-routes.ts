@@ -35,7 +35,7 @@ const VENDOR: Record<string, [string, string]> = {
 
 export function appRoutes(deps: AppDeps, grids: GridService) {
   const https = deps.config.PUBLIC_URL.startsWith('https:')
-  const publishing = createGridPublishingService({ db: deps.db, clock: deps.clock, grids })
+  const publishing = createGridPublishingService({ db: deps.db, grids })
   const preview = createGridPreviewService(deps)
   const approvals = createPublishApprovalService({ db: deps.db, clock: deps.clock, publishing })
 

@@ -3,6 +3,7 @@
  * a second, different admin; the API key cannot publish; every step is audited.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { databaseCommands } from '../../src/commands/database-commands.js'
 import { starterGrid } from '../../src/scoring/index.js'
 import { createLoginLink } from '../../src/sessions/login-links.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
@@ -146,8 +147,39 @@ describe('the two-person rule', () => {
     const ada = await signIn('ada@acme.example')
     await ada.put('/app/api/settings', { publishApproval: false })
     expect((await t.app.inject({ method: 'POST', url, headers: auth })).statusCode).toBe(200)
+    // A publish with the API key is in the audit log too, with its rule diff.
+    expect((await ada.get('/app/api/audit')).json().entries[0]).toMatchObject({
+      action: 'grid.published',
+      actor: 'API key',
+      details: { gridId: draft.json().id, changes: [expect.stringMatching(/→ \+25 Pricing page$/)] },
+    })
     // And the page publishes directly again.
     expect((await ada.post('/app/api/grids/publish', { definition: withPricing(20) })).statusCode).toBe(201)
+  })
+
+  it('refuses `grid import --publish` while the rule is on, storing nothing; audits it when off', async () => {
+    const ada = await signIn('ada@acme.example')
+    await ada.put('/app/api/settings', { publishApproval: true })
+    const gridImport = databaseCommands.get('grid import')!
+    const context = { deps: t.deps, host: { kind: 'local' as const } }
+    const args = {
+      workspace: t.workspace.workspaceId,
+      file: 'q3.json',
+      definition: withPricing(45),
+      publish: true,
+    }
+    const before = (await ada.get('/app/api/grids')).json().grids.length
+    await expect(gridImport.run(context, args)).rejects.toThrow(/second admin's approval.*without --publish/)
+    expect((await ada.get('/app/api/grids')).json().grids).toHaveLength(before)
+
+    await ada.put('/app/api/settings', { publishApproval: false })
+    const out = await gridImport.run(context, args)
+    expect(JSON.parse(out.stdout[0]!)).toMatchObject({ status: 'published' })
+    expect((await ada.get('/app/api/audit')).json().entries[0]).toMatchObject({
+      action: 'grid.published',
+      actor: 'command line (grid import)',
+      details: { changes: expect.arrayContaining([expect.stringMatching(/→ \+45 Pricing page/)]) },
+    })
   })
 
   it('keeps each workspace’s rule and requests to itself', async () => {
