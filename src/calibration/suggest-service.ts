@@ -1,0 +1,345 @@
+/**
+ * "Suggest from the workspace's own outcomes" (issue 10, item 3, for a live workspace): the same
+ * L2 logistic regression as `leadgrid calibrate`, fitted on the workspace's contacts that have an
+ * outcome, each described AS OF its decision (first outcome) like the backtest does. Candidate
+ * features, all binary:
+ *   - each rule of the current grid that scored the contact (re-weight or drop it);
+ *   - "at least one <type> event in the lookback" per event type seen (add an engagement rule);
+ *   - the levels of the contacts' profile properties, mapped as the CSV calibration maps columns
+ *     (feature-map.ts: bins, yes/no, frequent values; add fit rules).
+ * Coefficients become integer points on one scale (points.ts: the MQL threshold 80 sits at the
+ * chosen cut); a rule scored per occurrence gets its weight spread over its average count. A fixed-
+ * seed quarter of the contacts is held out, and both grids are backtested on it with the engine.
+ */
+import type { Db } from '../db/database.js'
+import { loadEventsForContacts } from '../db/event-repository.js'
+import { getGrid } from '../db/grid-repository.js'
+import { outcomesByContact } from '../db/outcome-repository.js'
+import type { LeadEvent } from '../domain/lead-event.js'
+import { AppError, NotFound } from '../errors.js'
+import { compiledGridFor } from '../rescoring/rescore-service.js'
+import { compileGrid, evaluate, type Grid, gridSchema, prepareEvents } from '../scoring/index.js'
+import type { Rule } from '../scoring/schema.js'
+import { type BacktestItem, backtestFigures } from './backtest.js'
+import { CONVERTED_KINDS, MAX_BACKTEST_CONTACTS } from './backtest-service.js'
+import { chooseCut } from './calibrate.js'
+import { chooseLambda, shuffledIndices } from './cross-validation.js'
+import { buildFeatureMap, encodeRow, type Row } from './feature-map.js'
+import { fitLogistic } from './logistic-regression.js'
+import { explain, toGrid } from './points.js'
+
+export const MIN_OUTCOMES = 50
+export const MIN_EACH_CLASS = 10
+const DAY_MS = 86_400_000
+const CHUNK = 500
+/** Properties that record the outcome itself (or sales' later work): learning from them would leak. */
+export const LEAKING_PROPERTIES = ['lifecyclestage', 'hs_lead_status', 'email', 'outcome', 'deal_stage']
+
+interface Case {
+  contactId: string
+  email: string | null
+  decidedAt: Date
+  converted: boolean
+  profile: Record<string, string | number | boolean | null>
+  createdAt: number
+  events: LeadEvent[]
+  /** Current rule id → occurrences (1 for a profile rule) at decision time. */
+  hits: Map<string, number>
+}
+
+const asRow = (profile: Case['profile']): Row =>
+  Object.fromEntries(
+    Object.entries(profile)
+      .filter(([, v]) => v !== null && v !== undefined)
+      .map(([k, v]) => [k, String(v)]),
+  )
+
+export function createSuggestService(deps: { db: Db }) {
+  const { db } = deps
+
+  async function loadCases(
+    workspaceId: string,
+    current: ReturnType<typeof compiledGridFor>,
+    from: Date,
+    to: Date,
+  ) {
+    const decided = await outcomesByContact(db, workspaceId, from, to, MAX_BACKTEST_CONTACTS)
+    const cases: Case[] = []
+    for (let i = 0; i < decided.length; i += CHUNK) {
+      const chunk = decided.slice(i, i + CHUNK)
+      const ids = chunk.map((c) => c.contactId)
+      const earliest = Math.min(...chunk.map((c) => c.decidedAt.getTime()))
+      const [contacts, events] = await Promise.all([
+        db
+          .selectFrom('contacts')
+          .select(['id', 'email', 'properties', 'first_seen_at'])
+          .where('workspace_id', '=', workspaceId)
+          .where('id', 'in', ids)
+          .execute(),
+        loadEventsForContacts(db, workspaceId, ids, new Date(earliest - 3650 * DAY_MS)),
+      ])
+      const byId = new Map(contacts.map((c) => [c.id, c]))
+      for (const c of chunk) {
+        const contact = byId.get(c.contactId)
+        if (!contact) continue
+        const now = c.decidedAt.getTime()
+        const profile = contact.properties as Case['profile']
+        // Only events before the decision, within the current grid's lookback, describe the lead then.
+        const evs = (events.get(c.contactId) ?? []).filter((e) => {
+          const t = Date.parse(e.occurredAt)
+          return t <= now && t > now - current.grid.lookbackDays * DAY_MS
+        })
+        const result = evaluate(
+          current.compiled,
+          { profile, createdAt: contact.first_seen_at.getTime(), events: prepareEvents(evs), previous: null },
+          now,
+        )
+        const hits = new Map<string, number>()
+        for (const k of result.contributions) if (k.kind !== 'group') hits.set(k.ruleId, k.count ?? 1)
+        cases.push({
+          contactId: c.contactId,
+          email: contact.email,
+          decidedAt: c.decidedAt,
+          converted: c.kinds.some((k) => CONVERTED_KINDS.includes(k)),
+          profile,
+          createdAt: contact.first_seen_at.getTime(),
+          events: evs,
+          hits,
+        })
+      }
+    }
+    return cases
+  }
+
+  function backtestOn(grid: Grid, cases: Case[]) {
+    const compiled = compileGrid(grid)
+    const items: BacktestItem[] = cases.map((c) => {
+      const r = evaluate(
+        compiled,
+        { profile: c.profile, createdAt: c.createdAt, events: prepareEvents(c.events), previous: null },
+        c.decidedAt.getTime(),
+      )
+      return {
+        contactId: c.contactId,
+        email: c.email,
+        decidedAt: c.decidedAt.toISOString(),
+        score: r.total,
+        band: r.band,
+        mql: r.mql,
+        reasons: r.reasons,
+        converted: c.converted,
+      }
+    })
+    return backtestFigures(items, grid.mqlThreshold)
+  }
+
+  return {
+    async suggest(
+      workspaceId: string,
+      gridId: string,
+      options: {
+        from: Date
+        to: Date
+        exclude?: string[]
+        goal?: { kind: 'f1' } | { kind: 'mqlShare'; target: number }
+      },
+    ) {
+      const row = await getGrid(db, workspaceId, gridId)
+      if (!row) throw new NotFound(`No grid ${gridId} in this workspace`)
+      const current = compiledGridFor(row.id, row.definition)
+      const cases = await loadCases(workspaceId, current, options.from, options.to)
+      const positives = cases.filter((c) => c.converted).length
+      if (
+        cases.length < MIN_OUTCOMES ||
+        positives < MIN_EACH_CLASS ||
+        cases.length - positives < MIN_EACH_CLASS
+      ) {
+        throw new AppError(
+          422,
+          'not_enough_outcomes',
+          `A suggestion needs at least ${MIN_OUTCOMES} contacts with an outcome in the period, ${MIN_EACH_CLASS} converted (sql, opportunity or won) and ${MIN_EACH_CLASS} not; this period has ${cases.length}, ${positives} converted. Record more outcomes (POST /api/v1/outcomes, \`leadgrid outcomes import\`, CRM deals) or widen the period.`,
+          {
+            needed: { contacts: MIN_OUTCOMES, converted: MIN_EACH_CLASS, notConverted: MIN_EACH_CLASS },
+            have: { contacts: cases.length, converted: positives },
+          },
+        )
+      }
+      const order = shuffledIndices(cases.length, 42)
+      const heldCount = Math.round(cases.length / 4)
+      const held = order.slice(0, heldCount).map((i) => cases[i]!)
+      const train = order.slice(heldCount).map((i) => cases[i]!)
+      const y = Uint8Array.from(train.map((c) => (c.converted ? 1 : 0)))
+      const baseRate = y.reduce((s, v) => s + v, 0) / y.length
+
+      // Features 0..R-1: current rules; R..R+E-1: event types; then the property levels.
+      const rules = current.grid.rules
+      const ruleIndex = new Map(rules.map((r, i) => [r.id, i]))
+      // An event type whose leads are exactly those of a current rule (the pricing-page rule and
+      // "any page view" when every view was of pricing) would only split one weight in two.
+      const ruleSignatures = new Set(rules.map((r) => train.map((c) => (c.hits.has(r.id) ? 1 : 0)).join('')))
+      const eventTypes = [...new Set(train.flatMap((c) => c.events.map((e) => e.type)))]
+        .sort()
+        .filter(
+          (type) =>
+            !ruleSignatures.has(train.map((c) => (c.events.some((e) => e.type === type) ? 1 : 0)).join('')),
+        )
+      const eventIndex = new Map(eventTypes.map((t, i) => [t, rules.length + i]))
+      const offset = rules.length + eventTypes.length
+      const exclude = new Set([...LEAKING_PROPERTIES, ...(options.exclude ?? [])])
+      const trainRows = train.map((c) => asRow(c.profile))
+      const columns = [...new Set(trainRows.flatMap((r) => Object.keys(r)))].sort()
+      const map = buildFeatureMap(columns, trainRows, y, { ignore: exclude, missing: new Set() })
+      const encode = (c: Case, r: Row) => {
+        const active: number[] = []
+        for (const id of c.hits.keys()) {
+          const i = ruleIndex.get(id)
+          if (i !== undefined) active.push(i)
+        }
+        for (const t of new Set(c.events.map((e) => e.type))) {
+          const i = eventIndex.get(t)
+          if (i !== undefined) active.push(i)
+        }
+        for (const f of encodeRow(map, r)) active.push(offset + f)
+        return Int32Array.from(active)
+      }
+      const x = train.map((c, i) => encode(c, trainRows[i]!))
+      const p = offset + map.size
+      const cv = chooseLambda(x, y, p)
+      const model = fitLogistic(x, y, p, { lambda: cv.lambda })
+      const z = Float64Array.from(
+        x.map((r) => model.intercept + Array.from(r).reduce((s, f) => s + model.weights[f]!, 0)),
+      )
+      const cut = chooseCut(z, y, options.goal ?? { kind: 'f1' })
+      const profilePart = toGrid({
+        map,
+        model: { ...model, weights: model.weights.subarray(offset) },
+        cut,
+        baseRate,
+        name: `${current.grid.name} (suggested)`,
+      })
+      const scale = profilePart.scale
+
+      // Current rules, re-weighted or dropped; each change said in words.
+      const changes: {
+        ruleId: string
+        change: 'reweighted' | 'kept' | 'dropped' | 'added'
+        from: number | null
+        to: number | null
+        explanation: string
+      }[] = []
+      const stats = (has: (c: Case) => boolean) => {
+        const withIt = train.filter(has)
+        const conv = withIt.filter((c) => c.converted).length
+        const rate = withIt.length ? conv / withIt.length : 0
+        return { leads: withIt.length, rate, lift: baseRate > 0 ? rate / baseRate : 0 }
+      }
+      const kept: Rule[] = []
+      rules.forEach((rule, i) => {
+        const s = stats((c) => c.hits.has(rule.id))
+        const withIt = train.filter((c) => c.hits.has(rule.id))
+        const meanCount = withIt.length
+          ? withIt.reduce((a, c) => a + (c.hits.get(rule.id) ?? 1), 0) / withIt.length
+          : 1
+        const perOccurrence = rule.kind === 'engagement' && meanCount > 1
+        const points =
+          s.leads < 10
+            ? rule.points
+            : Math.round((scale * model.weights[i]!) / (perOccurrence ? meanCount : 1))
+        const words =
+          s.leads < 10
+            ? `too few leads with it (${s.leads}) to judge: kept as is`
+            : explain(points, s.lift, s.leads, s.rate)
+        if (points === 0) {
+          changes.push({
+            ruleId: rule.id,
+            change: 'dropped',
+            from: rule.points,
+            to: null,
+            explanation: `${rule.label} ${signed(rule.points)} → dropped: ${words}`,
+          })
+          return
+        }
+        kept.push({ ...rule, points })
+        changes.push({
+          ruleId: rule.id,
+          change: points === rule.points ? 'kept' : 'reweighted',
+          from: rule.points,
+          to: points,
+          explanation: `${rule.label} ${signed(rule.points)} → ${signed(points)}${perOccurrence ? ' each' : ''}: ${words}`,
+        })
+      })
+      const ids = new Set(kept.map((r) => r.id))
+      const added: Rule[] = []
+      eventTypes.forEach((type, k) => {
+        const points = Math.round(scale * model.weights[rules.length + k]!)
+        if (points === 0) return
+        const id = uniqueId(ids, `event-${type.replace(/[^a-z0-9]+/gi, '-')}`)
+        const s = stats((c) => c.events.some((e) => e.type === type))
+        const label = `Any ${type} event`
+        added.push({
+          id,
+          label,
+          points,
+          kind: 'engagement',
+          events: { types: [type] },
+          per: 'occurrence',
+          maxCount: 1,
+        } as Rule)
+        changes.push({
+          ruleId: id,
+          change: 'added',
+          from: null,
+          to: points,
+          explanation: `${label} (new) ${signed(points)}: ${explain(points, s.lift, s.leads, s.rate)}`,
+        })
+      })
+      for (const r of profilePart.grid.rules) {
+        const id = uniqueId(ids, r.id)
+        added.push({ ...r, id })
+        const why = profilePart.rules.find((s) => s.rule.id === r.id)?.explanation ?? r.description ?? ''
+        changes.push({
+          ruleId: id,
+          change: 'added',
+          from: null,
+          to: r.points,
+          explanation: `${r.label} (new) ${signed(r.points)}: ${why}`,
+        })
+      }
+      const suggested = gridSchema.parse({
+        ...current.grid,
+        name: `${current.grid.name} (suggested)`.slice(0, 120),
+        description: `Learnt from ${train.length} contacts with outcomes (${options.from.toISOString().slice(0, 10)} to ${options.to.toISOString().slice(0, 10)}) by L2 logistic regression, λ = ${cv.lambda} chosen by 5-fold cross-validation.`,
+        thresholds: profilePart.grid.thresholds,
+        grade: { ...current.grid.grade, ...profilePart.grid.grade },
+        mqlThreshold: profilePart.grid.mqlThreshold,
+        minScore: undefined,
+        maxScore: undefined,
+        rules: [...kept, ...added],
+      })
+      return {
+        grid: { id: row.id, version: row.version, name: row.name, status: row.status },
+        period: { from: options.from.toISOString(), to: options.to.toISOString() },
+        contacts: { total: cases.length, train: train.length, heldOut: held.length, converted: positives },
+        lambda: cv.lambda,
+        suggested,
+        changes,
+        skipped: map.skipped,
+        heldOut: { current: backtestOn(current.grid, held), suggested: backtestOn(suggested, held) },
+        caveat:
+          'Events are taken as of each decision; profile properties are their current values (no history is kept). Properties that record the outcome (lifecyclestage, hs_lead_status) are left out.',
+      }
+    },
+  }
+}
+
+const signed = (n: number) => (n > 0 ? `+${n}` : `${n}`)
+
+function uniqueId(used: Set<string>, wanted: string): string {
+  const base = wanted.slice(0, 60)
+  let id = base
+  for (let k = 2; used.has(id); k++) id = `${base}-${k}`
+  used.add(id)
+  return id
+}
+
+export type SuggestService = ReturnType<typeof createSuggestService>
