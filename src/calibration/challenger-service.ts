@@ -96,6 +96,9 @@ export function createChallengerService(deps: { db: Db; clock: Clock; publishing
   }
 
   return {
+    /** The challenger and its grid row; 404 when there is none. */
+    current,
+
     /** Makes a draft the challenger (replacing any other); it is scored from the next rescore on. */
     async start(workspaceId: string, gridId: string, actor: string) {
       const row = await getGrid(db, workspaceId, gridId)
