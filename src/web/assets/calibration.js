@@ -77,7 +77,7 @@ function Backtest({ draft, t }) {
               (
                 r,
               ) => html`<tr><td><span class=${`band band-${r.band}`}>${t(r.band)}</span></td><td>${t.number(r.contacts)}</td>
-                <td>${pct(t, r.conversionRate)}</td><td>${r.lift === null ? '—' : `${t.number(r.lift)}×`}</td></tr>`,
+                <td>${pct(t, r.conversionRate)}</td><td>${r.lift === null ? '—' : `${t.number(Math.round(r.lift * 10) / 10)}×`}</td></tr>`,
             )}</tbody></table></div>
           <${Misses} title=${t('False positives (MQL, never converted)')} list=${b.falsePositives} t=${t} />
           <${Misses} title=${t('False negatives (converted, never MQL)')} list=${b.falseNegatives} t=${t} />
