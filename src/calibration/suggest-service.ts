@@ -164,6 +164,10 @@ export function createSuggestService(deps: { db: Db }) {
           },
         )
       }
+      // The same contacts always split the same way: ordered by email (then id) before the seeded shuffle.
+      cases.sort(
+        (a, b) => (a.email ?? '').localeCompare(b.email ?? '') || a.contactId.localeCompare(b.contactId),
+      )
       const order = shuffledIndices(cases.length, 42)
       const heldCount = Math.round(cases.length / 4)
       const held = order.slice(0, heldCount).map((i) => cases[i]!)
