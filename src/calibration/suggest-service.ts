@@ -15,18 +15,17 @@ import type { Db } from '../db/database.js'
 import { loadEventsForContacts } from '../db/event-repository.js'
 import { getGrid } from '../db/grid-repository.js'
 import { outcomesByContact } from '../db/outcome-repository.js'
-import type { LeadEvent } from '../domain/lead-event.js'
 import { AppError, NotFound } from '../errors.js'
 import { compiledGridFor } from '../rescoring/rescore-service.js'
 import { compileGrid, evaluate, type Grid, gridSchema, prepareEvents } from '../scoring/index.js'
-import type { Rule } from '../scoring/schema.js'
 import { type BacktestItem, backtestFigures } from './backtest.js'
 import { CONVERTED_KINDS, MAX_BACKTEST_CONTACTS } from './backtest-service.js'
 import { chooseCut } from './calibrate.js'
 import { chooseLambda, shuffledIndices } from './cross-validation.js'
 import { buildFeatureMap, encodeRow, type Row } from './feature-map.js'
 import { fitLogistic } from './logistic-regression.js'
-import { explain, toGrid } from './points.js'
+import { toGrid } from './points.js'
+import { type Case, ruleChanges } from './suggest-changes.js'
 
 export const MIN_OUTCOMES = 50
 export const MIN_EACH_CLASS = 10
@@ -34,18 +33,6 @@ const DAY_MS = 86_400_000
 const CHUNK = 500
 /** Properties that record the outcome itself (or sales' later work): learning from them would leak. */
 export const LEAKING_PROPERTIES = ['lifecyclestage', 'hs_lead_status', 'email', 'outcome', 'deal_stage']
-
-interface Case {
-  contactId: string
-  email: string | null
-  decidedAt: Date
-  converted: boolean
-  profile: Record<string, string | number | boolean | null>
-  createdAt: number
-  events: LeadEvent[]
-  /** Current rule id → occurrences (1 for a profile rule) at decision time. */
-  hits: Map<string, number>
-}
 
 const asRow = (profile: Case['profile']): Row =>
   Object.fromEntries(
@@ -221,94 +208,15 @@ export function createSuggestService(deps: { db: Db }) {
         baseRate,
         name: `${current.grid.name} (suggested)`,
       })
-      const scale = profilePart.scale
-
-      // Current rules, re-weighted or dropped; each change said in words.
-      const changes: {
-        ruleId: string
-        change: 'reweighted' | 'kept' | 'dropped' | 'added'
-        from: number | null
-        to: number | null
-        explanation: string
-      }[] = []
-      const stats = (has: (c: Case) => boolean) => {
-        const withIt = train.filter(has)
-        const conv = withIt.filter((c) => c.converted).length
-        const rate = withIt.length ? conv / withIt.length : 0
-        return { leads: withIt.length, rate, lift: baseRate > 0 ? rate / baseRate : 0 }
-      }
-      const kept: Rule[] = []
-      rules.forEach((rule, i) => {
-        const s = stats((c) => c.hits.has(rule.id))
-        const withIt = train.filter((c) => c.hits.has(rule.id))
-        const meanCount = withIt.length
-          ? withIt.reduce((a, c) => a + (c.hits.get(rule.id) ?? 1), 0) / withIt.length
-          : 1
-        const perOccurrence = rule.kind === 'engagement' && meanCount > 1
-        const points =
-          s.leads < 10
-            ? rule.points
-            : Math.round((scale * model.weights[i]!) / (perOccurrence ? meanCount : 1))
-        const words =
-          s.leads < 10
-            ? `too few leads with it (${s.leads}) to judge: kept as is`
-            : explain(points, s.lift, s.leads, s.rate)
-        if (points === 0) {
-          changes.push({
-            ruleId: rule.id,
-            change: 'dropped',
-            from: rule.points,
-            to: null,
-            explanation: `${rule.label} ${signed(rule.points)} → dropped: ${words}`,
-          })
-          return
-        }
-        kept.push({ ...rule, points })
-        changes.push({
-          ruleId: rule.id,
-          change: points === rule.points ? 'kept' : 'reweighted',
-          from: rule.points,
-          to: points,
-          explanation: `${rule.label} ${signed(rule.points)} → ${signed(points)}${perOccurrence ? ' each' : ''}: ${words}`,
-        })
+      const { kept, added, changes } = ruleChanges({
+        rules,
+        train,
+        weights: model.weights,
+        scale: profilePart.scale,
+        eventTypes,
+        baseRate,
+        profilePart,
       })
-      const ids = new Set(kept.map((r) => r.id))
-      const added: Rule[] = []
-      eventTypes.forEach((type, k) => {
-        const points = Math.round(scale * model.weights[rules.length + k]!)
-        if (points === 0) return
-        const id = uniqueId(ids, `event-${type.replace(/[^a-z0-9]+/gi, '-')}`)
-        const s = stats((c) => c.events.some((e) => e.type === type))
-        const label = `Any ${type} event`
-        added.push({
-          id,
-          label,
-          points,
-          kind: 'engagement',
-          events: { types: [type] },
-          per: 'occurrence',
-          maxCount: 1,
-        } as Rule)
-        changes.push({
-          ruleId: id,
-          change: 'added',
-          from: null,
-          to: points,
-          explanation: `${label} (new) ${signed(points)}: ${explain(points, s.lift, s.leads, s.rate)}`,
-        })
-      })
-      for (const r of profilePart.grid.rules) {
-        const id = uniqueId(ids, r.id)
-        added.push({ ...r, id })
-        const why = profilePart.rules.find((s) => s.rule.id === r.id)?.explanation ?? r.description ?? ''
-        changes.push({
-          ruleId: id,
-          change: 'added',
-          from: null,
-          to: r.points,
-          explanation: `${r.label} (new) ${signed(r.points)}: ${why}`,
-        })
-      }
       const suggested = gridSchema.parse({
         ...current.grid,
         name: `${current.grid.name} (suggested)`.slice(0, 120),
@@ -334,16 +242,6 @@ export function createSuggestService(deps: { db: Db }) {
       }
     },
   }
-}
-
-const signed = (n: number) => (n > 0 ? `+${n}` : `${n}`)
-
-function uniqueId(used: Set<string>, wanted: string): string {
-  const base = wanted.slice(0, 60)
-  let id = base
-  for (let k = 2; used.has(id); k++) id = `${base}-${k}`
-  used.add(id)
-  return id
 }
 
 export type SuggestService = ReturnType<typeof createSuggestService>
