@@ -252,6 +252,13 @@ describe('champion / challenger', () => {
     expect(cmp.backtest.challenger.contacts).toBe(1)
     expect(cmp.backtest.challenger.falseNegatives.items[0].reasons).toBe('+60 Software')
 
+    // Another workspace sees none of it, and cannot use this workspace's grid.
+    const other = { authorization: `Bearer ${(await t.createWorkspace('Other')).apiKey}` }
+    expect((await api('GET', '/challenger', undefined, other)).json()).toEqual({ challenger: null })
+    expect((await api('GET', '/kpis', undefined, other)).json().versions).toEqual([])
+    expect((await api('POST', `/grids/${draft}/challenger`, undefined, other)).statusCode).toBe(404)
+    expect((await api('POST', `/grids/${championId}/suggest`, {}, other)).statusCode).toBe(404)
+
     const promoted = await api('POST', '/challenger/promote')
     expect(promoted.statusCode).toBe(201)
     expect(promoted.json().grid).toMatchObject({ status: 'published', name: 'Software first' })
