@@ -145,6 +145,30 @@ export function createChallengerService(deps: { db: Db; clock: Clock; publishing
       const row = await getGrid(db, workspaceId, challenger.gridId)
       const champion = await getPublishedGrid(db, workspaceId)
       if (!row) return { challenger: null }
+      // Promoted through the two-person rule: the approved publish is a copy of the challenger's
+      // definition. Once that copy is the champion, the trial is over (the page's promote asked for it).
+      if (
+        champion?.published_at &&
+        champion.published_at >= challenger.startedAt &&
+        JSON.stringify(champion.definition) === JSON.stringify(row.definition)
+      ) {
+        await db.transaction().execute(async (trx) => {
+          await clearChallenger(trx, workspaceId)
+          await appendAudit(trx, workspaceId, {
+            actor: 'leadgrid',
+            action: 'challenger.promoted',
+            at: clock.now(),
+            details: {
+              challengerGridId: row.id,
+              challengerVersion: row.version,
+              publishedVersion: champion.version,
+              startedAt: challenger.startedAt.toISOString(),
+              via: 'approved publish',
+            },
+          })
+        })
+        return { challenger: null }
+      }
       const to = new Date(clock.now().getTime() + 1)
       const since = from ?? challenger.startedAt
       const [live, challengerBacktest, championBacktest] = await Promise.all([

@@ -273,5 +273,16 @@ describe('champion / challenger', () => {
       expect.arrayContaining(['challenger.started', 'grid.published', 'challenger.promoted']),
     )
     expect((await api('POST', '/challenger/promote')).statusCode).toBe(404)
+
+    // Under the two-person rule the page's promote becomes a publish request; once another admin
+    // approves it, the published copy ends the trial (simulated here by publishing the same definition).
+    const second = (
+      await api('POST', '/grids', { definition: { ...challengerDef, name: 'Second challenger' } })
+    ).json()
+    expect((await api('POST', `/grids/${second.id}/challenger`)).statusCode).toBe(201)
+    clock.set('2026-07-05T00:00:00Z')
+    const copy = (await api('POST', '/grids', { definition: second.definition })).json()
+    expect((await api('POST', `/grids/${copy.id}/publish`)).statusCode).toBe(200)
+    expect((await api('GET', '/challenger')).json()).toEqual({ challenger: null })
   })
 })
