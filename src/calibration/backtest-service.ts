@@ -13,7 +13,7 @@ import { outcomesByContact } from '../db/outcome-repository.js'
 import type { OutcomeKind } from '../domain/outcome.js'
 import { NotFound } from '../errors.js'
 import { compiledGridFor } from '../rescoring/rescore-service.js'
-import { evaluate, prepareEvents } from '../scoring/index.js'
+import { type CompiledGrid, compileGrid, evaluate, type Grid, prepareEvents } from '../scoring/index.js'
 import { type BacktestFigures, type BacktestItem, backtestFigures } from './backtest.js'
 
 /** Outcomes that mean the lead was worth sales' time. */
@@ -24,7 +24,7 @@ const CHUNK = 500
 const DAY_MS = 86_400_000
 
 export interface BacktestResult extends BacktestFigures {
-  grid: { id: string; version: number; name: string; status: string }
+  grid: { id: string | null; version: number | null; name: string; status: string }
   period: { from: string; to: string }
   truncated: boolean
   caveat: string
@@ -32,62 +32,89 @@ export interface BacktestResult extends BacktestFigures {
 
 export function createBacktestService(deps: { db: Db }) {
   const { db } = deps
+
+  /** Scores every contact with an outcome in [from, to) as of its decision, with `grid`. */
+  async function run(
+    workspaceId: string,
+    { grid, compiled }: { grid: Grid; compiled: CompiledGrid },
+    from: Date,
+    to: Date,
+  ): Promise<{ items: BacktestItem[]; truncated: boolean }> {
+    const decided = await outcomesByContact(db, workspaceId, from, to, MAX_BACKTEST_CONTACTS + 1)
+    const truncated = decided.length > MAX_BACKTEST_CONTACTS
+    const items: BacktestItem[] = []
+    for (let i = 0; i < Math.min(decided.length, MAX_BACKTEST_CONTACTS); i += CHUNK) {
+      const chunk = decided.slice(i, i + CHUNK)
+      const ids = chunk.map((c) => c.contactId)
+      const earliest = Math.min(...chunk.map((c) => c.decidedAt.getTime()))
+      const [contacts, events] = await Promise.all([
+        db
+          .selectFrom('contacts')
+          .select(['id', 'email', 'properties', 'first_seen_at'])
+          .where('workspace_id', '=', workspaceId)
+          .where('id', 'in', ids)
+          .execute(),
+        loadEventsForContacts(db, workspaceId, ids, new Date(earliest - grid.lookbackDays * DAY_MS)),
+      ])
+      const byId = new Map(contacts.map((c) => [c.id, c]))
+      for (const c of chunk) {
+        const contact = byId.get(c.contactId)
+        if (!contact) continue
+        const now = c.decidedAt.getTime()
+        const result = evaluate(
+          compiled,
+          {
+            profile: contact.properties as Record<string, string | number | boolean | null>,
+            createdAt: contact.first_seen_at.getTime(),
+            events: prepareEvents(events.get(c.contactId) ?? []),
+            previous: null,
+          },
+          now,
+        )
+        items.push({
+          contactId: c.contactId,
+          email: contact.email,
+          decidedAt: c.decidedAt.toISOString(),
+          score: result.total,
+          band: result.band,
+          mql: result.mql,
+          reasons: result.reasons,
+          converted: c.kinds.some((k) => CONVERTED_KINDS.includes(k)),
+        })
+      }
+    }
+    return { items, truncated }
+  }
+
+  const answer = (
+    grid: BacktestResult['grid'],
+    mqlThreshold: number,
+    from: Date,
+    to: Date,
+    r: { items: BacktestItem[]; truncated: boolean },
+  ): BacktestResult => ({
+    grid,
+    period: { from: from.toISOString(), to: to.toISOString() },
+    truncated: r.truncated,
+    caveat:
+      'Events are taken as of each decision; profile properties are their current values (no history is kept).',
+    ...backtestFigures(r.items, mqlThreshold),
+  })
+
   return {
     async backtest(workspaceId: string, gridId: string, from: Date, to: Date): Promise<BacktestResult> {
       const row = await getGrid(db, workspaceId, gridId)
       if (!row) throw new NotFound(`No grid ${gridId} in this workspace`)
-      const { grid, compiled } = compiledGridFor(row.id, row.definition)
-      const decided = await outcomesByContact(db, workspaceId, from, to, MAX_BACKTEST_CONTACTS + 1)
-      const truncated = decided.length > MAX_BACKTEST_CONTACTS
-      const items: BacktestItem[] = []
-      for (let i = 0; i < Math.min(decided.length, MAX_BACKTEST_CONTACTS); i += CHUNK) {
-        const chunk = decided.slice(i, i + CHUNK)
-        const ids = chunk.map((c) => c.contactId)
-        const earliest = Math.min(...chunk.map((c) => c.decidedAt.getTime()))
-        const [contacts, events] = await Promise.all([
-          db
-            .selectFrom('contacts')
-            .select(['id', 'email', 'properties', 'first_seen_at'])
-            .where('workspace_id', '=', workspaceId)
-            .where('id', 'in', ids)
-            .execute(),
-          loadEventsForContacts(db, workspaceId, ids, new Date(earliest - grid.lookbackDays * DAY_MS)),
-        ])
-        const byId = new Map(contacts.map((c) => [c.id, c]))
-        for (const c of chunk) {
-          const contact = byId.get(c.contactId)
-          if (!contact) continue
-          const now = c.decidedAt.getTime()
-          const result = evaluate(
-            compiled,
-            {
-              profile: contact.properties as Record<string, string | number | boolean | null>,
-              createdAt: contact.first_seen_at.getTime(),
-              events: prepareEvents(events.get(c.contactId) ?? []),
-              previous: null,
-            },
-            now,
-          )
-          items.push({
-            contactId: c.contactId,
-            email: contact.email,
-            decidedAt: c.decidedAt.toISOString(),
-            score: result.total,
-            band: result.band,
-            mql: result.mql,
-            reasons: result.reasons,
-            converted: c.kinds.some((k) => CONVERTED_KINDS.includes(k)),
-          })
-        }
-      }
-      return {
-        grid: { id: row.id, version: row.version, name: row.name, status: row.status },
-        period: { from: from.toISOString(), to: to.toISOString() },
-        truncated,
-        caveat:
-          'Events are taken as of each decision; profile properties are their current values (no history is kept).',
-        ...backtestFigures(items, grid.mqlThreshold),
-      }
+      const compiled = compiledGridFor(row.id, row.definition)
+      const meta = { id: row.id, version: row.version, name: row.name, status: row.status }
+      return answer(meta, compiled.grid.mqlThreshold, from, to, await run(workspaceId, compiled, from, to))
+    },
+
+    /** The same for an unsaved definition (the settings page's draft), already validated. */
+    async backtestDefinition(workspaceId: string, grid: Grid, from: Date, to: Date): Promise<BacktestResult> {
+      const compiled = { grid, compiled: compileGrid(grid) }
+      const meta = { id: null, version: null, name: grid.name, status: 'unsaved' }
+      return answer(meta, grid.mqlThreshold, from, to, await run(workspaceId, compiled, from, to))
     },
   }
 }

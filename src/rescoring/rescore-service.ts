@@ -8,6 +8,7 @@
  * it commits; it never locks a contact row, so it cannot deadlock with ingestion or a publish.
  */
 import type { Logger } from 'pino'
+import { shadowScoreChallenger } from '../calibration/challenger-service.js'
 import type { Clock } from '../clock.js'
 import type { CrmProviderName, CrmWriteBackMapping } from '../crm/types.js'
 import { enqueueWriteBack } from '../crm/write-back-outbox.js'
@@ -159,6 +160,8 @@ export function createRescoreService(deps: RescoreDeps) {
             changed.push({ score, cause: reasonOf.get(contact.id) ?? 'rescore' })
         }
         await saveScores(trx, workspaceId, scores, changed)
+        // Calibration hook (issue 10, champion/challenger): shadow-score the same contacts with the challenger, if any — its own table, never the outbox.
+        await shadowScoreChallenger(trx, workspaceId, ids, now)
         const connections = await enqueueWriteBack(
           trx,
           workspaceId,

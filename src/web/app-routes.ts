@@ -19,6 +19,7 @@ import { redeemLoginLink } from '../sessions/login-links.js'
 import { pipedriveSignInGrant } from '../sessions/pipedrive-sign-in.js'
 import { appApiRoutes } from './app-api-routes.js'
 import { appShell, languageOf, setPageHeaders, signedOutPage } from './app-page.js'
+import { calibrationApiRoutes } from './calibration-api-routes.js'
 
 const ASSETS_DIR = fileURLToPath(new URL('./assets/', import.meta.url))
 const require = createRequire(import.meta.url)
@@ -103,6 +104,8 @@ export function appRoutes(deps: AppDeps, grids: GridService) {
             prefix: '/api',
           },
         )
+        // Calibration tab (issue 10): its own file, same guard.
+        await web.register(calibrationApiRoutes(deps, { grids, approvals }), { prefix: '/api' })
       },
       { prefix: '/app' },
     )

@@ -17,6 +17,7 @@ import { join } from 'node:path'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sampleContacts } from '../../src/demo/sample-contacts.js'
+import { createOutcomeService } from '../../src/outcomes/outcome-service.js'
 import { createLoginLink } from '../../src/sessions/login-links.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
@@ -159,6 +160,27 @@ beforeAll(async () => {
     .where('email', '=', EMAIL)
     .executeTakeFirstOrThrow()
   adaId = row.id
+  // Outcomes for the Calibration tab: sales qualified most contacts the grid ranks high, with noise.
+  const scored = await t.deps.db
+    .selectFrom('scores')
+    .innerJoin('contacts', (j) =>
+      j
+        .onRef('contacts.workspace_id', '=', 'scores.workspace_id')
+        .onRef('contacts.id', '=', 'scores.contact_id'),
+    )
+    .select(['contacts.email', 'scores.total'])
+    .where('scores.workspace_id', '=', ws)
+    .orderBy('contacts.email')
+    .execute()
+  await createOutcomeService(t.deps).record(
+    ws,
+    scored.map((c, i) => ({
+      contact: { email: c.email! },
+      kind: c.total >= 40 !== (i % 7 === 0) ? ('sql' as const) : ('disqualified' as const),
+      occurredAt: new Date(now.getTime() - 3_600_000).toISOString(),
+    })),
+    'api',
+  )
   await t.app.listen({ port, host: '127.0.0.1' })
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
 }, 180_000)
@@ -255,6 +277,25 @@ describe('an admin in Chromium', () => {
     await expect.poll(() => p.locator('#contact-score').textContent()).toBe('75')
     await p.goto(`${origin}/app/#/grid`)
     await expect.poll(() => pricingPoints(p).inputValue()).toBe('20')
+  })
+
+  it('Calibration tab: backtest with charts, challenger promoted in one click, suggestion loaded as draft', async () => {
+    await p.getByRole('link', { name: 'Calibration' }).click()
+    await p.locator('#kpi-table').waitFor()
+    await p.locator('#bt-result .chart canvas').first().waitFor()
+    expect(await p.locator('#bt-result .figures').textContent()).toContain('Precision')
+    await p.getByRole('button', { name: 'Try the draft as challenger' }).click()
+    await p.locator('#ch-result').waitFor()
+    await p.getByRole('button', { name: 'Promote the challenger' }).click()
+    await p.getByText(/Published version \d+/).waitFor()
+    await p.getByRole('button', { name: 'Suggest from outcomes' }).click()
+    await p.locator('#sg-result .changes li').first().waitFor()
+    await shot(p, '06b-calibration')
+    expect(await axeViolations(p)).toEqual([])
+    await p.getByRole('button', { name: 'Load as draft' }).click()
+    await expect
+      .poll(() => p.getByLabel('Name', { exact: true }).first().inputValue())
+      .toContain('(suggested)')
   })
 
   it('switches to French: <html lang> follows, the page and numbers are in French', async () => {
@@ -363,6 +404,10 @@ describe('at 390 px wide', () => {
       await shot(p, '11-phone-contact')
       await p.goto(`${origin}/app/#/connections`)
       await p.getByRole('button', { name: 'Copy' }).waitFor()
+      expect(await overflow()).toBeLessThanOrEqual(0)
+      await p.goto(`${origin}/app/#/calibration`)
+      await p.locator('#kpi-table').waitFor()
+      await p.locator('#bt-result').waitFor()
       expect(await overflow()).toBeLessThanOrEqual(0)
       await shot(p, '12-phone-connections')
       expect(await axeViolations(p)).toEqual([])

@@ -10,7 +10,7 @@ import uPlot from 'uplot'
 
 const html = htm.bind(h)
 
-function usePlot(makeOptions, data, deps) {
+export function usePlot(makeOptions, data, deps) {
   const box = useRef(null)
   useEffect(() => {
     const el = box.current

@@ -214,6 +214,64 @@ const fr = {
   '{n} parked write-backs sent back to the queue.': '{n} écritures en échec remises dans la file.',
   'Connect another HubSpot account': 'Connecter un autre compte HubSpot',
   'Connect Pipedrive': 'Connecter Pipedrive',
+  // Calibration tab
+  Calibration: 'Calibrage',
+  'Contacts with an outcome': 'Contacts avec un résultat',
+  Converted: 'Convertis',
+  'MQLs at the threshold ({n})': 'MQL au seuil ({n})',
+  Precision: 'Précision',
+  Recall: 'Rappel',
+  Why: 'Pourquoi',
+  'Backtest on recorded outcomes (last 12 months)': 'Test sur les résultats enregistrés (12 derniers mois)',
+  'No outcome recorded in the period yet: record outcomes (API, CSV import, CRM deals) to backtest.':
+    'Aucun résultat enregistré sur la période : enregistrez des résultats (API, import CSV, affaires du CRM) pour tester.',
+  'Conversion by score decile': 'Conversion par décile de score',
+  'Converted (%)': 'Convertis (%)',
+  'Conversion by band': 'Conversion par niveau',
+  Lift: 'Gain',
+  'False positives (MQL, never converted)': 'Faux positifs (MQL, jamais convertis)',
+  'False negatives (converted, never MQL)': 'Faux négatifs (convertis, jamais MQL)',
+  'Events as of each decision; profile properties are their current values.':
+    'Événements à la date de chaque décision ; propriétés du profil à leur valeur actuelle.',
+  'Suggested grid': 'Grille suggérée',
+  'Points learnt from your own outcomes (logistic regression), checked on a quarter of the contacts held out.':
+    'Points appris de vos propres résultats (régression logistique), vérifiés sur un quart des contacts mis de côté.',
+  'Learning…': 'Apprentissage…',
+  'Suggest from outcomes': 'Suggérer à partir des résultats',
+  'Held-out contacts: current vs suggested': 'Contacts mis de côté : actuelle et suggérée',
+  Current: 'Actuelle',
+  Suggested: 'Suggérée',
+  'Load as draft': 'Charger comme brouillon',
+  'Champion / challenger': 'Champion / challenger',
+  'No challenger. Try the draft in shadow: it is scored on live traffic, never written to the CRM.':
+    'Aucun challenger. Essayez le brouillon en parallèle : il est calculé sur le trafic réel, jamais écrit dans le CRM.',
+  'Try the draft as challenger': 'Essayer le brouillon comme challenger',
+  'Challenger version {v} since {d}': 'Challenger version {v} depuis le {d}',
+  'Same contacts, outcomes since the challenger started':
+    'Mêmes contacts, résultats depuis le début du challenger',
+  Champion: 'Champion',
+  Challenger: 'Challenger',
+  'MQLs now (live)': 'MQL actuels (en direct)',
+  'Promote the challenger': 'Promouvoir le challenger',
+  'Stop the challenger': 'Arrêter le challenger',
+  'Funnel KPIs per grid version (last 12 months)':
+    'Indicateurs du tunnel par version de grille (12 derniers mois)',
+  'The grid has not been reviewed for {d} days.': 'La grille n’a pas été revue depuis {d} jours.',
+  'Check it against recent outcomes, then publish a new version or mark it reviewed.':
+    'Vérifiez-la sur les résultats récents, puis publiez une nouvelle version ou marquez-la comme revue.',
+  'Mark reviewed': 'Marquer comme revue',
+  'Last reviewed {d}': 'Dernière revue : {d}',
+  Customers: 'Clients',
+  customer: 'client',
+  'Median time to first sales touch (h)': 'Délai médian avant le premier contact commercial (h)',
+  'Median sales cycle (days)': 'Cycle de vente médian (jours)',
+  'Deals created': 'Affaires créées',
+  'Leads over threshold vs deals created': 'Leads au-dessus du seuil et affaires créées',
+  'First sales touch: a meeting booked or held, or the SQL outcome, whichever comes first after the MQL moment.':
+    'Premier contact commercial : un rendez-vous pris ou tenu, ou le passage en SQL, le premier des deux après le passage en MQL.',
+  'Score decile (1 = highest)': 'Décile de score (1 = le plus haut)',
+  Month: 'Mois',
+  MQLs: 'MQL',
 }
 
 const dictionaries = { en: {}, fr }

@@ -7,6 +7,7 @@
 import { render } from 'preact'
 import { useEffect, useMemo, useState } from 'preact/hooks'
 import { api } from './api.js'
+import { CalibrationPanel } from './calibration.js'
 import { ConnectionsPanel } from './connections.js'
 import { ContactSearch, ContactView } from './contacts.js'
 import { html } from './fields.js'
@@ -21,6 +22,7 @@ const TABS = [
   ['history', 'Versions & audit'],
   ['contacts', 'Contacts'],
   ['connections', 'Connections'],
+  ['calibration', 'Calibration'],
 ]
 
 function useHashRoute() {
@@ -107,6 +109,12 @@ function App() {
   else if (tab === 'contacts' && param)
     body = html`<${ContactView} id=${param} t=${t} refreshKey=${refreshKey} />`
   else if (tab === 'contacts') body = html`<${ContactSearch} t=${t} />`
+  else if (tab === 'calibration')
+    body = html`<${CalibrationPanel} draft=${draft} role=${session.role} t=${t} onPublished=${onPublished}
+      onLoadDraft=${(definition) => {
+        setDraftState(structuredClone(definition))
+        location.hash = '#/grid'
+      }} />`
   else if (tab === 'connections') body = html`<${ConnectionsPanel} t=${t} role=${session.role} />`
   else
     body = html`<${GridEditor} draft=${draft} setDraft=${setDraftState} issues=${issues} published=${published} readOnly=${readOnly}

@@ -1,0 +1,226 @@
+/**
+ * Champion/challenger (issue 10, item 5). A draft grid promoted to "challenger" is scored in shadow
+ * on live traffic: each rescore batch of the champion (the published grid) also scores the same
+ * contacts with the challenger (`shadowScoreChallenger`, one call in the rescore service) and keeps
+ * the result in `challenger_scores` only — never in `scores`, the history or the outbox, so the CRM
+ * and the champion's record never see it. The comparison is the backtest of both grids over the
+ * same contacts (those with an outcome since the challenger started, each scored as of its
+ * decision), beside the live shadow counts; promotion publishes the challenger as the new version
+ * and records it in the audit log.
+ */
+import type { Clock } from '../clock.js'
+import { appendAudit } from '../db/audit-repository.js'
+import {
+  clearChallenger,
+  getChallenger,
+  loadShadowMql,
+  type ShadowScore,
+  saveShadowScores,
+  setChallenger,
+  shadowSummary,
+} from '../db/challenger-repository.js'
+import type { Db } from '../db/database.js'
+import { loadEventsForContacts } from '../db/event-repository.js'
+import { getGrid, getPublishedGrid } from '../db/grid-repository.js'
+import { publishApprovalRequired } from '../db/publish-request-repository.js'
+import { Conflict, NotFound } from '../errors.js'
+import type { GridPublishingService } from '../grids/grid-publishing-service.js'
+import { compiledGridFor } from '../rescoring/rescore-service.js'
+import { evaluate, prepareEvents } from '../scoring/index.js'
+import { createBacktestService } from './backtest-service.js'
+
+const DAY_MS = 86_400_000
+type Executor = Parameters<typeof getChallenger>[0]
+
+/**
+ * Scores `contactIds` with the workspace's challenger, if it has one, and stores the result in
+ * the shadow table — inside the caller's transaction, so a batch and its shadow commit together.
+ * One primary-key read when there is no challenger.
+ */
+export async function shadowScoreChallenger(
+  trx: Executor,
+  workspaceId: string,
+  contactIds: string[],
+  now: Date,
+): Promise<void> {
+  if (contactIds.length === 0) return
+  const challenger = await getChallenger(trx, workspaceId)
+  if (!challenger) return
+  const row = await getGrid(trx, workspaceId, challenger.gridId)
+  if (!row) return
+  const { grid, compiled } = compiledGridFor(row.id, row.definition)
+  const nowMs = now.getTime()
+  const [contacts, events, previous] = await Promise.all([
+    trx
+      .selectFrom('contacts')
+      .select(['id', 'properties', 'first_seen_at'])
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', contactIds)
+      .execute(),
+    loadEventsForContacts(trx, workspaceId, contactIds, new Date(nowMs - grid.lookbackDays * DAY_MS)),
+    loadShadowMql(trx, workspaceId, row.id, contactIds),
+  ])
+  const scores: ShadowScore[] = contacts.map((contact) => {
+    const result = evaluate(
+      compiled,
+      {
+        profile: contact.properties as Record<string, string | number | boolean | null>,
+        createdAt: contact.first_seen_at.getTime(),
+        events: prepareEvents(events.get(contact.id) ?? []),
+        previous: previous.get(contact.id),
+      },
+      nowMs,
+    )
+    return {
+      contactId: contact.id,
+      total: result.total,
+      band: result.band,
+      mql: result.mql,
+      mqlSince: result.mqlSince,
+      reasons: result.reasons,
+    }
+  })
+  await saveShadowScores(trx, workspaceId, row.id, scores, now)
+}
+
+export function createChallengerService(deps: { db: Db; clock: Clock; publishing: GridPublishingService }) {
+  const { db, clock, publishing } = deps
+  const backtests = createBacktestService({ db })
+
+  async function current(workspaceId: string) {
+    const challenger = await getChallenger(db, workspaceId)
+    if (!challenger) throw new NotFound('This workspace has no challenger grid')
+    const row = await getGrid(db, workspaceId, challenger.gridId)
+    if (!row) throw new NotFound('This workspace has no challenger grid')
+    return { challenger, row }
+  }
+
+  return {
+    /** The challenger and its grid row; 404 when there is none. */
+    current,
+
+    /** Makes a draft the challenger (replacing any other); it is scored from the next rescore on. */
+    async start(workspaceId: string, gridId: string, actor: string) {
+      const row = await getGrid(db, workspaceId, gridId)
+      if (!row) throw new NotFound(`No grid ${gridId} in this workspace`)
+      if (row.status !== 'draft')
+        throw new Conflict(
+          `Grid version ${row.version} is ${row.status}: only a draft can be a challenger`,
+          'not_a_draft',
+        )
+      compiledGridFor(row.id, row.definition)
+      const at = clock.now()
+      await db.transaction().execute(async (trx) => {
+        await setChallenger(trx, workspaceId, gridId, at, actor)
+        await appendAudit(trx, workspaceId, {
+          actor,
+          action: 'challenger.started',
+          at,
+          details: { gridId, version: row.version, name: row.name },
+        })
+      })
+      return { gridId, version: row.version, name: row.name, startedAt: at.toISOString() }
+    },
+
+    async stop(workspaceId: string, actor: string) {
+      const { row } = await current(workspaceId)
+      await db.transaction().execute(async (trx) => {
+        await clearChallenger(trx, workspaceId)
+        await appendAudit(trx, workspaceId, {
+          actor,
+          action: 'challenger.stopped',
+          at: clock.now(),
+          details: { gridId: row.id, version: row.version },
+        })
+      })
+    },
+
+    /**
+     * The challenger beside the champion: live shadow counts, and both grids backtested on the
+     * same contacts — those with an outcome since the challenger started (or since `from`).
+     */
+    async compare(workspaceId: string, from?: Date) {
+      const challenger = await getChallenger(db, workspaceId)
+      if (!challenger) return { challenger: null }
+      const row = await getGrid(db, workspaceId, challenger.gridId)
+      const champion = await getPublishedGrid(db, workspaceId)
+      if (!row) return { challenger: null }
+      // Promoted through the two-person rule: the approved publish is a copy of the challenger's
+      // definition. Once that copy is the champion, the trial is over (the page's promote asked for it).
+      if (
+        champion?.published_at &&
+        champion.published_at >= challenger.startedAt &&
+        JSON.stringify(champion.definition) === JSON.stringify(row.definition)
+      ) {
+        await db.transaction().execute(async (trx) => {
+          await clearChallenger(trx, workspaceId)
+          await appendAudit(trx, workspaceId, {
+            actor: 'leadgrid',
+            action: 'challenger.promoted',
+            at: clock.now(),
+            details: {
+              challengerGridId: row.id,
+              challengerVersion: row.version,
+              publishedVersion: champion.version,
+              startedAt: challenger.startedAt.toISOString(),
+              via: 'approved publish',
+            },
+          })
+        })
+        return { challenger: null }
+      }
+      const to = new Date(clock.now().getTime() + 1)
+      const since = from ?? challenger.startedAt
+      const [live, challengerBacktest, championBacktest] = await Promise.all([
+        shadowSummary(db, workspaceId, row.id),
+        backtests.backtest(workspaceId, row.id, since, to),
+        champion ? backtests.backtest(workspaceId, champion.id, since, to) : Promise.resolve(null),
+      ])
+      return {
+        challenger: {
+          gridId: row.id,
+          version: row.version,
+          name: row.name,
+          startedAt: challenger.startedAt.toISOString(),
+          startedBy: challenger.startedBy,
+        },
+        champion: champion ? { gridId: champion.id, version: champion.version, name: champion.name } : null,
+        live,
+        period: { from: since.toISOString(), to: to.toISOString() },
+        backtest: { champion: championBacktest, challenger: challengerBacktest },
+      }
+    },
+
+    /** Publishes the challenger as the new version (a copy of its definition) and ends the trial. */
+    async promote(workspaceId: string, actor: string) {
+      const { challenger, row } = await current(workspaceId)
+      if (await publishApprovalRequired(db, workspaceId))
+        throw new Conflict(
+          'This workspace requires a second admin’s approval to publish (two-person rule): promote from the settings page, where the publish waits for another admin',
+          'approval_required',
+        )
+      const { grid, changes } = await publishing.publish(
+        workspaceId,
+        actor,
+        row.definition,
+        `Challenger version ${row.version} promoted`,
+        { challengerGridId: row.id, challengerVersion: row.version },
+      )
+      await clearChallenger(db, workspaceId)
+      await appendAudit(db, workspaceId, {
+        actor,
+        action: 'challenger.promoted',
+        at: clock.now(),
+        details: {
+          challengerGridId: row.id,
+          challengerVersion: row.version,
+          publishedVersion: grid.version,
+          startedAt: challenger.startedAt.toISOString(),
+        },
+      })
+      return { grid, changes }
+    },
+  }
+}
+
+export type ChallengerService = ReturnType<typeof createChallengerService>
