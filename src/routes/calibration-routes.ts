@@ -68,7 +68,7 @@ const gridId = (id: string) => {
 
 export function calibrationServices(deps: Pick<AppDeps, 'db' | 'clock' | 'queue'>) {
   const grids = createGridService(deps)
-  const publishing = createGridPublishingService({ db: deps.db, clock: deps.clock, grids })
+  const publishing = createGridPublishingService({ db: deps.db, grids })
   return {
     backtests: createBacktestService(deps),
     suggestions: createSuggestService(deps),
