@@ -54,6 +54,8 @@ interface Contact {
   firstSeenAt: Date
   /** An existing contact's first-seen time as read. */
   storedFirstSeenAt?: Date
+  /** An existing contact's profile as the lookup read it, without a lock. */
+  snapshot?: ContactProfile
   /** Loaded (existing contacts with a patch) or built (new ones); undefined: not needed. */
   profile?: ContactProfile
   /** The stored profile as read, to write only what changed. */
@@ -83,8 +85,14 @@ export async function resolveContactsInBulk(
   for (const r of requests) for (const i of r.identities) unique.set(identityKey(workspaceId, i), i)
   const kinds = [...unique.values()].map((i) => i.kind)
   const values = [...unique.values()].map((i) => i.value)
-  const found = await sql<{ kind: string; value: string; id: string; first_seen_at: Date }>`
-    SELECT i.kind, i.value, c.id, c.first_seen_at
+  const found = await sql<{
+    kind: string
+    value: string
+    id: string
+    first_seen_at: Date
+    properties: ContactProfile
+  }>`
+    SELECT i.kind, i.value, c.id, c.first_seen_at, c.properties
     FROM unnest(${kinds}::text[], ${values}::text[]) AS q(kind, value)
     JOIN contact_identities i ON i.workspace_id = ${workspaceId} AND i.kind = q.kind AND i.value = q.value
     JOIN contacts c ON c.workspace_id = i.workspace_id AND c.id = i.contact_id`.execute(trx)
@@ -98,6 +106,7 @@ export async function resolveContactsInBulk(
       isNew: false,
       firstSeenAt: row.first_seen_at,
       storedFirstSeenAt: row.first_seen_at,
+      snapshot: row.properties,
     }
     existing.set(row.id, contact)
     owner.set(
@@ -131,15 +140,21 @@ export async function resolveContactsInBulk(
     landed.push({ contact, created: isCreator })
   }
 
-  // Existing contacts that get a patch: read (and lock, as patchProfile does) their profiles, in
-  // id order so two batches lock them in the same order.
-  const toPatch = [
-    ...new Set(
-      requests.flatMap((r, n) =>
-        !landed[n]!.contact.isNew && Object.keys(r.patch).length > 0 ? [landed[n]!.contact.id] : [],
-      ),
-    ),
-  ].sort()
+  // Existing contacts whose profile the batch changes: read again and locked (as patchProfile
+  // does), in id order so two batches lock them in the same order. A patch that changes nothing
+  // on the lookup's snapshot — the email of a known person, on every event — needs neither the
+  // lock nor the statement: the batch simply counts as applied before any concurrent change.
+  const changes = new Map<Contact, ContactProfile>()
+  for (const [n, r] of requests.entries()) {
+    const { contact } = landed[n]!
+    if (contact.isNew || Object.keys(r.patch).length === 0) continue
+    const before = changes.get(contact) ?? contact.snapshot!
+    changes.set(contact, applyPatch(before, r.patch))
+  }
+  const toPatch = [...changes]
+    .filter(([contact, after]) => !sameProfile(after, contact.snapshot!))
+    .map(([contact]) => contact.id)
+    .sort()
   if (toPatch.length > 0) {
     // NO KEY UPDATE: it does not block another transaction inserting an event for these contacts.
     const rows = await sql<{ id: string; properties: ContactProfile }>`

@@ -78,6 +78,9 @@ export async function startJobQueue(options: {
         onWake: wakeLocal,
       })
 
+  // Delayed jobs this process sent that a send-now may bring forward (catalog: sendNowPromotes).
+  const delayedHere = new Set<string>()
+
   async function wake(name: string): Promise<void> {
     if (localWorkers.has(name)) return wakeLocal(name)
     if (!listener) return
@@ -99,17 +102,25 @@ export async function startJobQueue(options: {
         ...(singletonKey ? { singletonKey } : {}),
         ...(sendOptions?.startAfterSeconds ? { startAfter: sendOptions.startAfterSeconds } : {}),
       })
-      if (sendOptions?.startAfterSeconds) return
+      const promotable = singletonKey && 'sendNowPromotes' in def && def.sendNowPromotes
+      const slot = `${name}|${singletonKey}`
+      if (sendOptions?.startAfterSeconds) {
+        if (promotable && id !== null) delayedHere.add(slot)
+        return
+      }
       // Folded into a waiting job (singleton): if that one waits for a later start, new work
       // should not wait with it (the rescore of busy contacts "in a second" swallowed the rescore
-      // of a fresh event for a second: the whole p99 of bench latency).
-      if (id === null && singletonKey && 'sendNowPromotes' in def && def.sendNowPromotes) {
+      // of a fresh event for a second: the whole p99 of bench latency). Only for delayed jobs this
+      // process sent, so an ingest burst folding into an ordinary waiting job costs no statement;
+      // one sent elsewhere still runs, a second later.
+      if (promotable && id === null && delayedHere.has(slot)) {
         await boss.getDb().executeSql(
           `UPDATE pgboss.job SET start_after = now()
              WHERE name = $1 AND singleton_key = $2 AND state = 'created' AND start_after > now()`,
           [name, singletonKey],
         )
       }
+      if (promotable) delayedHere.delete(slot)
       await wake(name)
     },
     async work(name, handler) {
