@@ -65,8 +65,8 @@ interface Contact {
 /**
  * Resolves every request in order, or returns null (nothing written, only identity locks taken)
  * when one of them would merge contacts — whatever `mergeKnownContacts` says, as even the refusal
- * to merge is decided by the one-by-one path. Identity locks are taken for the whole batch in one sorted statement, so two batches
- * cannot deadlock on them.
+ * to merge is decided by the one-by-one path. Identity locks are taken for the whole batch in one
+ * sorted statement, so two batches cannot deadlock on them.
  */
 export async function resolveContactsInBulk(
   trx: Tx,

@@ -85,3 +85,53 @@ describe('statements per ingested batch', () => {
     expect(Number(contacts.n)).toBe(100)
   })
 })
+
+describe('one batch, played in order', () => {
+  it('a new visitor who identifies later in the same batch is one contact with both identities', async () => {
+    const ws = await t.createWorkspace('visitor identifies')
+    const result = await service().ingest(
+      ws.workspaceId,
+      {
+        contacts: [{ contact: { anonymousId: 'v-1' }, properties: { jobtitle: 'CTO' } }],
+        events: [
+          {
+            contact: { anonymousId: 'v-1' },
+            type: 'page.viewed',
+            occurredAt: '2026-03-20T10:00:00Z',
+            attributes: { url: 'https://acme.example/pricing' },
+          },
+          {
+            contact: { anonymousId: 'v-1', email: 'New.Person@Acme.example' },
+            type: 'page.viewed',
+            occurredAt: '2026-03-21T10:00:00Z',
+            attributes: { url: 'https://acme.example/demo' },
+          },
+        ],
+      },
+      'api',
+    )
+    expect(result).toMatchObject({ accepted: 2, duplicates: 0, contacts: [{ created: true }] })
+    const contacts = await t.deps.db
+      .selectFrom('contacts')
+      .select(['id', 'email', 'properties', 'first_seen_at'])
+      .where('workspace_id', '=', ws.workspaceId)
+      .execute()
+    expect(contacts).toHaveLength(1)
+    // The profile of the upsert, the email of the later event; first seen at the earliest event.
+    expect(contacts[0]).toMatchObject({
+      email: 'new.person@acme.example',
+      properties: { jobtitle: 'CTO', email: 'new.person@acme.example' },
+      first_seen_at: new Date('2026-03-20T10:00:00Z'),
+    })
+    const identities = await t.deps.db
+      .selectFrom('contact_identities')
+      .select(['kind', 'contact_id'])
+      .where('workspace_id', '=', ws.workspaceId)
+      .orderBy('kind')
+      .execute()
+    expect(identities).toEqual([
+      { kind: 'anonymous', contact_id: contacts[0]!.id },
+      { kind: 'email', contact_id: contacts[0]!.id },
+    ])
+  })
+})
