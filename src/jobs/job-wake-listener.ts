@@ -45,6 +45,11 @@ export function listenForJobWakes(options: {
       if (!stopped) retry = setTimeout(() => void reconnect(), RECONNECT_MS)
     })
     await c.connect()
+    if (stopped) {
+      // Stopped while a reconnect was under way: nobody would close this one.
+      await c.end().catch(() => {})
+      return
+    }
     await c.query(`LISTEN ${JOB_WAKE_CHANNEL}`)
     client = c
   }
