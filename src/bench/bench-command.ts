@@ -78,6 +78,8 @@ export async function runBenchCommand(
       text = `${machineLine(r.machine)}
 HTTP API, ${r.batches} batches × ${r.eventsPerBatch} events, ${r.concurrency} senders, workers scoring:
   ${fmt(r.eventsPerSecond)} events/s; batch p50 ${r.p50BatchMs} ms, p95 ${r.p95BatchMs} ms, p99 ${r.p99BatchMs} ms; all ${fmt(r.contacts)} contacts scored ${r.secondsUntilAllScored} s after the first request
+The same API at a fixed offered rate of ${fmt(r.fixedRate.offeredEventsPerSecond)} events/s (${r.fixedRate.batches} batches sent on a clock):
+  ${fmt(r.fixedRate.achievedEventsPerSecond)} events/s achieved; batch p50 ${r.fixedRate.p50BatchMs} ms, p99 ${r.fixedRate.p99BatchMs} ms
 Signed HubSpot webhook batches (100 events each), same senders:
   ${fmt(r.webhook.eventsPerSecond)} events/s acknowledged; p50 ${r.webhook.p50BatchMs} ms, p99 ${r.webhook.p99BatchMs} ms; ${r.webhook.secondsUntilProcessed === null ? `only ${fmt(r.webhook.processedDeliveries)} of ${fmt(r.webhook.deliveries)} deliveries processed within the wait` : `all processed and scored after ${r.webhook.secondsUntilProcessed} s`}
 Baseline, same server: raw INSERT … unnest of the same rows: ${fmt(r.ceilingEventsPerSecond)} rows/s (p99 ${r.ceilingP99BatchMs} ms)

@@ -2,7 +2,7 @@
  * Events are immutable and stored once: the dedupe key is part of the primary key, and inserts
  * skip what is already there, so a sender's retry never double-counts.
  */
-import type { Transaction } from 'kysely'
+import { sql, type Transaction } from 'kysely'
 import type { EventType, LeadEvent } from '../domain/lead-event.js'
 import type { Db } from './database.js'
 import type { Database } from './schema.js'
@@ -16,29 +16,26 @@ export interface NewEvent {
   source: string
 }
 
-/** Inserts events; returns the contact ids that received at least one new event. */
+/**
+ * Inserts events in one statement whatever their number: seven arrays unnested, so the statement
+ * has seven parameters and one plan instead of seven per row. Returns the contact ids that
+ * received at least one new event (duplicates — within the batch too — are skipped).
+ */
 export async function insertEvents(
   trx: Transaction<Database>,
   workspaceId: string,
   events: NewEvent[],
 ): Promise<{ inserted: number; contactIds: string[] }> {
   if (events.length === 0) return { inserted: 0, contactIds: [] }
-  const rows = await trx
-    .insertInto('events')
-    .values(
-      events.map((e) => ({
-        workspace_id: workspaceId,
-        dedupe_key: e.dedupeKey,
-        contact_id: e.contactId,
-        type: e.type,
-        occurred_at: e.occurredAt,
-        attributes: JSON.stringify(e.attributes),
-        source: e.source,
-      })),
-    )
-    .onConflict((oc) => oc.columns(['workspace_id', 'dedupe_key']).doNothing())
-    .returning('contact_id')
-    .execute()
+  const { rows } = await sql<{ contact_id: string }>`
+    INSERT INTO events (workspace_id, dedupe_key, contact_id, type, occurred_at, attributes, source)
+    SELECT ${workspaceId}, dedupe_key, contact_id, type, occurred_at, attributes, source
+    FROM unnest(${events.map((e) => e.dedupeKey)}::text[], ${events.map((e) => e.contactId)}::uuid[],
+                ${events.map((e) => e.type)}::text[], ${events.map((e) => e.occurredAt)}::timestamptz[],
+                ${events.map((e) => JSON.stringify(e.attributes ?? {}))}::jsonb[], ${events.map((e) => e.source)}::text[])
+      AS v(dedupe_key, contact_id, type, occurred_at, attributes, source)
+    ON CONFLICT (workspace_id, dedupe_key) DO NOTHING
+    RETURNING contact_id`.execute(trx)
   return { inserted: rows.length, contactIds: [...new Set(rows.map((r) => r.contact_id))] }
 }
 

@@ -10,20 +10,15 @@
  * resolving the same people in another order) re-runs the whole transaction: it is idempotent
  * through the events' dedupe keys and the identity upserts.
  */
-import { createHash } from 'node:crypto'
-import type { Transaction } from 'kysely'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
-import { contactIdOf, patchProfile, resolveContact } from '../db/contact-repository.js'
 import type { Db } from '../db/database.js'
-import { insertEvents, type NewEvent } from '../db/event-repository.js'
 import { markForRescore, type RescoreMark } from '../db/rescore-mark-repository.js'
 import { transactionWithRetry } from '../db/retry-transaction.js'
-import type { Database } from '../db/schema.js'
-import type { ContactProfile } from '../domain/contact.js'
 import type { JobQueue } from '../jobs/queue.js'
 import type { Metrics } from '../metrics.js'
-import { type ContactRef, type ContactUpsert, type EventInput, identitiesOf } from './ingestion-schemas.js'
+import type { ContactUpsert, EventInput } from './ingestion-schemas.js'
+import { storeContacts, storeEvents } from './ingestion-store.js'
 
 export interface IngestionDeps {
   db: Db
@@ -50,121 +45,7 @@ export interface IngestContactsResult {
   contacts: { contactId: string; created: boolean }[]
 }
 
-/** The same fact always gets the same key: the sender's id, else a hash of its content. */
-export function eventDedupeKey(
-  event: Pick<EventInput, 'id' | 'contact' | 'type' | 'occurredAt' | 'attributes'>,
-): string {
-  if (event.id) return `id:${event.id}`
-  const anchor = identitiesOf(event.contact)[0]!
-  const attributes = Object.fromEntries(
-    Object.entries(event.attributes ?? {}).sort(([a], [b]) => a.localeCompare(b)),
-  )
-  const canonical = JSON.stringify([anchor.kind, anchor.value, event.type, event.occurredAt, attributes])
-  return `h:${createHash('sha256').update(canonical).digest('base64url')}`
-}
-
-function refKey(ref: ContactRef): string {
-  return JSON.stringify(identitiesOf(ref))
-}
-
-type Tx = Transaction<Database>
-
-/**
- * Stores events in the caller's transaction: contacts resolved, events inserted once; the contacts
- * to mark dirty are added to `marks` (written by the caller, once).
- */
-async function storeEvents(
-  trx: Tx,
-  workspaceId: string,
-  events: EventInput[],
-  source: string,
-  options: IngestOptions,
-  now: Date,
-  marks: RescoreMark[],
-): Promise<IngestEventsResult & { merged: boolean }> {
-  if (events.length === 0) return { accepted: 0, duplicates: 0, merged: false }
-  const byContact = new Map<string, { ref: ContactRef; events: EventInput[] }>()
-  for (const e of events) {
-    const key = refKey(e.contact)
-    const group = byContact.get(key) ?? { ref: e.contact, events: [] }
-    group.events.push(e)
-    byContact.set(key, group)
-  }
-  // Sorted so concurrent batches lock identities in the same order.
-  const groups = [...byContact].sort(([a], [b]) => a.localeCompare(b)).map(([, group]) => group)
-  const merged: string[] = []
-  const contactOf = new Map<(typeof groups)[number], string>()
-  for (const group of groups) {
-    // ISO-8601 instants in UTC sort as strings.
-    const earliest = [now.toISOString(), ...group.events.map((e) => e.occurredAt)].sort()[0]!
-    const email = group.ref.email?.toLowerCase()
-    const contact = await resolveContact(trx, workspaceId, identitiesOf(group.ref), new Date(earliest), {
-      ...options,
-      initialProfile: email ? { email } : {},
-    })
-    if (email && !contact.created) await patchProfile(trx, workspaceId, contact.id, { email })
-    if (contact.mergedFrom.length > 0) merged.push(contact.id)
-    contactOf.set(group, contact.id)
-  }
-  // A later group may have merged an earlier group's contact away (the anonymous visitor who
-  // identifies in the same batch): after a merge, read each group's contact again.
-  const rows: NewEvent[] = []
-  for (const group of groups) {
-    const contactId =
-      merged.length > 0
-        ? (await contactIdOf(trx, workspaceId, identitiesOf(group.ref)[0]!))!
-        : contactOf.get(group)!
-    for (const e of group.events) {
-      rows.push({
-        dedupeKey: eventDedupeKey(e),
-        contactId,
-        type: e.type,
-        occurredAt: e.occurredAt,
-        attributes: e.attributes,
-        source,
-      })
-    }
-  }
-  for (const contactId of merged) marks.push({ contactId, reason: 'merge' })
-  const inserted = await insertEvents(trx, workspaceId, rows)
-  for (const contactId of inserted.contactIds) marks.push({ contactId, reason: 'event' })
-  return {
-    accepted: inserted.inserted,
-    duplicates: rows.length - inserted.inserted,
-    merged: merged.length > 0,
-  }
-}
-
-/** Upserts contacts in the caller's transaction; those that need rescoring are added to `marks`. */
-async function storeContacts(
-  trx: Tx,
-  workspaceId: string,
-  items: ContactUpsert[],
-  options: IngestOptions,
-  now: Date,
-  marks: RescoreMark[],
-): Promise<IngestContactsResult & { changed: boolean }> {
-  const out: IngestContactsResult['contacts'] = []
-  let changedAny = false
-  for (const item of items) {
-    const firstSeen = item.createdAt ? new Date(item.createdAt) : now
-    const patch: ContactProfile = { ...(item.properties ?? {}) }
-    if (item.contact.email) patch['email'] = item.contact.email.toLowerCase()
-    // A new contact gets its profile with its row; `null` (clear) means nothing on a new one.
-    const initialProfile = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== null))
-    const contact = await resolveContact(trx, workspaceId, identitiesOf(item.contact), firstSeen, {
-      ...options,
-      initialProfile,
-    })
-    const changed = contact.created || (await patchProfile(trx, workspaceId, contact.id, patch))
-    if (changed || contact.mergedFrom.length > 0) {
-      marks.push({ contactId: contact.id, reason: contact.created ? 'created' : 'profile' })
-      changedAny = true
-    }
-    out.push({ contactId: contact.id, created: contact.created })
-  }
-  return { contacts: out, changed: changedAny }
-}
+export { eventDedupeKey } from './event-dedupe-key.js'
 
 export function createIngestionService(deps: IngestionDeps) {
   const { db, queue, clock, logger, metrics } = deps

@@ -8,8 +8,16 @@ const workspaceJob = z.object({ workspaceId: z.uuid() })
 const connectionJob = z.object({ workspaceId: z.uuid(), connectionId: z.uuid() })
 
 export const jobCatalog = {
-  /** Rescore the workspace's dirty contacts. `short`: one waiting job per workspace debounces bursts. */
-  'rescore-dirty': { payload: workspaceJob, policy: 'short', singletonBy: 'workspaceId' },
+  /**
+   * Rescore the workspace's dirty contacts. `short`: one waiting job per workspace debounces bursts;
+   * a "come back shortly" job waiting on busy contacts is brought forward by new work.
+   */
+  'rescore-dirty': {
+    payload: workspaceJob,
+    policy: 'short',
+    singletonBy: 'workspaceId',
+    sendNowPromotes: true,
+  },
   /** Safety net: finds workspaces with dirty contacts whose rescore job was never sent (crash). */
   'rescore-catch-up': { payload: z.object({}), policy: 'singleton', cron: '* * * * *' },
   /** Daily: every contact is rescored so windows, decay and inactivity stay true. */
@@ -29,6 +37,11 @@ export interface JobDefinition {
   policy: 'standard' | 'short' | 'singleton' | 'stately'
   /** The payload field that makes the job's singleton key (one job per workspace/connection). */
   singletonBy?: string
+  /**
+   * A send to run now brings a delayed waiting job of the same key forward instead of being folded
+   * into it (only where the delay is a "come back later", never a backoff the CRM asked for).
+   */
+  sendNowPromotes?: boolean
   /** A cron schedule (UTC) for periodic jobs. */
   cron?: string
 }

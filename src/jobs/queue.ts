@@ -1,12 +1,19 @@
 /**
  * The job queue: pg-boss over the same Postgres (SQL is the queue's truth), typed by the catalog.
  * Handlers are registered by name; a handler failure is retried by pg-boss with backoff.
+ *
+ * Workers do not wait for their next poll to see a new job (issue 9, item 4: each poll interval
+ * on the event → score → CRM path added up to half a second): a job sent to run now wakes this
+ * process's worker for it, or — when this process has none (a web-only process) — every process
+ * listening through PostgreSQL's NOTIFY (job-wake-listener.ts). Polling stays, as the safety net
+ * for delayed and retried jobs and for a lost notification.
  */
 
 import type pg from 'pg'
 import PgBoss from 'pg-boss'
 import type { Logger } from 'pino'
 import { type JobName, type JobPayload, jobCatalog } from './catalog.js'
+import { JOB_WAKE_CHANNEL, listenForJobWakes } from './job-wake-listener.js'
 
 export type JobHandler<N extends JobName> = (payload: JobPayload<N>) => Promise<void>
 
@@ -56,20 +63,69 @@ export async function startJobQueue(options: {
     if ('cron' in def && options.schedule !== false) await boss.schedule(name, def.cron, {}, { tz: 'UTC' })
   }
   const polling = options.pollingIntervalSeconds ?? 0.5
+  // This process's workers by job name, to wake them when a job for them is sent.
+  const localWorkers = new Map<string, string[]>()
+  const wakeLocal = (name: string) => {
+    for (const id of localWorkers.get(name) ?? []) boss.notifyWorker(id)
+  }
+  // Embedded PGlite is one connection and one process: waking the local worker is all there is.
+  const listener = options.pool
+    ? undefined
+    : listenForJobWakes({
+        connectionString: options.connectionString,
+        ssl: options.ssl,
+        logger: options.logger,
+        onWake: wakeLocal,
+      })
+
+  // Delayed jobs this process sent that a send-now may bring forward (catalog: sendNowPromotes).
+  const delayedHere = new Set<string>()
+
+  async function wake(name: string): Promise<void> {
+    if (localWorkers.has(name)) return wakeLocal(name)
+    if (!listener) return
+    try {
+      await boss.getDb().executeSql('SELECT pg_notify($1, $2)', [JOB_WAKE_CHANNEL, name])
+    } catch (err) {
+      // The job is stored; a worker's next poll finds it.
+      options.logger.warn({ err, job: name }, 'could not notify workers; they will poll')
+    }
+  }
 
   return {
     async send(name, payload, sendOptions) {
       const def = jobCatalog[name]
       const data = def.payload.parse(payload) as Record<string, unknown>
       const singletonBy = 'singletonBy' in def ? def.singletonBy : undefined
-      await boss.send(name, data, {
-        ...(singletonBy ? { singletonKey: String(data[singletonBy]) } : {}),
+      const singletonKey = singletonBy ? String(data[singletonBy]) : undefined
+      const id = await boss.send(name, data, {
+        ...(singletonKey ? { singletonKey } : {}),
         ...(sendOptions?.startAfterSeconds ? { startAfter: sendOptions.startAfterSeconds } : {}),
       })
+      const promotable = singletonKey && 'sendNowPromotes' in def && def.sendNowPromotes
+      const slot = `${name}|${singletonKey}`
+      if (sendOptions?.startAfterSeconds) {
+        if (promotable && id !== null) delayedHere.add(slot)
+        return
+      }
+      // Folded into a waiting job (singleton): if that one waits for a later start, new work
+      // should not wait with it (the rescore of busy contacts "in a second" swallowed the rescore
+      // of a fresh event for a second: the whole p99 of bench latency). Only for delayed jobs this
+      // process sent, so an ingest burst folding into an ordinary waiting job costs no statement;
+      // one sent elsewhere still runs, a second later.
+      if (promotable && id === null && delayedHere.has(slot)) {
+        await boss.getDb().executeSql(
+          `UPDATE pgboss.job SET start_after = now()
+             WHERE name = $1 AND singleton_key = $2 AND state = 'created' AND start_after > now()`,
+          [name, singletonKey],
+        )
+      }
+      if (promotable) delayedHere.delete(slot)
+      await wake(name)
     },
     async work(name, handler) {
       const def = jobCatalog[name]
-      await boss.work(name, { pollingIntervalSeconds: polling, batchSize: 1 }, async (jobs) => {
+      const id = await boss.work(name, { pollingIntervalSeconds: polling, batchSize: 1 }, async (jobs) => {
         for (const job of jobs) {
           const payload = def.payload.parse(job.data ?? {})
           try {
@@ -80,6 +136,8 @@ export async function startJobQueue(options: {
           }
         }
       })
+      localWorkers.set(name, [...(localWorkers.get(name) ?? []), id])
+      await listener?.start()
     },
     async depth() {
       const out: Record<string, number> = {}
@@ -87,6 +145,7 @@ export async function startJobQueue(options: {
       return out
     },
     async stop() {
+      await listener?.stop()
       // graceful: running handlers finish before the connection closes.
       await boss.stop({ graceful: true, wait: true, timeout: 20_000 })
     },

@@ -10,6 +10,7 @@
 import type { Logger } from 'pino'
 import { shadowScoreChallenger } from '../calibration/challenger-service.js'
 import type { Clock } from '../clock.js'
+import { scheduleFlush } from '../crm/flush-scheduler.js'
 import type { CrmProviderName, CrmWriteBackMapping } from '../crm/types.js'
 import { enqueueWriteBack } from '../crm/write-back-outbox.js'
 import type { Db } from '../db/database.js'
@@ -187,7 +188,7 @@ export function createRescoreService(deps: RescoreDeps) {
       { logger, label: 'rescore' },
     )
     for (const connectionId of outcome.connections) {
-      await queue.send('crm-flush', { workspaceId, connectionId }, { startAfterSeconds: 2 })
+      await scheduleFlush(queue, workspaceId, connectionId)
     }
     if (outcome.settled > 0) {
       deps.onBatch?.({

@@ -41,7 +41,14 @@ export const TEST_ENV = {
 } as const
 
 export async function startTestApp(
-  options: { clock?: Clock; workers?: boolean; env?: Record<string, string>; logger?: Logger } = {},
+  options: {
+    clock?: Clock
+    workers?: boolean
+    env?: Record<string, string>
+    logger?: Logger
+    /** How often idle workers look for jobs (0.5 s unless a test needs them to rely on wake-ups). */
+    pollingIntervalSeconds?: number
+  } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase()
   const config = loadConfig({
@@ -56,7 +63,7 @@ export async function startTestApp(
     database,
     clock,
     schedule: false,
-    pollingIntervalSeconds: 0.5,
+    pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5,
   })
   if (options.workers) await startWorkers(runtime.deps)
   const app = await buildApp(runtime.deps)

@@ -133,6 +133,7 @@ describe('leadgrid bench … --json with tiny sizes', () => {
       ceilingEventsPerSecond: expect.any(Number),
       ratio: expect.any(Number),
       webhook: { eventsPerSecond: expect.any(Number) },
+      fixedRate: { offeredEventsPerSecond: 5000, batches: 2, p99BatchMs: expect.any(Number) },
     })
     expect(r['webhook']).toHaveProperty('secondsUntilProcessed')
   }, 300_000)
