@@ -497,7 +497,7 @@ describe('Pipedrive reconciliation', () => {
         data: [person(8, { job_title: 'Founder', update_time: '2026-11-30T11:00:00Z' })],
         additional_data: { next_cursor: null },
       })
-    await jobs().reconcile()
+    await jobs()['crm-reconcile']()
     const contact = await t.deps.db
       .selectFrom('contacts')
       .innerJoin('contact_identities', 'contact_identities.contact_id', 'contacts.id')
