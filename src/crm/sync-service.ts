@@ -173,6 +173,13 @@ export function createSyncService(deps: SyncDeps) {
       connection,
       new Date(Math.min(newest, passStarted.getTime() - SEARCH_LAG_MS)),
     )
+    // Webhooks deleted in the CRM (by a user, or dropped) come back here; what was missed while they
+    // were gone was just read above, since reconciliation never depends on webhooks.
+    if (session.ensureSubscriptions) {
+      const { recreated } = await session.ensureSubscriptions()
+      if (recreated.length > 0)
+        logger.warn({ connectionId, provider: connection.provider, recreated }, 'CRM webhooks re-created')
+    }
     if (read > 0)
       logger.info({ connectionId, provider: connection.provider, read }, 'CRM reconciliation pass')
     return read

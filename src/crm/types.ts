@@ -123,6 +123,12 @@ export interface CrmSession {
    * `settings`: what the connection must keep (sealed delivery credentials under keys ending in Enc).
    */
   subscribe?(): Promise<{ report: Record<string, unknown>; settings?: Record<string, unknown> }>
+  /**
+   * Checks the subscriptions `subscribe` registered still exist and re-creates the missing ones with
+   * the credentials already stored (a user deleted one, or the CRM dropped it). Called by each
+   * reconciliation pass; returns what it re-created.
+   */
+  ensureSubscriptions?(): Promise<{ recreated: string[] }>
   /** One page of every contact, for the backfill (`cursor` null: the first page). */
   contactsPage(cursor: string | null): Promise<CrmPage>
   /** Contacts changed since `since`, oldest change first, for reconciliation. */
