@@ -163,10 +163,12 @@ export function createHubSpotClient(deps: HubSpotClientDeps) {
     opts: { notFoundAsNull?: boolean } = {},
   ): Promise<T | null> {
     for (let attempt = 0; ; attempt++) {
-      await limiter.acquire()
       const captured: Captured = { headers: {} }
       // Outside the try: a token failure (revoked, connection inactive) is not a transient HTTP error.
+      // Before the limiter: the slot's time is then the request's, not the token lookup's, so the
+      // window HubSpot counts (arrivals) matches the limiter's even when a lookup is slow.
       const sdkClient = await client()
+      await limiter.acquire()
       try {
         const res = await run(sdkClient, {
           middleware: [captureMiddleware(captured)],
