@@ -155,6 +155,34 @@ describe('HubSpot write-back failures', () => {
     ])
   })
 
+  it('one flush run drains a backlog larger than a page, 100 contacts per call, and stops when it is empty', async () => {
+    // It used to write one page (1,000 rows) per run and queue itself again: a queue round-trip
+    // every ten calls, which left HubSpot's budget partly unused.
+    const c = await connect('70010')
+    const many = Array.from({ length: 1_001 }, (_, i) =>
+      contact(String(20_000 + i), { email: `lead${i}@acme-software.com` }),
+    )
+    await ingest(c, many)
+    expect(await outbox(c.workspaceId)).toHaveLength(1_001)
+    const sizes: number[] = []
+    nock(API)
+      .post('/crm/v3/objects/contacts/batch/update')
+      .times(11)
+      .reply(200, (_uri, body) => {
+        const inputs = (body as { inputs: { id: string }[] }).inputs
+        sizes.push(inputs.length)
+        return {
+          status: 'COMPLETE',
+          results: inputs.map((i) => ({ id: i.id, properties: {}, archived: false })),
+          startedAt: '2026-03-31T12:00:00.000Z',
+          completedAt: '2026-03-31T12:00:01.000Z',
+        }
+      })
+    expect(await t.deps.crm.flush.flush(c.workspaceId, c.connectionId)).toBe(1_001)
+    expect(sizes).toEqual([...Array(10).fill(100), 1])
+    expect(await outbox(c.workspaceId)).toEqual([])
+  })
+
   it('a daily-limit 429 keeps the rows pending and defers the flush', async () => {
     const c = await connect('70003')
     await ingest(c, [contact('1', { email: 'a@acme-software.com' })])
