@@ -150,6 +150,12 @@ export interface CrmSession {
 export interface CrmProvider {
   readonly name: CrmProviderName
   readonly writeBatchSize: number
+  /**
+   * Batches a flush may have in flight at once (default 1). The provider's rate limiter still sets
+   * the pace; a second batch on its way hides the latency of each call, so the budget, not the
+   * round-trips, is what limits a large backlog.
+   */
+  readonly writeConcurrency?: number
   readonly writeBack: CrmWriteBackMapping
   /** The identity kind its record ids are stored under (`contact_identities.kind`). */
   readonly identityKind: CrmProviderName

@@ -46,8 +46,9 @@ export function createWriteBackFlush(deps: WriteBackFlushDeps) {
    * Writes pending outbox rows of one connection, page after page, until none is left or the run has
    * made MAX_CALLS_PER_RUN calls (then the job queues itself again). One run drains a large backlog
    * without a queue round-trip every page, which used to leave the CRM's budget partly unused.
-   * While one batch is being recorded, the next one is already on its way to the CRM (different
-   * contacts: nothing to order between them). Returns the number of contacts written.
+   * While one batch is being recorded, the next one is already on its way to the CRM, and up to the
+   * provider's writeConcurrency batches are in flight (different contacts: nothing to order between
+   * them). Returns the number of contacts written.
    */
   async function flush(workspaceId: string, connectionId: string): Promise<number> {
     const connection = await connections.byId(workspaceId, connectionId)
@@ -137,9 +138,25 @@ export function createWriteBackFlush(deps: WriteBackFlushDeps) {
           contactProfiles(db, workspaceId, ids),
         )
       }
-      for (let i = 0; i < items.length; i += provider.writeBatchSize) {
-        await send(items.slice(i, i + provider.writeBatchSize), versions)
+      const chunks: CrmWriteItem[][] = []
+      for (let i = 0; i < items.length; i += provider.writeBatchSize)
+        chunks.push(items.slice(i, i + provider.writeBatchSize))
+      // Up to writeConcurrency batches in flight; the first failure stops the others from taking more,
+      // and surfaces once those in flight are done (their rows are parked or recorded meanwhile).
+      let nextChunk = 0
+      let failed: { err: unknown } | undefined
+      const lane = async () => {
+        while (!failed && nextChunk < chunks.length) {
+          const chunk = chunks[nextChunk++]!
+          try {
+            await send(chunk, versions)
+          } catch (err) {
+            failed ??= { err }
+          }
+        }
       }
+      await Promise.all(Array.from({ length: Math.min(provider.writeConcurrency ?? 1, chunks.length) }, lane))
+      if (failed) throw failed.err
       // The next page is read only once this one is recorded: its rows must not come back.
       await recording
       return rows.length

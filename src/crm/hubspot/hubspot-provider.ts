@@ -256,6 +256,9 @@ export function createHubSpotProvider(deps: HubSpotProviderDeps): CrmProvider {
     name: 'hubspot',
     identityKind: 'hubspot',
     writeBatchSize: BATCH_LIMIT,
+    // Two batch calls in flight: each waits on HubSpot (or a busy network) for a while, and the
+    // portal's limiter keeps the pair inside 110 calls / 10 s.
+    writeConcurrency: 2,
     writeBack: hubspotWriteBackMapping,
     async refreshTokens(_connection, refreshToken) {
       const t = await oauth.refresh(refreshToken)
