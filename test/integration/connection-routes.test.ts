@@ -7,6 +7,7 @@
 import nock from 'nock'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fixedClock } from '../../src/clock.js'
+import { crmJobHandlers } from '../../src/crm/crm-workers.js'
 import { listAudit } from '../../src/db/audit-repository.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
@@ -111,6 +112,17 @@ describe('/api/v1/connections for every provider', () => {
       action: 'connection.disconnected',
       details: { provider: 'pipedrive', connectionId: id },
     })
+  })
+
+  it('a CRM job for a connection that no longer exists is dropped, not failed and retried', async () => {
+    const jobs = crmJobHandlers(t.deps)
+    const gone = {
+      workspaceId: t.workspace.workspaceId,
+      connectionId: '6f1c0a8e-9d43-4b7e-8f0a-2c6b1d9e7a55',
+    }
+    for (const name of ['crm-flush', 'crm-process-deliveries', 'crm-install'] as const) {
+      await expect(jobs[name](gone)).resolves.toBeUndefined()
+    }
   })
 
   it("another workspace's connection is a 404 for PATCH, DELETE and retry-parked", async () => {
