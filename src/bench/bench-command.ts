@@ -111,7 +111,7 @@ Baseline, same run: ${r.baseline.what}: ${fmt(r.baseline.contactsPerSecond)} con
       result = r
       text = `${machineLine(r.machine)}
 ${fmt(r.outboxRows)} changed contacts drained to the stand-in (110 requests / rolling 10 s) in ${r.drainSeconds} s${r.finished ? '' : ' (NOT finished: timed out)'}:
-  ${fmt(r.contactsPerSecond)} contacts/s; ${r.batchCalls} batch calls over ${r.callWindowSeconds} s = ${Math.round(r.budgetShare * 100)} % of the budget; ${r.rateLimited429} × 429; ${r.unchangedCalls} calls without a new value; ${r.parkedRows} parked
+  ${fmt(r.contactsPerSecond)} contacts/s; ${r.batchCalls} batch calls over ${r.callWindowSeconds} s = ${Math.round(r.budgetShare * 100)} % of the budget (${Math.round(r.budgetShareOfFastest * 100)} % of the fastest pace it allows); ${r.rateLimited429} × 429; ${r.unchangedCalls} calls without a new value; ${r.parkedRows} parked
 Second pass (identical grid published): ${r.secondPass.batchCalls} calls (${r.secondPass.contactsWritten} contacts; ${r.secondPass.unchangedCalls} of the calls without a new value)
 Baseline: ${r.baseline.what}: ${fmt(r.baseline.contactsPerSecond)} contacts/s; ratio ${r.ratio}`
       break

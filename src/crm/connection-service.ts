@@ -8,6 +8,7 @@
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
 import type { SecretBox } from '../crypto/secret-box.js'
+import { appendAudit } from '../db/audit-repository.js'
 import {
   connectionBacklogs,
   deleteAuthorizations,
@@ -22,8 +23,10 @@ import {
   upsertAuthorization,
 } from '../db/connection-repository.js'
 import type { Db } from '../db/database.js'
+import { retryParkedOutboxRows } from '../db/outbox-repository.js'
 import type { ConnectionRow } from '../db/schema.js'
 import { CrmError, NotFound } from '../errors.js'
+import type { JobQueue } from '../jobs/queue.js'
 import type { CrmProviderRegistry } from './provider-registry.js'
 import type { CrmProviderName, CrmSession, CrmTokenGrant } from './types.js'
 
@@ -43,6 +46,7 @@ export interface ConnectionServiceDeps {
   logger: Logger
   secretBox: SecretBox
   providers: CrmProviderRegistry
+  queue: Pick<JobQueue, 'send'>
 }
 
 export function createConnectionService(deps: ConnectionServiceDeps) {
@@ -170,15 +174,12 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       }
     }
     await markUninstalled(connection, 'disconnected from Leadgrid')
-    await db
-      .insertInto('audit_log')
-      .values({
-        workspace_id: workspaceId,
-        actor,
-        action: 'connection.disconnected',
-        details: JSON.stringify({ provider: connection.provider, connectionId }),
-      })
-      .execute()
+    await appendAudit(db, workspaceId, {
+      actor,
+      action: 'connection.disconnected',
+      details: { provider: connection.provider, connectionId },
+      at: clock.now(),
+    })
   }
 
   async function updateSettings(
@@ -190,16 +191,30 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     const connection = await byId(workspaceId, connectionId)
     const settings = { ...connection.settings, ...patch }
     await setConnectionJson(db, connection, 'settings', settings, clock.now())
-    await db
-      .insertInto('audit_log')
-      .values({
-        workspace_id: workspaceId,
-        actor,
-        action: 'connection.settings',
-        details: JSON.stringify({ connectionId, provider: connection.provider, ...patch }),
-      })
-      .execute()
+    await appendAudit(db, workspaceId, {
+      actor,
+      action: 'connection.settings',
+      details: { connectionId, provider: connection.provider, ...patch },
+      at: clock.now(),
+    })
     return settings
+  }
+
+  /** Parked write-backs (values the CRM kept refusing) back to pending, and a flush queued. */
+  async function retryParked(workspaceId: string, connectionId: string, actor: string): Promise<number> {
+    const connection = await byId(workspaceId, connectionId)
+    const now = clock.now()
+    const retried = await retryParkedOutboxRows(db, workspaceId, connectionId, now)
+    if (retried > 0) {
+      await deps.queue.send('crm-flush', { workspaceId, connectionId })
+      await appendAudit(db, workspaceId, {
+        actor,
+        action: 'connection.parked_retried',
+        details: { connectionId, provider: connection.provider, rows: retried },
+        at: now,
+      })
+    }
+    return retried
   }
 
   /** Connection health for the settings page and `GET /api/v1/connections`. Never returns a secret. */
@@ -236,6 +251,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       recordConnectionError(db, connection, message, clock.now()),
     disconnect,
     updateSettings,
+    retryParked,
     health,
   }
 }

@@ -1,10 +1,8 @@
 /**
  * The provider-neutral CRM services of one running Leadgrid, built once by the runtime (src/runtime.ts)
  * and exposed on AppDeps as `crm`, so routes and workers of a process share one provider registry and
- * one Pipedrive rate-limit registry (its limits are per company).
- *
- * Registered today: Pipedrive. HubSpot still runs on src/crm/hubspot/hubspot-services.ts and joins
- * this registry next session.
+ * one rate-limit registry per provider (HubSpot's limits are per portal, Pipedrive's per company).
+ * This is the composition root of the CRM layer: nothing below it caches services of its own.
  */
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
@@ -15,18 +13,35 @@ import type { IngestionService } from '../events/ingestion-service.js'
 import type { JobQueue } from '../jobs/queue.js'
 import { createConnectionService } from './connection-service.js'
 import { createDeliveryService, type DeliveryServiceDeps } from './delivery-service.js'
+import { createHubSpotCardService } from './hubspot/hubspot-card-service.js'
+import { createHubSpotInstallService } from './hubspot/hubspot-install-service.js'
+import { createHubSpotProvider } from './hubspot/hubspot-provider.js'
+import { createHubSpotWebhookService } from './hubspot/hubspot-webhook-service.js'
+import { createHubSpotOAuth } from './hubspot/oauth.js'
+import { createHubSpotRateLimits } from './hubspot/rate-limiter.js'
 import { createPipedriveInstallService } from './pipedrive/pipedrive-install-service.js'
 import { createPipedriveOAuth } from './pipedrive/pipedrive-oauth.js'
 import { createPipedriveProvider } from './pipedrive/pipedrive-provider.js'
 import { createPipedriveRateLimits } from './pipedrive/pipedrive-rate-limits.js'
 import { createProviderRegistry } from './provider-registry.js'
 import { createSyncService } from './sync-service.js'
+import type { CrmProvider, CrmProviderName } from './types.js'
 import { createWriteBackFlush } from './write-back-flush.js'
 
 export interface CrmServicesDeps {
   config: Pick<
     Config,
-    'PUBLIC_URL' | 'PIPEDRIVE_CLIENT_ID' | 'PIPEDRIVE_CLIENT_SECRET' | 'PIPEDRIVE_OAUTH_BASE'
+    | 'PUBLIC_URL'
+    | 'PIPEDRIVE_CLIENT_ID'
+    | 'PIPEDRIVE_CLIENT_SECRET'
+    | 'PIPEDRIVE_OAUTH_BASE'
+    | 'HUBSPOT_CLIENT_ID'
+    | 'HUBSPOT_CLIENT_SECRET'
+    | 'HUBSPOT_APP_ID'
+    | 'HUBSPOT_API_BASE'
+    | 'HUBSPOT_AUTHORIZE_URL'
+    | 'HUBSPOT_RATE_LIMIT_PER_10S'
+    | 'SESSION_SECRET'
   >
   db: Db
   clock: Clock
@@ -59,8 +74,18 @@ export function createCrmServices(deps: CrmServicesDeps) {
     clock,
     publicUrl: config.PUBLIC_URL,
   })
-  const providers = createProviderRegistry({ pipedrive })
-  const connections = createConnectionService({ db, clock, logger, secretBox, providers })
+  const hubspotOAuth = createHubSpotOAuth({
+    config: { ...config, SESSION_SECRET: config.SESSION_SECRET ?? deps.sessionSecret },
+    clock,
+  })
+  // Per-portal budget from the config (default 110 requests / 10 s, HubSpot's marketplace limit).
+  const hubspotLimits = createHubSpotRateLimits({ requestsPerTenSeconds: config.HUBSPOT_RATE_LIMIT_PER_10S })
+  const hubspot = createHubSpotProvider({ oauth: hubspotOAuth, limits: hubspotLimits, config, clock, logger })
+  const providers = createProviderRegistry({
+    hubspot,
+    pipedrive,
+  } satisfies Record<CrmProviderName, CrmProvider>)
+  const connections = createConnectionService({ db, clock, logger, secretBox, providers, queue })
   const flush = createWriteBackFlush({ db, clock, logger, queue, connections, providers })
   const sync = createSyncService({ db, clock, logger, queue, ingestion, connections })
   const deliveries = createDeliveryService({
@@ -83,12 +108,32 @@ export function createCrmServices(deps: CrmServicesDeps) {
     limits: pipedriveLimits,
     sessionSecret: deps.sessionSecret,
   })
+  const hubspotInstall = createHubSpotInstallService({
+    db,
+    clock,
+    logger,
+    secretBox,
+    queue,
+    oauth: hubspotOAuth,
+  })
   return {
     providers,
     connections,
     flush,
     sync,
     deliveries,
+    hubspot: {
+      oauth: hubspotOAuth,
+      limits: hubspotLimits,
+      provider: hubspot,
+      install: hubspotInstall,
+      card: createHubSpotCardService({ db }),
+      webhooks: createHubSpotWebhookService({
+        logger,
+        byPortal: hubspotInstall.byPortal,
+        deliveries,
+      }),
+    },
     pipedrive: {
       oauth: pipedriveOAuth,
       limits: pipedriveLimits,

@@ -1,44 +1,50 @@
 /**
- * The connection jobs of the providers registered with the neutral services (Pipedrive today): each
- * handler looks the connection up once and answers `false` when it is not one of theirs, so the
- * HubSpot dispatcher (startHubSpotWorkers' `others`) can hand them its non-HubSpot connections.
- * HubSpot's behaviour is unchanged; when it joins the registry this becomes the only dispatcher.
+ * The one dispatcher of the CRM connection jobs, whatever the provider: each job names a connection;
+ * the neutral service it calls looks the connection up once and works it through its provider's
+ * session (../provider-registry.ts). A connection that no longer exists, or of a provider this
+ * version does not know, is logged and its job dropped (retrying would not change that).
  */
 import type { AppDeps } from '../app-deps.js'
-import { findConnection } from '../db/connection-repository.js'
+import { NotFound } from '../errors.js'
 import type { JobPayload } from '../jobs/catalog.js'
+import { ProviderNotRegistered } from './provider-registry.js'
 
 type ConnectionPayload = JobPayload<'crm-flush'>
 type ConnectionJob = 'crm-flush' | 'crm-process-deliveries' | 'crm-install'
 
 export function crmJobHandlers(
-  deps: Pick<AppDeps, 'db' | 'crm'>,
-): Record<ConnectionJob, (p: ConnectionPayload) => Promise<boolean>> & { reconcile(): Promise<void> } {
-  const { crm } = deps
-  const registered = async ({ workspaceId, connectionId }: ConnectionPayload) => {
-    const row = await findConnection(deps.db, workspaceId, connectionId)
-    return row !== undefined && crm.providers.has(row.provider)
-  }
+  deps: Pick<AppDeps, 'crm' | 'logger'>,
+): Record<ConnectionJob, (p: ConnectionPayload) => Promise<void>> & { 'crm-reconcile'(): Promise<void> } {
+  const { crm, logger } = deps
+  const dropUnknown =
+    (job: ConnectionJob, work: (p: ConnectionPayload) => Promise<unknown>) =>
+    async (p: ConnectionPayload): Promise<void> => {
+      try {
+        await work(p)
+      } catch (err) {
+        if (!(err instanceof NotFound || err instanceof ProviderNotRegistered)) throw err
+        logger.warn({ job, connectionId: p.connectionId, reason: err.message }, 'CRM job dropped')
+      }
+    }
   return {
-    async 'crm-flush'(p) {
-      if (!(await registered(p))) return false
-      await crm.flush.flush(p.workspaceId, p.connectionId)
-      return true
-    },
-    async 'crm-process-deliveries'(p) {
-      if (!(await registered(p))) return false
-      await crm.deliveries.process(p.workspaceId, p.connectionId)
-      return true
-    },
-    async 'crm-install'(p) {
-      if (!(await registered(p))) return false
-      await crm.sync.install(p.workspaceId, p.connectionId)
-      return true
-    },
-    /** The registered providers' share of the 15-minute cron, and deliveries a crash left behind. */
-    async reconcile() {
+    'crm-flush': dropUnknown('crm-flush', (p) => crm.flush.flush(p.workspaceId, p.connectionId)),
+    'crm-process-deliveries': dropUnknown('crm-process-deliveries', (p) =>
+      crm.deliveries.process(p.workspaceId, p.connectionId),
+    ),
+    'crm-install': dropUnknown('crm-install', (p) => crm.sync.install(p.workspaceId, p.connectionId)),
+    /** The 15-minute cron: every active connection, and deliveries a crash left behind. */
+    async 'crm-reconcile'() {
       await crm.sync.reconcileAll(crm.providers.names())
       await crm.deliveries.requeueStale()
     },
   }
+}
+
+/** Registers the CRM jobs on the queue (ROLE=worker and ROLE=all). */
+export async function startCrmWorkers(deps: Pick<AppDeps, 'crm' | 'logger' | 'queue'>): Promise<void> {
+  const h = crmJobHandlers(deps)
+  for (const name of ['crm-flush', 'crm-process-deliveries', 'crm-install'] as const) {
+    await deps.queue.work(name, h[name])
+  }
+  await deps.queue.work('crm-reconcile', () => h['crm-reconcile']())
 }

@@ -8,6 +8,7 @@
 import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
+import { contactsOfCompanies, unlinkCompanies } from '../db/company-link-repository.js'
 import { touchLastWebhook } from '../db/connection-repository.js'
 import { eraseContact, resolveContact } from '../db/contact-repository.js'
 import type { Db } from '../db/database.js'
@@ -134,16 +135,45 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
     })
   }
 
+  /**
+   * Companies changed in the CRM: their linked contacts (as stored) get the values the provider derives
+   * from the companies' new state, so they are rescored; companies the CRM no longer has lose their links.
+   */
+  async function applyCompanyChanges(
+    connection: ConnectionRow,
+    kind: CrmProviderName,
+    companyIds: string[],
+  ): Promise<void> {
+    const session = connections.sessionFor(connection)
+    if (!session.companyUpdates) return
+    const linked = await contactsOfCompanies(db, connection.workspace_id, connection.id, companyIds, kind)
+    const named = linked.flatMap((l) =>
+      l.crmId === null ? [] : [{ crmId: l.crmId, companyId: l.companyId, profile: l.properties }],
+    )
+    if (named.length === 0) return
+    const { contacts, gone } = await session.companyUpdates(named)
+    await ingestCrmRecords(deps, connection, { contacts, events: [] })
+    await unlinkCompanies(db, connection.workspace_id, connection.id, gone)
+    logger.info(
+      { connectionId: connection.id, companies: companyIds.length, contacts: contacts.length },
+      'CRM company changes applied to their contacts',
+    )
+  }
+
   async function apply(connection: ConnectionRow, effects: CrmDeliveryEffects): Promise<void> {
     const { workspace_id: workspaceId, provider } = connection
     const kind = providers.get(provider).identityKind
     // Merges first: the surviving id then names one Leadgrid contact when its record is read.
     await applyMerges(workspaceId, kind, effects.merges)
     const erased = new Set(effects.erased)
-    await ingestCrmRecords(deps.ingestion, workspaceId, provider, {
+    await ingestCrmRecords(deps, connection, {
       contacts: effects.contacts.filter((c) => !isAmong(c.contact, kind, erased)),
       events: effects.events.filter((e) => !isAmong(e.contact, kind, erased)),
+      ...(effects.companyLinks ? { companyLinks: effects.companyLinks } : {}),
     })
+    // After the records, so company links they just recorded are followed too.
+    if (effects.companiesChanged && effects.companiesChanged.length > 0)
+      await applyCompanyChanges(connection, kind, effects.companiesChanged)
     await applyErasures(workspaceId, kind, [...erased])
     if (effects.outcomes.length > 0) {
       if (deps.recordOutcomes) await deps.recordOutcomes(workspaceId, provider, effects.outcomes)

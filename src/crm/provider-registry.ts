@@ -1,18 +1,15 @@
 /**
- * The CRM providers that implement the contract of ./types.ts today, looked up by name. The neutral
- * services (connections, flush, sync, deliveries) only ever reach a provider through this, so a
- * connection of a provider that is not registered fails with a clear error instead of a TypeError.
- *
- * Today it holds Pipedrive; HubSpot still runs on its own services (src/crm/hubspot/*) and joins this
- * registry next session, when `satisfies Record<CrmProviderName, CrmProvider>` replaces the Partial.
+ * The CRM providers that implement the contract of ./types.ts, looked up by name. The neutral
+ * services (connections, flush, sync, deliveries, jobs, routes) only ever reach a provider through
+ * this. Every CrmProviderName must have one (the argument is a full Record, built with `satisfies` in
+ * crm-services.ts): a provider added to the union without an adapter fails to compile. A row naming
+ * an unknown provider (a database written by a newer version) fails with a clear error.
  */
 import type { CrmProvider, CrmProviderName } from './types.js'
 
 export class ProviderNotRegistered extends Error {
   constructor(readonly provider: string) {
-    super(
-      `The ${provider} CRM provider is not registered with the provider-neutral services yet (it runs on its own services)`,
-    )
+    super(`The ${provider} CRM provider is not known to this version of Leadgrid`)
     this.name = 'ProviderNotRegistered'
   }
 }
@@ -23,17 +20,15 @@ export interface CrmProviderRegistry {
   names(): CrmProviderName[]
 }
 
-export function createProviderRegistry(
-  providers: Partial<Record<CrmProviderName, CrmProvider>>,
-): CrmProviderRegistry {
+export function createProviderRegistry(providers: Record<CrmProviderName, CrmProvider>): CrmProviderRegistry {
   return {
     get(name) {
-      const p = providers[name]
+      const p = Object.hasOwn(providers, name) ? providers[name] : undefined
       if (!p) throw new ProviderNotRegistered(name)
       return p
     },
     has(name): name is CrmProviderName {
-      return Object.hasOwn(providers, name) && providers[name as CrmProviderName] !== undefined
+      return Object.hasOwn(providers, name)
     },
     names: () => Object.keys(providers) as CrmProviderName[],
   }

@@ -6,7 +6,7 @@ import { hubspotWriteBackMapping } from './hubspot/hubspot-write-back.js'
 import { pipedriveWriteBackMapping } from './pipedrive/person-fields.js'
 import type { CrmProviderName, CrmWriteBackMapping } from './types.js'
 
-export const writeBackMappings: Partial<Record<CrmProviderName, CrmWriteBackMapping>> = {
+export const writeBackMappings = {
   hubspot: hubspotWriteBackMapping,
   pipedrive: pipedriveWriteBackMapping,
-}
+} satisfies Record<CrmProviderName, CrmWriteBackMapping>

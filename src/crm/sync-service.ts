@@ -6,12 +6,14 @@
  */
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
+import { setCompanyLinks } from '../db/company-link-repository.js'
 import {
   advanceReconcileCursor,
   listActiveConnections,
   setConnectionJson,
 } from '../db/connection-repository.js'
 import type { Db } from '../db/database.js'
+import type { ConnectionRow } from '../db/schema.js'
 import type { IngestionService } from '../events/ingestion-service.js'
 import type { JobQueue } from '../jobs/queue.js'
 import type { ConnectionService } from './connection-service.js'
@@ -27,6 +29,7 @@ const SEARCH_LAG_MS = 2 * 60 * 1000
 export interface BackfillState {
   status?: 'running' | 'done'
   cursor?: string | null
+  after?: string | null
   processed?: number
   startedAt?: string
   finishedAt?: string
@@ -41,19 +44,37 @@ export interface SyncDeps {
   connections: Pick<ConnectionService, 'byId' | 'sessionFor' | 'recordError'>
 }
 
-/** Records read from a CRM into Leadgrid: contacts and the events their state implies, in one transaction. */
+/**
+ * Records read from a CRM into Leadgrid: contacts and the events their state implies, in one
+ * transaction; then, for providers that read companies, which company each contact belongs to.
+ */
 export async function ingestCrmRecords(
-  ingestion: Pick<IngestionService, 'ingest'>,
-  workspaceId: string,
-  source: string,
+  deps: { ingestion: Pick<IngestionService, 'ingest'>; db: Db; clock: Clock },
+  connection: Pick<ConnectionRow, 'workspace_id' | 'id' | 'provider'>,
   records: CrmRecords,
 ): Promise<void> {
   if (records.contacts.length === 0 && records.events.length === 0) return
-  await ingestion.ingest(workspaceId, records, source)
+  const { contacts, events } = records
+  const ingested = await deps.ingestion.ingest(
+    connection.workspace_id,
+    { contacts, events },
+    connection.provider,
+  )
+  const links = records.companyLinks
+  if (!links) return
+  const crmIdOf = (c: (typeof contacts)[number]) =>
+    connection.provider === 'hubspot' ? c.contact.hubspotId : c.contact.pipedriveId
+  const companyLinks = contacts.flatMap((c, i) => {
+    const crmId = crmIdOf(c)
+    const contactId = ingested.contacts[i]?.contactId
+    if (crmId === undefined || contactId === undefined || !links.has(crmId)) return []
+    return [{ contactId, companyId: links.get(crmId) ?? null }]
+  })
+  await setCompanyLinks(deps.db, connection.workspace_id, connection.id, companyLinks, deps.clock.now())
 }
 
 export function createSyncService(deps: SyncDeps) {
-  const { db, clock, logger, queue, connections, ingestion } = deps
+  const { db, clock, logger, queue, connections } = deps
 
   /**
    * Provisioning and subscriptions (each once), then one slice of the backfill. Re-queues itself until
@@ -95,12 +116,13 @@ export function createSyncService(deps: SyncDeps) {
     const state = connection.backfill as BackfillState
     if (state.status === 'done') return true
     const startedAt = state.startedAt ?? clock.now().toISOString()
-    let cursor = state.cursor ?? null
+    // Backfills started before HubSpot moved onto these services kept HubSpot's cursor as `after`.
+    let cursor = state.cursor ?? state.after ?? null
     let processed = state.processed ?? 0
     const fresh = connections.sessionFor(connection)
     for (let page = 0; page < BACKFILL_PAGES_PER_RUN; page++) {
       const res = await fresh.contactsPage(cursor)
-      await ingestCrmRecords(ingestion, workspaceId, connection.provider, res)
+      await ingestCrmRecords(deps, connection, res)
       processed += res.read
       cursor = res.next
       if (!cursor) {
@@ -140,7 +162,7 @@ export function createSyncService(deps: SyncDeps) {
     let newest = since.getTime()
     for (let page = 0; page < RECONCILE_PAGES; page++) {
       const res = await session.changedSince(since, cursor)
-      await ingestCrmRecords(ingestion, workspaceId, connection.provider, res)
+      await ingestCrmRecords(deps, connection, res)
       read += res.read
       if (res.newest) newest = Math.max(newest, res.newest.getTime())
       cursor = res.next
@@ -151,6 +173,13 @@ export function createSyncService(deps: SyncDeps) {
       connection,
       new Date(Math.min(newest, passStarted.getTime() - SEARCH_LAG_MS)),
     )
+    // Webhooks deleted in the CRM (by a user, or dropped) come back here; what was missed while they
+    // were gone was just read above, since reconciliation never depends on webhooks.
+    if (session.ensureSubscriptions) {
+      const { recreated } = await session.ensureSubscriptions()
+      if (recreated.length > 0)
+        logger.warn({ connectionId, provider: connection.provider, recreated }, 'CRM webhooks re-created')
+    }
     if (read > 0)
       logger.info({ connectionId, provider: connection.provider, read }, 'CRM reconciliation pass')
     return read

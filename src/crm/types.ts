@@ -53,6 +53,19 @@ export interface CrmTokenGrant {
 export interface CrmRecords {
   contacts: ContactUpsert[]
   events: EventInput[]
+  /**
+   * The company each of these records belongs to in the CRM (record id → company id, null: none), for
+   * providers that read companies (HubSpot). Recorded by the neutral services (crm_company_links), so
+   * a later company edit reaches its contacts; records absent from the map keep their link as it was.
+   */
+  companyLinks?: Map<string, string | null>
+}
+
+/** A contact linked to a changed company, as Leadgrid stores it (read by the neutral services). */
+export interface CrmLinkedContact {
+  crmId: string
+  companyId: string
+  profile: ContactProfile
 }
 
 /** What a run of stored webhook deliveries means, once the provider has read what it needed. */
@@ -66,6 +79,8 @@ export interface CrmDeliveryEffects extends CrmRecords {
   erased: string[]
   /** Deals won or lost (and the like) for the persons they concern, kept for calibration. */
   outcomes: CrmOutcome[]
+  /** Companies whose values Leadgrid reads changed (or were deleted): their linked contacts are updated. */
+  companiesChanged?: string[]
 }
 
 export interface CrmOutcome {
@@ -108,6 +123,12 @@ export interface CrmSession {
    * `settings`: what the connection must keep (sealed delivery credentials under keys ending in Enc).
    */
   subscribe?(): Promise<{ report: Record<string, unknown>; settings?: Record<string, unknown> }>
+  /**
+   * Checks the subscriptions `subscribe` registered still exist and re-creates the missing ones with
+   * the credentials already stored (a user deleted one, or the CRM dropped it). Called by each
+   * reconciliation pass; returns what it re-created.
+   */
+  ensureSubscriptions?(): Promise<{ recreated: string[] }>
   /** One page of every contact, for the backfill (`cursor` null: the first page). */
   contactsPage(cursor: string | null): Promise<CrmPage>
   /** Contacts changed since `since`, oldest change first, for reconciliation. */
@@ -116,6 +137,11 @@ export interface CrmSession {
   writeBatch(items: CrmWriteItem[]): Promise<CrmWriteResult>
   /** Reads what stored deliveries refer to and says what they mean. */
   interpretDeliveries(payloads: unknown[]): Promise<CrmDeliveryEffects>
+  /**
+   * The contacts of changed companies, given their stored profiles: the updates their new company
+   * values imply, and the companies the CRM no longer has (their links are dropped).
+   */
+  companyUpdates?(linked: CrmLinkedContact[]): Promise<{ contacts: ContactUpsert[]; gone: string[] }>
   /** Tells the CRM we are leaving (HubSpot's uninstall API); a no-op where the CRM has none. */
   uninstall(): Promise<void>
 }
@@ -124,6 +150,12 @@ export interface CrmSession {
 export interface CrmProvider {
   readonly name: CrmProviderName
   readonly writeBatchSize: number
+  /**
+   * Batches a flush may have in flight at once (default 1). The provider's rate limiter still sets
+   * the pace; a second batch on its way hides the latency of each call, so the budget, not the
+   * round-trips, is what limits a large backlog.
+   */
+  readonly writeConcurrency?: number
   readonly writeBack: CrmWriteBackMapping
   /** The identity kind its record ids are stored under (`contact_identities.kind`). */
   readonly identityKind: CrmProviderName

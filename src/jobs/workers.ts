@@ -2,8 +2,7 @@
  * The worker side: which handler works which job. ROLE=worker and ROLE=all run these.
  */
 import type { AppDeps } from '../app-deps.js'
-import { crmJobHandlers } from '../crm/crm-workers.js'
-import { startHubSpotWorkers } from '../crm/hubspot/hubspot-workers.js'
+import { startCrmWorkers } from '../crm/crm-workers.js'
 
 export async function startWorkers(deps: AppDeps): Promise<void> {
   const { queue, rescore, logger } = deps
@@ -25,18 +24,8 @@ export async function startWorkers(deps: AppDeps): Promise<void> {
     for (const workspaceId of workspaces) await queue.send('rescore-dirty', { workspaceId })
   })
 
-  // CRM connection jobs (crm-flush, crm-process-deliveries, crm-install, crm-reconcile): HubSpot's
-  // own handlers first, then the providers of the neutral services (Pipedrive).
-  const crm = crmJobHandlers(deps)
-  await startHubSpotWorkers(
-    deps,
-    {
-      'crm-flush': crm['crm-flush'],
-      'crm-process-deliveries': crm['crm-process-deliveries'],
-      'crm-install': crm['crm-install'],
-    },
-    crm.reconcile,
-  )
+  // CRM connection jobs (crm-flush, crm-process-deliveries, crm-install, crm-reconcile), every provider.
+  await startCrmWorkers(deps)
 
   // After a crash or a deploy, contacts marked dirty before the stop are rescored now rather than
   // at the next catch-up tick.

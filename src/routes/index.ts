@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { AppDeps } from '../app-deps.js'
-import { hubspotApiRoutes, hubspotRoutes } from '../crm/hubspot/hubspot-routes.js'
+import { hubspotRoutes } from '../crm/hubspot/hubspot-routes.js'
 import { pipedriveApiRoutes, pipedriveRoutes } from '../crm/pipedrive/pipedrive-routes.js'
 import { createGridPreviewService } from '../grids/grid-preview-service.js'
 import { createGridService } from '../grids/grid-service.js'
@@ -12,6 +12,7 @@ import { apiKeyAuth } from '../http/api-key-auth.js'
 import { createAuthFailureLimiter } from '../http/auth-failure-limiter.js'
 import { appRoutes } from '../web/app-routes.js'
 import { calibrationRoutes } from './calibration-routes.js'
+import { connectionRoutes } from './connection-routes.js'
 import { gridRoutes } from './grid-routes.js'
 import { healthRoutes } from './health-routes.js'
 import { ingestionRoutes } from './ingestion-routes.js'
@@ -36,7 +37,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
       await api.register(ingestionRoutes(deps))
       await api.register(scoreRoutes(deps))
       await api.register(gridRoutes(grids, createGridPreviewService(deps), deps.db))
-      await api.register(hubspotApiRoutes(deps))
+      await api.register(connectionRoutes(deps))
       await api.register(outcomeRoutes(deps))
       await api.register(calibrationRoutes(deps))
       await api.register(pipedriveApiRoutes(deps))

@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppDeps } from '../app-deps.js'
-import { hubspotServices } from '../crm/hubspot/hubspot-services.js'
 import { createGridPreviewService } from '../grids/grid-preview-service.js'
 import { createGridPublishingService } from '../grids/grid-publishing-service.js'
 import type { GridService } from '../grids/grid-service.js'
@@ -97,7 +96,7 @@ export function appRoutes(deps: AppDeps, grids: GridService) {
         web.get('', async (_request, reply) => reply.redirect('/app/', 302))
 
         const hubspotAttachTicket = (workspaceId: string) =>
-          hubspotServices(deps).oauth.createState({ workspaceId })
+          deps.crm.hubspot.oauth.createState({ workspaceId })
         await web.register(
           appApiRoutes(deps, { grids, publishing, preview, approvals, hubspotAttachTicket }),
           {

@@ -183,7 +183,6 @@ describe('a signed HubSpot batch with a deep unknown field', () => {
   })
 
   it('the webhook service stores a delivery whose extra field is too deep to serialise', async () => {
-    const { hubspotServices } = await import('../../src/crm/hubspot/hubspot-services.js')
     let deep: unknown = 'x'
     for (let i = 0; i < 20_000; i++) deep = [deep]
     const e = {
@@ -197,7 +196,7 @@ describe('a signed HubSpot batch with a deep unknown field', () => {
       objectId: 902,
       extra: deep,
     }
-    const result = await hubspotServices(t.deps).webhooks.receive([e])
+    const result = await t.deps.crm.hubspot.webhooks.receive([e])
     expect(result).toMatchObject({ stored: 1 })
   })
 })

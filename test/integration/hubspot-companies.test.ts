@@ -9,8 +9,7 @@ import { readFileSync } from 'node:fs'
 import nock from 'nock'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fixedClock } from '../../src/clock.js'
-import { hubspotServices } from '../../src/crm/hubspot/hubspot-services.js'
-import { hubspotJobHandlers } from '../../src/crm/hubspot/hubspot-workers.js'
+import { crmJobHandlers } from '../../src/crm/crm-workers.js'
 import { HUBSPOT_REQUIRED_SCOPES } from '../../src/crm/hubspot/oauth.js'
 import { startTestApp, TEST_ENV, type TestApp } from '../helpers/test-app.js'
 
@@ -170,7 +169,7 @@ describe('HubSpot company data', () => {
         startedAt: '2026-03-31T12:00:00.000Z',
         completedAt: '2026-03-31T12:00:00.050Z',
       }))
-    expect(await hubspotServices(t.deps).sync.install(c.workspaceId, c.connectionId)).toBe(true)
+    expect(await t.deps.crm.sync.install(c.workspaceId, c.connectionId)).toBe(true)
     // nock consumed each interceptor once: exactly one call of each for the page of 100.
     expect(associationInputs).toHaveLength(100)
     expect(companyInputs.sort()).toEqual(['9100', '9101', '9102'])
@@ -240,7 +239,7 @@ describe('HubSpot company data', () => {
       )
       .query(true)
       .reply(200, fixture('companies-batch-read-response.json'))
-    const jobs = hubspotJobHandlers(t.deps)
+    const jobs = crmJobHandlers(t.deps)
     await jobs['crm-process-deliveries']({ workspaceId: c.workspaceId, connectionId: c.connectionId })
     expect(contactRead.sort()).toEqual(['201', '202', '203'])
     expect(associationRead.sort()).toEqual(['201', '202', '203'])
@@ -296,7 +295,7 @@ describe('HubSpot company data', () => {
     nock(API)
       .post('/crm/v3/objects/contacts/search')
       .reply(200, { total: 1, results: [contact('1', { email: 'a@b.example', numemployees: '50-100' })] })
-    expect(await hubspotServices(t.deps).sync.reconcile(c.workspaceId, c.connectionId)).toBe(1)
+    expect(await t.deps.crm.sync.reconcile(c.workspaceId, c.connectionId)).toBe(1)
     await t.rescoreNow(c.workspaceId)
     const s = await scored(c.workspaceId)
     expect(s['1']?.sizePoints).toBe(10)

@@ -9,8 +9,7 @@ import { readFileSync } from 'node:fs'
 import nock from 'nock'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fixedClock } from '../../src/clock.js'
-import { hubspotServices } from '../../src/crm/hubspot/hubspot-services.js'
-import { hubspotJobHandlers } from '../../src/crm/hubspot/hubspot-workers.js'
+import { crmJobHandlers } from '../../src/crm/crm-workers.js'
 import { newApiKey } from '../../src/crypto/api-keys.js'
 import { startTestApp, TEST_ENV, type TestApp } from '../helpers/test-app.js'
 
@@ -85,7 +84,7 @@ const ceo = (over: Record<string, string> = {}) => ({
   archived: false,
 })
 
-const jobs = () => hubspotJobHandlers(t.deps)
+const jobs = () => crmJobHandlers(t.deps)
 const job = {
   get payload() {
     return { workspaceId, connectionId }
@@ -204,7 +203,7 @@ describe('HubSpot app', () => {
       .reply(200, { results: [] })
     await jobs()['crm-install'](job.payload)
     expect(new Set(props).size).toBe(9)
-    const conn = await hubspotServices(t.deps).connections.byId(workspaceId, connectionId)
+    const conn = await t.deps.crm.connections.byId(workspaceId, connectionId)
     expect(conn.provisioning).toMatchObject({ status: 'done', groupCreated: true })
     expect(conn.backfill).toMatchObject({ status: 'done', processed: 1 })
     // Running the install again calls nothing (nock would refuse any call).
@@ -450,7 +449,7 @@ describe('HubSpot app', () => {
       .post('/oauth/v3/token', (b) => new URLSearchParams(b as string).get('grant_type') === 'refresh_token')
       .delay(200)
       .reply(200, { ...fixture('oauth-token-response.json'), access_token: 'refreshed-token' })
-    const hs = hubspotServices(t.deps)
+    const hs = t.deps.crm
     const tokens = await Promise.all([
       hs.connections.accessToken(workspaceId, connectionId),
       hs.connections.accessToken(workspaceId, connectionId),
@@ -503,7 +502,7 @@ describe('HubSpot app', () => {
       headers: { authorization: `Bearer ${apiKey}` },
     })
     expect(res.statusCode).toBe(204)
-    const conn = await hubspotServices(t.deps).connections.byId(workspaceId, connectionId)
+    const conn = await t.deps.crm.connections.byId(workspaceId, connectionId)
     expect(conn.status).toBe('uninstalled')
     // Webhooks for an uninstalled portal are acknowledged and dropped.
     const after = await postWebhook(conversion(5))

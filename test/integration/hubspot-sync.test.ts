@@ -7,8 +7,7 @@ import { createHmac } from 'node:crypto'
 import nock from 'nock'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fixedClock } from '../../src/clock.js'
-import { hubspotServices } from '../../src/crm/hubspot/hubspot-services.js'
-import { hubspotJobHandlers } from '../../src/crm/hubspot/hubspot-workers.js'
+import { crmJobHandlers } from '../../src/crm/crm-workers.js'
 import { startTestApp, TEST_ENV, type TestApp } from '../helpers/test-app.js'
 
 const API = TEST_ENV.HUBSPOT_API_BASE
@@ -43,9 +42,17 @@ const contact = (id: string, props: Record<string, string>) => ({
   archived: false,
 })
 
-async function ingest(c: { workspaceId: string; portalId: string }, contacts: ReturnType<typeof contact>[]) {
-  const { ingestHubSpotContacts } = await import('../../src/crm/hubspot/hubspot-webhook-service.js')
-  await ingestHubSpotContacts(t.deps, c.workspaceId, c.portalId, contacts)
+async function ingest(
+  c: { workspaceId: string; connectionId: string; portalId: string },
+  contacts: ReturnType<typeof contact>[],
+) {
+  const { ingestCrmRecords } = await import('../../src/crm/sync-service.js')
+  const { hubspotRecords } = await import('../../src/crm/hubspot/hubspot-records.js')
+  await ingestCrmRecords(
+    t.deps,
+    { workspace_id: c.workspaceId, id: c.connectionId, provider: 'hubspot' },
+    hubspotRecords(c.portalId, contacts, undefined, t.deps.clock.now()),
+  )
   await t.rescoreNow(c.workspaceId)
 }
 
@@ -106,12 +113,12 @@ describe('HubSpot write-back failures', () => {
         startedAt: '2026-03-31T12:00:00.000Z',
         completedAt: '2026-03-31T12:00:01.000Z',
       })
-    const written = await hubspotServices(t.deps).sync.flush(c.workspaceId, c.connectionId)
+    const written = await t.deps.crm.flush.flush(c.workspaceId, c.connectionId)
     expect(written).toBe(1)
     expect(await outbox(c.workspaceId)).toEqual([
       { crm_id: '999', status: 'parked', attempts: 1, last_error: 'OBJECT_NOT_FOUND: not found' },
     ])
-    const [health] = await hubspotServices(t.deps).connections.health(c.workspaceId)
+    const [health] = await t.deps.crm.connections.health(c.workspaceId)
     expect(health?.backlog).toMatchObject({ writeBackParked: 1, writeBackPending: 0 })
   })
 
@@ -142,10 +149,38 @@ describe('HubSpot write-back failures', () => {
         category: 'VALIDATION_ERROR',
         message: 'Property values were not valid',
       })
-    await hubspotServices(t.deps).sync.flush(c.workspaceId, c.connectionId)
+    await t.deps.crm.flush.flush(c.workspaceId, c.connectionId)
     expect(await outbox(c.workspaceId)).toEqual([
       { crm_id: '2', status: 'parked', attempts: 1, last_error: expect.stringContaining('400') as string },
     ])
+  })
+
+  it('one flush run drains a backlog larger than a page, 100 contacts per call, and stops when it is empty', async () => {
+    // It used to write one page (1,000 rows) per run and queue itself again: a queue round-trip
+    // every ten calls, which left HubSpot's budget partly unused.
+    const c = await connect('70010')
+    const many = Array.from({ length: 1_001 }, (_, i) =>
+      contact(String(20_000 + i), { email: `lead${i}@acme-software.com` }),
+    )
+    await ingest(c, many)
+    expect(await outbox(c.workspaceId)).toHaveLength(1_001)
+    const sizes: number[] = []
+    nock(API)
+      .post('/crm/v3/objects/contacts/batch/update')
+      .times(11)
+      .reply(200, (_uri, body) => {
+        const inputs = (body as { inputs: { id: string }[] }).inputs
+        sizes.push(inputs.length)
+        return {
+          status: 'COMPLETE',
+          results: inputs.map((i) => ({ id: i.id, properties: {}, archived: false })),
+          startedAt: '2026-03-31T12:00:00.000Z',
+          completedAt: '2026-03-31T12:00:01.000Z',
+        }
+      })
+    expect(await t.deps.crm.flush.flush(c.workspaceId, c.connectionId)).toBe(1_001)
+    expect(sizes).toEqual([...Array(10).fill(100), 1])
+    expect(await outbox(c.workspaceId)).toEqual([])
   })
 
   it('a daily-limit 429 keeps the rows pending and defers the flush', async () => {
@@ -157,7 +192,7 @@ describe('HubSpot write-back failures', () => {
       errorType: 'RATE_LIMIT',
       policyName: 'DAILY',
     })
-    expect(await hubspotServices(t.deps).sync.flush(c.workspaceId, c.connectionId)).toBe(0)
+    expect(await t.deps.crm.flush.flush(c.workspaceId, c.connectionId)).toBe(0)
     expect(await outbox(c.workspaceId)).toMatchObject([{ crm_id: '1', status: 'pending', attempts: 1 }])
   })
 
@@ -167,22 +202,25 @@ describe('HubSpot write-back failures', () => {
     nock(API)
       .post('/oauth/v3/token')
       .reply(400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token' })
-    expect(await hubspotServices(t.deps).sync.flush(c.workspaceId, c.connectionId)).toBe(0)
-    const conn = await hubspotServices(t.deps).connections.byId(c.workspaceId, c.connectionId)
+    expect(await t.deps.crm.flush.flush(c.workspaceId, c.connectionId)).toBe(0)
+    const conn = await t.deps.crm.connections.byId(c.workspaceId, c.connectionId)
     expect(conn.status).toBe('uninstalled')
     expect(conn.last_error).toContain('BAD_REFRESH_TOKEN')
     // Nothing dropped: the row waits, visible, for a reinstall.
     expect(await outbox(c.workspaceId)).toMatchObject([{ crm_id: '1', status: 'pending' }])
-    expect(await hubspotServices(t.deps).sync.flush(c.workspaceId, c.connectionId)).toBe(0)
+    expect(await t.deps.crm.flush.flush(c.workspaceId, c.connectionId)).toBe(0)
   })
 })
 
 describe('HubSpot contact sync', () => {
   it('moves lifecyclestage forward to MQL when the option is on, never backward', async () => {
     const c = await connect('70008')
-    await hubspotServices(t.deps).connections.updateSettings(c.workspaceId, c.connectionId, {
-      lifecycleOnMql: true,
-    })
+    await t.deps.crm.connections.updateSettings(
+      c.workspaceId,
+      c.connectionId,
+      { lifecycleOnMql: true },
+      'user',
+    )
     const profile = { jobtitle: 'CEO', numemployees: '100-500', industry: 'COMPUTER_SOFTWARE' }
     await ingest(c, [
       contact('1', { email: 'lead@acme-software.com', lifecyclestage: 'lead', ...profile }),
@@ -209,7 +247,7 @@ describe('HubSpot contact sync', () => {
         return true
       })
       .reply(200, { status: 'COMPLETE', results: [] })
-    await hubspotServices(t.deps).sync.flush(c.workspaceId, c.connectionId)
+    await t.deps.crm.flush.flush(c.workspaceId, c.connectionId)
     const byId = Object.fromEntries((body?.inputs ?? []).map((i) => [i.id, i.properties]))
     expect(byId['1']).toMatchObject({ leadgrid_mql_status: 'mql', lifecyclestage: 'marketingqualifiedlead' })
     expect(byId['2']).toMatchObject({ leadgrid_mql_status: 'mql' })
@@ -268,7 +306,7 @@ describe('HubSpot contact sync', () => {
       .post('/crm/v3/objects/contacts/batch/read')
       .query(true)
       .reply(200, { status: 'COMPLETE', results: [contact('5001', { email: 'first@acme-software.com' })] })
-    await hubspotJobHandlers(t.deps)['crm-process-deliveries']({
+    await crmJobHandlers(t.deps)['crm-process-deliveries']({
       workspaceId: c.workspaceId,
       connectionId: c.connectionId,
     })
@@ -304,7 +342,7 @@ describe('HubSpot contact sync', () => {
       })
       .twice()
       .reply(200, { total: 1, results: [seen] })
-    const sync = hubspotServices(t.deps).sync
+    const sync = t.deps.crm.sync
     expect(await sync.reconcile(c.workspaceId, c.connectionId)).toBe(1)
     expect(filter).toEqual([
       {
@@ -325,7 +363,7 @@ describe('HubSpot contact sync', () => {
       .where('workspace_id', '=', c.workspaceId)
       .execute()
     expect(events).toEqual([{ type: 'page.viewed', dedupe_key: 'id:hubspot:70006:1:page.viewed:3' }])
-    const conn = await hubspotServices(t.deps).connections.byId(c.workspaceId, c.connectionId)
+    const conn = await t.deps.crm.connections.byId(c.workspaceId, c.connectionId)
     expect(conn.reconcile_cursor?.toISOString()).toBe('2026-03-31T11:45:00.000Z')
   })
 
@@ -359,7 +397,7 @@ describe('HubSpot contact sync', () => {
         await bothThere
         return [200, info]
       })
-    const connections = hubspotServices(t.deps).connections
+    const connections = t.deps.crm.hubspot.install
     const [a, b] = await Promise.all([
       connections.completeInstall('code-1'),
       connections.completeInstall('code-2'),

@@ -83,6 +83,19 @@ async function otherTitle(id: string): Promise<string> {
 
 const jobs = () => crmJobHandlers(t.deps)
 const payload = () => ({ workspaceId, connectionId })
+/** Leadgrid's webhooks as Pipedrive lists them (`object.action` each). */
+const ourHooks = (kinds: string[]) =>
+  kinds.map((k, i) => {
+    const [event_object, event_action] = k.split('.')
+    return {
+      id: 50 + i,
+      event_object,
+      event_action,
+      version: '2.0',
+      subscription_url: `https://leadgrid.test/webhooks/pipedrive/${connectionId}`,
+    }
+  })
+
 const connection = () =>
   t.deps.db.selectFrom('connections').selectAll().where('id', '=', connectionId).executeTakeFirstOrThrow()
 const count = async (table: 'inbound_deliveries' | 'outbox' | 'scores' | 'contacts') =>
@@ -497,7 +510,11 @@ describe('Pipedrive reconciliation', () => {
         data: [person(8, { job_title: 'Founder', update_time: '2026-11-30T11:00:00Z' })],
         additional_data: { next_cursor: null },
       })
-    await jobs().reconcile()
+    // The pass also checks Leadgrid's webhooks are still there: they all are, nothing is created.
+    nock(API)
+      .get('/api/v1/webhooks')
+      .reply(200, { success: true, data: ourHooks(['person.*', 'activity.*', 'deal.change']) })
+    await jobs()['crm-reconcile']()
     const contact = await t.deps.db
       .selectFrom('contacts')
       .innerJoin('contact_identities', 'contact_identities.contact_id', 'contacts.id')
@@ -506,6 +523,47 @@ describe('Pipedrive reconciliation', () => {
       .where('contact_identities.value', '=', '8')
       .executeTakeFirstOrThrow()
     expect(contact.properties.jobtitle).toBe('Founder')
+    expect((await connection()).last_error).toBeNull()
+  })
+
+  it('re-creates a webhook deleted in Pipedrive, with the credentials the deliveries are checked against', async () => {
+    nock(API)
+      .get('/api/v2/persons')
+      .query(true)
+      .reply(200, { success: true, data: [], additional_data: { next_cursor: null } })
+    // Someone deleted the activity webhook in Pipedrive's settings; another app's webhook is not ours.
+    nock(API)
+      .get('/api/v1/webhooks')
+      .reply(200, {
+        success: true,
+        data: [
+          ...ourHooks(['person.*', 'deal.change']),
+          {
+            id: 90,
+            event_object: 'activity',
+            event_action: '*',
+            subscription_url: 'https://other.example/h',
+          },
+        ],
+      })
+    const added: Record<string, unknown>[] = []
+    nock(API)
+      .post('/api/v1/webhooks')
+      .reply((_uri, body) => {
+        added.push(body as Record<string, unknown>)
+        return [201, { success: true, data: { id: 99, ...(body as object) } }]
+      })
+    await jobs()['crm-reconcile']()
+    expect(added).toHaveLength(1)
+    expect(added[0]).toMatchObject({
+      event_object: 'activity',
+      event_action: '*',
+      version: '2.0',
+      subscription_url: `https://leadgrid.test/webhooks/pipedrive/${connectionId}`,
+      http_auth_user: hookAuth.user,
+      http_auth_password: hookAuth.password,
+      user_id: 777,
+    })
   })
 })
 

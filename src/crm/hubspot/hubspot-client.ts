@@ -149,13 +149,6 @@ export function createHubSpotClient(deps: HubSpotClientDeps) {
     return Math.round(baseDelayMs * 2 ** attempt * (0.5 + random()))
   }
 
-  /** Honours a spent budget announced in the headers before HubSpot has to say 429. */
-  function observe(limiter: RateLimiter, headers: Record<string, string>): void {
-    const remaining = numberHeader(headers, 'x-hubspot-ratelimit-remaining')
-    const interval = numberHeader(headers, 'x-hubspot-ratelimit-interval-milliseconds')
-    if (remaining === 0 && interval !== undefined) limiter.pauseFor(interval)
-  }
-
   async function call<T>(
     op: string,
     limiter: RateLimiter,
@@ -170,16 +163,21 @@ export function createHubSpotClient(deps: HubSpotClientDeps) {
     opts: { notFoundAsNull?: boolean } = {},
   ): Promise<T | null> {
     for (let attempt = 0; ; attempt++) {
-      await limiter.acquire()
       const captured: Captured = { headers: {} }
       // Outside the try: a token failure (revoked, connection inactive) is not a transient HTTP error.
+      // Before the limiter: the slot's time is then the request's, not the token lookup's, so the
+      // window HubSpot counts (arrivals) matches the limiter's even when a lookup is slow.
       const sdkClient = await client()
+      await limiter.acquire()
       try {
         const res = await run(sdkClient, {
           middleware: [captureMiddleware(captured)],
           middlewareMergeStrategy: 'append',
         })
-        observe(limiter, res.headers)
+        // `x-hubspot-ratelimit-remaining: 0` is not turned into a pause: HubSpot's window rolls
+        // (TEN_SECONDLY_ROLLING), so it only says the window is full now, and the limiter already waits
+        // exactly until its oldest request leaves it. Pausing a whole interval on top idled the portal
+        // up to 10 s in every window once the flush kept up with the budget. A 429 still pauses (below).
         return res.data
       } catch (err) {
         const status =

@@ -33,13 +33,9 @@ import type { AppDeps } from '../../app-deps.js'
 import { consumeOAuthStateNonce } from '../../db/oauth-state-repository.js'
 import { BadRequest, CrmError, NotConfigured } from '../../errors.js'
 import { authErrorFromResponse } from './hubspot-errors.js'
-import { hubspotServices } from './hubspot-services.js'
 import { type OAuthState, STATE_TTL_MS } from './oauth.js'
 
-type Deps = Pick<
-  AppDeps,
-  'config' | 'db' | 'clock' | 'logger' | 'queue' | 'secretBox' | 'sessionSecret' | 'ingestion'
->
+type Deps = Pick<AppDeps, 'config' | 'db' | 'clock' | 'crm'>
 
 export const OAUTH_STATE_COOKIE = 'leadgrid_hubspot_oauth_state'
 /** Set by the settings page's install-link call; read by the install only (see the header). */
@@ -91,7 +87,7 @@ function tokenError(err: unknown): CrmError {
 
 export function hubspotOAuthRoutes(deps: Deps) {
   return async function register(app: FastifyInstance): Promise<void> {
-    const hs = hubspotServices(deps)
+    const hs = deps.crm.hubspot
     const { config } = deps
     const configured = Boolean(config.HUBSPOT_CLIENT_ID && config.HUBSPOT_CLIENT_SECRET)
     let oauth2: OAuth2Namespace | undefined
@@ -213,9 +209,9 @@ export function hubspotOAuthRoutes(deps: Deps) {
         }
         throw crm
       }
-      let installed: Awaited<ReturnType<typeof hs.connections.completeInstall>>
+      let installed: Awaited<ReturnType<typeof hs.install.completeInstall>>
       try {
-        installed = await hs.connections.completeInstall(
+        installed = await hs.install.completeInstall(
           hs.oauth.tokensFromResponse(token.token),
           request.hubspotInstallState?.workspaceId
             ? { workspaceId: request.hubspotInstallState.workspaceId }

@@ -6,24 +6,19 @@
  *  POST /hubspot/app-link             (v3; a one-time sign-in link to the settings page, for the
  *                                      app's settings component and the card)
  *  POST /hubspot/workflow-action      ("Record engagement in Leadgrid"; v3, else v2 as documented for actions)
- *  GET  /api/v1/connections, PATCH|DELETE /api/v1/connections/:id   (workspace API key; see hubspotApiRoutes)
+The /api/v1/connections routes are every provider's: src/routes/connection-routes.ts.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../app-deps.js'
-import { findConnection } from '../../db/connection-repository.js'
 import { BadRequest, NotFound, Unauthorized } from '../../errors.js'
 import { eventInputSchema } from '../../events/ingestion-schemas.js'
 import { createLoginLink } from '../../sessions/login-links.js'
 import { hubspotOAuthRoutes } from './hubspot-oauth-routes.js'
-import { hubspotServices } from './hubspot-services.js'
 import { publicRequestUri, verifyV2Signature, verifyV3Signature } from './signature.js'
 import { parseWebhookBatch } from './webhooks.js'
 
-type Deps = Pick<
-  AppDeps,
-  'config' | 'db' | 'clock' | 'logger' | 'queue' | 'secretBox' | 'sessionSecret' | 'ingestion'
->
+type Deps = Pick<AppDeps, 'config' | 'db' | 'clock' | 'logger' | 'ingestion' | 'crm' | 'sessionSecret'>
 
 function headerValue(request: FastifyRequest, name: string): string | undefined {
   const v = request.headers[name]
@@ -138,7 +133,7 @@ function workflowAttributes(
 
 export function hubspotRoutes(deps: Deps) {
   return async function register(app: FastifyInstance): Promise<void> {
-    const hs = hubspotServices(deps)
+    const hs = deps.crm.hubspot
 
     await app.register(hubspotOAuthRoutes(deps))
 
@@ -181,7 +176,7 @@ export function hubspotRoutes(deps: Deps) {
       if (typeof q['portalId'] === 'string' && q['portalId'] !== body.portalId) {
         throw new Unauthorized('The portal of this request does not match', 'portal_mismatch')
       }
-      const connection = await hs.connections.byPortal(body.portalId)
+      const connection = await hs.install.byPortal(body.portalId)
       if (connection?.status !== 'active')
         throw new NotFound('Leadgrid is not installed in this HubSpot account', 'not_installed')
       const url = await createLoginLink(deps, {
@@ -197,7 +192,7 @@ export function hubspotRoutes(deps: Deps) {
     app.post('/hubspot/workflow-action', async (request) => {
       requireHubSpotSignature(deps, request, true)
       const body = workflowBody.parse(request.body)
-      const connection = await hs.connections.byPortal(body.origin.portalId)
+      const connection = await hs.install.byPortal(body.origin.portalId)
       if (connection?.status !== 'active')
         throw new Unauthorized('Leadgrid is not installed in this HubSpot account', 'not_installed')
       const { eventType, name, reference } = body.inputFields
@@ -219,32 +214,6 @@ export function hubspotRoutes(deps: Deps) {
       }
       await deps.ingestion.ingestEvents(connection.workspace_id, [event.data], 'hubspot-workflow')
       return { outputFields: { hs_execution_state: 'SUCCESS' } }
-    })
-  }
-}
-
-/** Under /api/v1 (the workspace API key is already checked): connection health and disconnect. */
-export function hubspotApiRoutes(deps: Deps & Pick<AppDeps, 'crm'>) {
-  return async function register(api: FastifyInstance): Promise<void> {
-    const hs = hubspotServices(deps)
-    api.get('/connections', async (request) => ({
-      connections: await hs.connections.health(request.workspaceId),
-    }))
-    api.patch('/connections/:id', async (request) => {
-      const { id } = z.object({ id: z.uuid() }).parse(request.params)
-      const patch = z.object({ lifecycleOnMql: z.boolean() }).strict().parse(request.body)
-      return { settings: await hs.connections.updateSettings(request.workspaceId, id, patch) }
-    })
-    api.delete('/connections/:id', async (request, reply) => {
-      const { id } = z.object({ id: z.uuid() }).parse(request.params)
-      // Providers on the neutral services (Pipedrive) disconnect there; HubSpot as before.
-      const row = await findConnection(deps.db, request.workspaceId, id)
-      if (row && deps.crm.providers.has(row.provider)) {
-        await deps.crm.connections.disconnect(request.workspaceId, id, 'api')
-      } else {
-        await hs.connections.disconnect(request.workspaceId, id)
-      }
-      return reply.status(204).send()
     })
   }
 }

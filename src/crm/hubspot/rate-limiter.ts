@@ -60,6 +60,14 @@ export function createSlidingWindowLimiter(
   }
 }
 
+/**
+ * The API window the limiter keeps: HubSpot's 10 s plus a margin. HubSpot counts a request when it
+ * arrives; the limiter when it leaves. Under load the time between the two varies by up to a few
+ * hundred milliseconds, and a request reusing a slot exactly 10 s after a slow one arrived would
+ * land inside HubSpot's window: a 429, and the portal paused a whole interval. 2 % of the budget.
+ */
+export const HUBSPOT_API_WINDOW_MS = 10_200
+
 export interface PortalLimiters {
   api: RateLimiter
   search: RateLimiter
@@ -87,7 +95,11 @@ export function createHubSpotRateLimits(opts: HubSpotRateLimitOptions = {}) {
       if (!limiters) {
         const timing = { now: opts.now, sleep: opts.sleep }
         limiters = {
-          api: createSlidingWindowLimiter({ max: perTen, intervalMs: 10_000, ...definedOnly(timing) }),
+          api: createSlidingWindowLimiter({
+            max: perTen,
+            intervalMs: HUBSPOT_API_WINDOW_MS,
+            ...definedOnly(timing),
+          }),
           search: createSlidingWindowLimiter({
             max: searchPerSecond,
             intervalMs: 1_000,

@@ -9,10 +9,12 @@
  * complete on the strength of the code exchange alone, into a new workspace or the company's existing
  * one — never into a workspace the request names.
  */
+
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Clock } from '../../clock.js'
 import type { SecretBox } from '../../crypto/secret-box.js'
+import { appendAudit } from '../../db/audit-repository.js'
 import {
   findConnectionByAccount,
   insertConnection,
@@ -191,15 +193,12 @@ export function createPipedriveInstallService(deps: PipedriveInstallDeps) {
           },
           now,
         )
-        await trx
-          .insertInto('audit_log')
-          .values({
-            workspace_id: workspaceId,
-            actor: `pipedrive:${me.userId}`,
-            action: found ? 'connection.reinstalled' : 'connection.installed',
-            details: JSON.stringify({ provider: 'pipedrive', companyId, connectionId, isAdmin: me.isAdmin }),
-          })
-          .execute()
+        await appendAudit(trx, workspaceId, {
+          actor: `pipedrive:${me.userId}`,
+          action: found ? 'connection.reinstalled' : 'connection.installed',
+          details: { provider: 'pipedrive', companyId, connectionId, isAdmin: me.isAdmin },
+          at: now,
+        })
         return { workspaceId, connectionId, reinstalled: found !== undefined }
       })
       await queue.send('crm-install', { workspaceId: result.workspaceId, connectionId: result.connectionId })
@@ -217,15 +216,12 @@ export function createPipedriveInstallService(deps: PipedriveInstallDeps) {
         const found = await findConnectionByAccount(trx, 'pipedrive', companyId)
         if (!found) return null
         await uninstallConnection(trx, found, 'uninstalled in Pipedrive', now)
-        await trx
-          .insertInto('audit_log')
-          .values({
-            workspace_id: found.workspace_id,
-            actor: userId ? `pipedrive:${userId}` : 'pipedrive',
-            action: 'connection.uninstalled',
-            details: JSON.stringify({ provider: 'pipedrive', companyId, connectionId: found.id }),
-          })
-          .execute()
+        await appendAudit(trx, found.workspace_id, {
+          actor: userId ? `pipedrive:${userId}` : 'pipedrive',
+          action: 'connection.uninstalled',
+          details: { provider: 'pipedrive', companyId, connectionId: found.id },
+          at: now,
+        })
         return found
       })
       if (done) logger.warn({ companyId, connectionId: done.id }, 'Pipedrive app uninstalled')

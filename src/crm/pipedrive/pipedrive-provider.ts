@@ -193,6 +193,31 @@ export function createPipedriveProvider(deps: PipedriveProviderDeps): CrmProvide
         }
       },
 
+      async ensureSubscriptions() {
+        const creds = webhookCredentials(connection, secretBox)
+        // Nothing registered yet (provisioning not done): the install job subscribes, not this.
+        if (!creds) return { recreated: [] }
+        const url = webhookUrl(deps.publicUrl, connection.id)
+        const ours = (await client.listWebhooks()).filter((h) => h.subscription_url === url)
+        const userId = (connection.settings as PipedriveConnectionSettings).pipedriveUserId
+        const recreated: string[] = []
+        for (const s of PIPEDRIVE_SUBSCRIPTIONS) {
+          if (ours.some((h) => h.event_object === s.event_object && h.event_action === s.event_action))
+            continue
+          await client.addWebhook({
+            subscription_url: url,
+            event_object: s.event_object,
+            event_action: s.event_action,
+            name: `Leadgrid ${s.event_object}`,
+            http_auth_user: creds.user,
+            http_auth_password: creds.password,
+            ...(typeof userId === 'number' ? { user_id: userId } : {}),
+          })
+          recreated.push(`${s.event_action}.${s.event_object}`)
+        }
+        return { recreated }
+      },
+
       async contactsPage(cursor) {
         const res = await client.listPersons(cursor ? { cursor } : {})
         return page(res.persons, res.nextCursor)

@@ -147,6 +147,25 @@ describe('HubSpot client over @hubspot/api-client', () => {
     expect(time.now() - t0).toBeGreaterThanOrEqual(10_000)
   })
 
+  it('keeps sending as its window allows after a success that says `remaining: 0` (the window rolls)', async () => {
+    // It used to pause the portal a whole interval on that header, idling it in every window once
+    // the flush kept up with the budget; the sliding window already knows when the next slot frees.
+    const time = fakeTime()
+    nock(API)
+      .post('/crm/v3/objects/contacts/batch/update')
+      .times(2)
+      .reply(200, fixture('batch-update-response.json'), {
+        'X-HubSpot-RateLimit-Interval-Milliseconds': '10000',
+        'X-HubSpot-RateLimit-Max': '110',
+        'X-HubSpot-RateLimit-Remaining': '0',
+      })
+    const client = makeClient(time)
+    const input = [{ id: '101', properties: { leadgrid_score: '105' } }]
+    await client.batchUpdateContacts(input)
+    await client.batchUpdateContacts(input)
+    expect(time.sleeps).toEqual([])
+  })
+
   it('honours Retry-After when HubSpot sends one', async () => {
     const time = fakeTime()
     nock(API)
