@@ -10,6 +10,7 @@ import { type Clock, systemClock } from './clock.js'
 import type { Config } from './config.js'
 import { createCrmServices } from './crm/crm-services.js'
 import { writeBackMappings } from './crm/registry.js'
+import { createSharedRateWindows } from './crm/shared-rate-windows.js'
 import { resolveSecrets } from './crypto/local-secrets.js'
 import { createSecretBox } from './crypto/secret-box.js'
 import { type DatabaseHandle, openDatabase } from './db/database.js'
@@ -71,6 +72,8 @@ export async function startRuntime(
     },
   })
   const secretBox = createSecretBox(secrets.encryptionKey)
+  // Server mode: every process draws on one window per CRM account (issue 9, item 5).
+  const rateWindows = database.embedded ? undefined : createSharedRateWindows({ db: database.db, logger })
   const crm = createCrmServices({
     config,
     db: database.db,
@@ -81,6 +84,7 @@ export async function startRuntime(
     sessionSecret: secrets.sessionSecret,
     ingestion,
     recordOutcomes: crmOutcomeRecorder({ db: database.db }),
+    rateWindows,
   })
   const deps: AppDeps = {
     config,
@@ -94,6 +98,7 @@ export async function startRuntime(
     ingestion,
     rescore,
     crm,
+    rateWindows,
     async readiness() {
       try {
         await sql`SELECT 1`.execute(database.db)

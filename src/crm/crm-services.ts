@@ -15,6 +15,7 @@ import type { IngestionService } from '../events/ingestion-service.js'
 import type { JobQueue } from '../jobs/queue.js'
 import { createConnectionService } from './connection-service.js'
 import { createDeliveryService, type DeliveryServiceDeps } from './delivery-service.js'
+import type { SharedRateWindows } from './hubspot/rate-limiter.js'
 import { createPipedriveInstallService } from './pipedrive/pipedrive-install-service.js'
 import { createPipedriveOAuth } from './pipedrive/pipedrive-oauth.js'
 import { createPipedriveProvider } from './pipedrive/pipedrive-provider.js'
@@ -35,6 +36,8 @@ export interface CrmServicesDeps {
   secretBox: SecretBox
   sessionSecret: string
   ingestion: Pick<IngestionService, 'ingest'>
+  /** Burst windows shared by every process (server mode); unset: per process. */
+  rateWindows?: SharedRateWindows | undefined
   /** Where deal outcomes go (the outcomes store of src/outcomes/); unset: logged and dropped. */
   recordOutcomes?: DeliveryServiceDeps['recordOutcomes']
 }
@@ -51,7 +54,7 @@ export function createCrmServices(deps: CrmServicesDeps) {
     { now: () => clock.now() },
   )
   // Real time, not the injected clock: burst windows must advance even under a fixed test clock.
-  const pipedriveLimits = createPipedriveRateLimits()
+  const pipedriveLimits = createPipedriveRateLimits({ shared: deps.rateWindows })
   const pipedrive = createPipedriveProvider({
     oauth: pipedriveOAuth,
     limits: pipedriveLimits,

@@ -12,7 +12,7 @@ import { createHubSpotRateLimits } from './rate-limiter.js'
 
 type Deps = Pick<
   AppDeps,
-  'config' | 'db' | 'clock' | 'logger' | 'queue' | 'secretBox' | 'sessionSecret' | 'ingestion'
+  'config' | 'db' | 'clock' | 'logger' | 'queue' | 'secretBox' | 'sessionSecret' | 'ingestion' | 'rateWindows'
 >
 
 const built = new WeakMap<object, ReturnType<typeof build>>()
@@ -23,8 +23,12 @@ function build(deps: Deps) {
     config: { ...config, SESSION_SECRET: config.SESSION_SECRET ?? deps.sessionSecret },
     clock,
   })
-  // Per-portal budget from the config (default 110 requests / 10 s, HubSpot's marketplace limit).
-  const limits = createHubSpotRateLimits({ requestsPerTenSeconds: config.HUBSPOT_RATE_LIMIT_PER_10S })
+  // Per-portal budget from the config (default 110 requests / 10 s, HubSpot's marketplace limit),
+  // shared by every process when the runtime provides shared windows (server mode).
+  const limits = createHubSpotRateLimits({
+    requestsPerTenSeconds: config.HUBSPOT_RATE_LIMIT_PER_10S,
+    shared: deps.rateWindows,
+  })
   const connections = createHubSpotConnections({ db, clock, logger, secretBox, queue, oauth, limits, config })
   const webhooks = createHubSpotWebhookService({ db, clock, logger, queue, ingestion, connections, config })
   const sync = createHubSpotSyncService({ db, clock, logger, queue, ingestion, connections })
