@@ -14,6 +14,7 @@ import { createSharedRateWindows } from './crm/shared-rate-windows.js'
 import { resolveSecrets } from './crypto/local-secrets.js'
 import { createSecretBox } from './crypto/secret-box.js'
 import { type DatabaseHandle, openDatabase } from './db/database.js'
+import { lagSnapshot } from './db/lag-repository.js'
 import { migrate, pendingMigrations } from './db/migrate.js'
 import { createIngestionService } from './events/ingestion-service.js'
 import { startJobQueue } from './jobs/queue.js'
@@ -57,7 +58,11 @@ export async function startRuntime(
     schedule: options.schedule,
     pollingIntervalSeconds: options.pollingIntervalSeconds,
   })
-  const metrics = createMetrics({ queueDepth: () => queue.depth() })
+  const metrics = createMetrics({
+    queueDepth: () => queue.depth(),
+    lag: () => lagSnapshot(database.db),
+    now: () => clock.now(),
+  })
   const secrets = resolveSecrets(config)
   const ingestion = createIngestionService({ db: database.db, queue, clock, logger, metrics })
   const rescore = createRescoreService({
