@@ -43,8 +43,9 @@ export function installErrorHandler(app: FastifyInstance): void {
       })
     }
     if (isDatabaseUnavailable(err)) {
-      // The connection to PostgreSQL was lost or refused (failover, restart, terminated backend):
-      // the transaction did not commit, so nothing was stored, and a retry soon will likely pass.
+      // The connection to PostgreSQL was lost or refused (failover, restart, terminated backend): the
+      // transaction did not commit (or, lost just after a commit, its events dedupe on the retry),
+      // so the sender should simply send again; a retry soon will likely pass.
       request.log.error({ err }, 'database unavailable')
       return reply
         .status(503)
@@ -52,7 +53,7 @@ export function installErrorHandler(app: FastifyInstance): void {
         .send({
           error: {
             code: 'database_unavailable',
-            message: 'The database is unreachable for a moment; nothing was stored. Retry shortly.',
+            message: 'The database is unreachable for a moment; send the same request again shortly.',
           },
           requestId: request.id,
         })

@@ -1,8 +1,8 @@
 /**
  * Fault: kill -9 of a ROLE=worker process in the middle of a rescore batch (issue 9, item 7). The
- * batch's transaction is held open deterministically — the test locks the `scores` table, so the
- * worker has taken its marks and computed its scores when it waits to write them — and the worker
- * dies right there. Checked: nothing of the batch is half-written (no score, every mark still
+ * batch's transaction is held open deterministically — the test locks the `scores` table before the
+ * worker starts, so the worker has taken its marks and computed its scores when it waits to write
+ * them — and the worker dies right there. Checked: nothing of the batch is half-written (no score, every mark still
  * there), and after a fresh worker starts every contact has its right score with exactly one history
  * row: no score lost, none applied twice.
  * PostgreSQL server only: roles apart need the server (embedded PGlite is one process by design).
@@ -50,9 +50,17 @@ it.skipIf(!onServer)(
       DATABASE_URL: database.connectionString,
     }
 
-    // Events in through a web process; no worker yet, so every contact waits with a mark.
-    const web = await startServerProcess({ ...env, ROLE: 'web' })
-    processes.push(web)
+    // Hold every batch open: score writes wait behind this lock (reads and ingestion do not).
+    lockHolder = new pg.Client({ connectionString: database.connectionString })
+    await lockHolder.connect()
+    await lockHolder.query('BEGIN')
+    await lockHolder.query('LOCK TABLE scores IN EXCLUSIVE MODE')
+    // A web and a worker process, started side by side; events in through the web.
+    const [web, doomed] = await Promise.all([
+      startServerProcess({ ...env, ROLE: 'web' }),
+      startServerProcess({ ...env, ROLE: 'worker' }),
+    ])
+    processes.push(web!, doomed!)
     const r = await fetch(`${web.baseUrl}/api/v1/events`, {
       method: 'POST',
       headers: { authorization: `Bearer ${workspace.apiKey}`, 'content-type': 'application/json' },
@@ -68,14 +76,6 @@ it.skipIf(!onServer)(
     })
     expect(r.status).toBe(202)
     expect(await count('contact_rescore_marks')).toBe(CONTACTS)
-
-    // Hold the batch open: score writes wait behind this lock (reads do not).
-    lockHolder = new pg.Client({ connectionString: database.connectionString })
-    await lockHolder.connect()
-    await lockHolder.query('BEGIN')
-    await lockHolder.query('LOCK TABLE scores IN EXCLUSIVE MODE')
-    const doomed = await startServerProcess({ ...env, ROLE: 'worker' })
-    processes.push(doomed)
     await until(
       'the worker’s batch waiting to write its scores',
       async () =>
@@ -87,8 +87,8 @@ it.skipIf(!onServer)(
         ).rowCount! > 0,
       30_000,
     )
-    doomed.child.kill('SIGKILL')
-    await doomed.waitForExit()
+    doomed!.child.kill('SIGKILL')
+    await doomed!.waitForExit()
     await lockHolder.query('COMMIT')
 
     // The dead worker's transaction is rolled back once its backend notices: nothing half-written.
