@@ -22,3 +22,8 @@ CREATE TABLE crm_rate_windows (
   paused_until  bigint NOT NULL DEFAULT 0,
   PRIMARY KEY (provider, account_id, window_name)
 );
+
+-- Write-backs parked because the CRM kept failing (5xx, timeouts: retryable) are tried again by the
+-- next flush of their connection, so they resume by themselves once the CRM recovers; those the CRM
+-- refused (invalid value, missing record) stay parked until someone retries them (issue 9, item 7).
+ALTER TABLE outbox ADD COLUMN parked_retryable boolean NOT NULL DEFAULT false;
