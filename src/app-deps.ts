@@ -6,6 +6,7 @@ import type { Logger } from 'pino'
 import type { Clock } from './clock.js'
 import type { Config } from './config.js'
 import type { CrmServices } from './crm/crm-services.js'
+import type { SharedRateWindows } from './crm/hubspot/rate-limiter.js'
 import type { SecretBox } from './crypto/secret-box.js'
 import type { Db } from './db/database.js'
 import type { IngestionService } from './events/ingestion-service.js'
@@ -26,6 +27,11 @@ export interface AppDeps {
   rescore: RescoreService
   /** The provider-neutral CRM services (Pipedrive today; HubSpot joins next session). */
   crm: CrmServices
+  /**
+   * CRM request windows shared by every process through PostgreSQL (server mode); undefined on
+   * embedded PGlite, one process, where each limiter's in-memory window is exact.
+   */
+  rateWindows?: SharedRateWindows | undefined
   /** Database reachable and migrated (GET /readyz). */
   readiness(): Promise<{ ok: boolean; detail: string }>
 }

@@ -6,6 +6,7 @@ import type { AppDeps } from './app-deps.js'
 import type { Config } from './config.js'
 import { installErrorHandler } from './http/error-handler.js'
 import { installJsonBodyParser } from './http/json-body.js'
+import { installLoadShedding } from './http/load-shedding.js'
 import { registerRoutes } from './routes/index.js'
 
 /** Larger than a full batch of 1,000 events, small enough that a 12 MB body is refused early. */
@@ -51,6 +52,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
   installJsonBodyParser(app)
   installErrorHandler(app)
+  // Before the routes: a shed request costs no body parsing, no authentication, no query.
+  await installLoadShedding(app, deps)
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)

@@ -101,6 +101,16 @@ export const configSchema = z.object({
   PIPEDRIVE_CLIENT_SECRET: optionalText,
   PIPEDRIVE_OAUTH_BASE: url.default('https://oauth.pipedrive.com'),
   ROLE: z.enum(['all', 'web', 'worker']).default('all'),
+  /**
+   * Load shedding of the HTTP role (@fastify/under-pressure, README "Scaling"): above this mean
+   * event-loop delay (ms, sampled each second) requests other than /healthz and /metrics get 503 with
+   * Retry-After. 0 turns the check off.
+   */
+  PRESSURE_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
+  /** The same above this heap in use (MB); unset: 90 % of V8's heap limit; 0 turns the check off. */
+  PRESSURE_MAX_HEAP_USED_MB: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  /** The Retry-After (s) of a shed request. */
+  PRESSURE_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(3_600).default(5),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   DEMO_DATA: z.enum(['true', 'false']).default('true'),
 })

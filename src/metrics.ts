@@ -2,9 +2,34 @@
  * Prometheus metrics (GET /metrics). One registry per app instance, so tests don't share counters.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import type { LagSnapshot } from './db/lag-repository.js'
 
-export function createMetrics(options: { queueDepth?: () => Promise<Record<string, number>> } = {}) {
+/** The backlog kinds on /metrics, and where each one's count and oldest entry are in a snapshot. */
+const BACKLOGS = {
+  rescore_marks: (s: LagSnapshot) => [s.rescoreMarks, s.oldestRescoreMark] as const,
+  outbox_pending: (s: LagSnapshot) => [s.outboxPending, s.oldestOutboxPending] as const,
+  outbox_parked: (s: LagSnapshot) => [s.outboxParked, null] as const,
+  crm_deliveries_pending: (s: LagSnapshot) => [s.deliveriesPending, s.oldestDeliveryPending] as const,
+}
+
+export function createMetrics(
+  options: {
+    queueDepth?: () => Promise<Record<string, number>>
+    /** The workers' backlog across workspaces (src/db/lag-repository.ts). */
+    lag?: () => Promise<LagSnapshot>
+    /** The injected clock's now, for the ages of the oldest entries. */
+    now?: () => Date
+  } = {},
+) {
   const registry = new Registry()
+  // Both backlog gauges read one snapshot per scrape, not one query each.
+  let snapshot: { at: number; value: Promise<LagSnapshot> } | undefined
+  const lag = (): Promise<LagSnapshot> | undefined => {
+    if (!options.lag) return undefined
+    const t = performance.now()
+    if (!snapshot || t - snapshot.at > 1_000) snapshot = { at: t, value: options.lag() }
+    return snapshot.value
+  }
   collectDefaultMetrics({ register: registry, prefix: 'leadgrid_process_' })
   const metrics = {
     registry,
@@ -57,6 +82,47 @@ export function createMetrics(options: { queueDepth?: () => Promise<Record<strin
           // A scrape during shutdown or a database blip must not fail the whole /metrics answer.
         }
       },
+    }),
+    backlog: new Gauge({
+      name: 'leadgrid_backlog',
+      help: 'Work waiting for the workers, by kind: contacts marked for rescoring, outbox rows pending or parked, CRM deliveries stored but not processed',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+      async collect() {
+        try {
+          const s = await lag()
+          if (!s) return
+          for (const [kind, pick] of Object.entries(BACKLOGS)) this.set({ kind }, pick(s)[0])
+        } catch {
+          // As for the queue depth: a failed scrape of one gauge must not fail /metrics.
+        }
+      },
+    }),
+    backlogOldestAge: new Gauge({
+      name: 'leadgrid_backlog_oldest_age_seconds',
+      help: 'How long the oldest entry of each backlog has waited (0 when empty): the workers’ lag',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+      async collect() {
+        try {
+          const s = await lag()
+          if (!s) return
+          const now = (options.now?.() ?? new Date()).getTime()
+          for (const [kind, pick] of Object.entries(BACKLOGS)) {
+            const oldest = pick(s)[1]
+            if (kind === 'outbox_parked') continue
+            this.set({ kind }, oldest ? Math.max(0, (now - oldest.getTime()) / 1000) : 0)
+          }
+        } catch {
+          // As above.
+        }
+      },
+    }),
+    shedRequests: new Counter({
+      name: 'leadgrid_http_shed_total',
+      help: 'Requests answered 503 by the load shedding (under-pressure), by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
     }),
   }
   return metrics

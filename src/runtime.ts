@@ -10,9 +10,11 @@ import { type Clock, systemClock } from './clock.js'
 import type { Config } from './config.js'
 import { createCrmServices } from './crm/crm-services.js'
 import { writeBackMappings } from './crm/registry.js'
+import { createSharedRateWindows } from './crm/shared-rate-windows.js'
 import { resolveSecrets } from './crypto/local-secrets.js'
 import { createSecretBox } from './crypto/secret-box.js'
 import { type DatabaseHandle, openDatabase } from './db/database.js'
+import { lagSnapshot } from './db/lag-repository.js'
 import { migrate, pendingMigrations } from './db/migrate.js'
 import { createIngestionService } from './events/ingestion-service.js'
 import { startJobQueue } from './jobs/queue.js'
@@ -56,7 +58,11 @@ export async function startRuntime(
     schedule: options.schedule,
     pollingIntervalSeconds: options.pollingIntervalSeconds,
   })
-  const metrics = createMetrics({ queueDepth: () => queue.depth() })
+  const metrics = createMetrics({
+    queueDepth: () => queue.depth(),
+    lag: () => lagSnapshot(database.db),
+    now: () => clock.now(),
+  })
   const secrets = resolveSecrets(config)
   const ingestion = createIngestionService({ db: database.db, queue, clock, logger, metrics })
   const rescore = createRescoreService({
@@ -71,6 +77,8 @@ export async function startRuntime(
     },
   })
   const secretBox = createSecretBox(secrets.encryptionKey)
+  // Server mode: every process draws on one window per CRM account (issue 9, item 5).
+  const rateWindows = database.embedded ? undefined : createSharedRateWindows({ db: database.db, logger })
   const crm = createCrmServices({
     config,
     db: database.db,
@@ -81,6 +89,7 @@ export async function startRuntime(
     sessionSecret: secrets.sessionSecret,
     ingestion,
     recordOutcomes: crmOutcomeRecorder({ db: database.db }),
+    rateWindows,
   })
   const deps: AppDeps = {
     config,
@@ -94,6 +103,7 @@ export async function startRuntime(
     ingestion,
     rescore,
     crm,
+    rateWindows,
     async readiness() {
       try {
         await sql`SELECT 1`.execute(database.db)

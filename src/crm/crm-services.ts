@@ -18,7 +18,7 @@ import { createHubSpotInstallService } from './hubspot/hubspot-install-service.j
 import { createHubSpotProvider } from './hubspot/hubspot-provider.js'
 import { createHubSpotWebhookService } from './hubspot/hubspot-webhook-service.js'
 import { createHubSpotOAuth } from './hubspot/oauth.js'
-import { createHubSpotRateLimits } from './hubspot/rate-limiter.js'
+import { createHubSpotRateLimits, type SharedRateWindows } from './hubspot/rate-limiter.js'
 import { createPipedriveInstallService } from './pipedrive/pipedrive-install-service.js'
 import { createPipedriveOAuth } from './pipedrive/pipedrive-oauth.js'
 import { createPipedriveProvider } from './pipedrive/pipedrive-provider.js'
@@ -50,6 +50,8 @@ export interface CrmServicesDeps {
   secretBox: SecretBox
   sessionSecret: string
   ingestion: Pick<IngestionService, 'ingest'>
+  /** Burst windows shared by every process (server mode); unset: per process. */
+  rateWindows?: SharedRateWindows | undefined
   /** Where deal outcomes go (the outcomes store of src/outcomes/); unset: logged and dropped. */
   recordOutcomes?: DeliveryServiceDeps['recordOutcomes']
 }
@@ -66,7 +68,7 @@ export function createCrmServices(deps: CrmServicesDeps) {
     { now: () => clock.now() },
   )
   // Real time, not the injected clock: burst windows must advance even under a fixed test clock.
-  const pipedriveLimits = createPipedriveRateLimits()
+  const pipedriveLimits = createPipedriveRateLimits({ shared: deps.rateWindows })
   const pipedrive = createPipedriveProvider({
     oauth: pipedriveOAuth,
     limits: pipedriveLimits,
@@ -79,7 +81,10 @@ export function createCrmServices(deps: CrmServicesDeps) {
     clock,
   })
   // Per-portal budget from the config (default 110 requests / 10 s, HubSpot's marketplace limit).
-  const hubspotLimits = createHubSpotRateLimits({ requestsPerTenSeconds: config.HUBSPOT_RATE_LIMIT_PER_10S })
+  const hubspotLimits = createHubSpotRateLimits({
+    requestsPerTenSeconds: config.HUBSPOT_RATE_LIMIT_PER_10S,
+    shared: deps.rateWindows,
+  })
   const hubspot = createHubSpotProvider({ oauth: hubspotOAuth, limits: hubspotLimits, config, clock, logger })
   const providers = createProviderRegistry({
     hubspot,

@@ -48,6 +48,14 @@ export function createKysely(
   })
   // An idle client that loses its server (restart, failover) must not crash the process.
   pool.on('error', () => {})
+  // Nor one that is checked out: pg-pool takes its own error listener off a client while it is lent,
+  // so a connection cut mid-transaction (pg_terminate_backend, failover) emitted an 'error' nobody
+  // listened to — an uncaught exception that killed the whole process (issue 9's fault test found
+  // it). The query in flight still fails with its own error, which its caller handles, and the pool
+  // drops the broken client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => {})
+  })
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool }
 }
 

@@ -18,6 +18,12 @@ export interface OutboxRow {
   version: string
 }
 
+/**
+ * The rows a flush sends: pending ones, and those parked only because the CRM kept failing
+ * (`parked_retryable`) — so a 5xx storm's casualties resume by themselves on the first flush after the
+ * CRM recovers. They stay parked (visible in the connection's health) until a send succeeds; a flush
+ * deferred by a retryable failure comes back on its own, so such rows are probed at that pace.
+ */
 export async function pendingOutboxRows(
   db: Queryable,
   workspaceId: string,
@@ -29,7 +35,7 @@ export async function pendingOutboxRows(
     .select(['contact_id', 'crm_id', 'properties', sql<string>`updated_at::text`.as('version')])
     .where('workspace_id', '=', workspaceId)
     .where('connection_id', '=', connectionId)
-    .where('status', '=', 'pending')
+    .where((eb) => eb.or([eb('status', '=', 'pending'), eb('parked_retryable', '=', true)]))
     .orderBy('updated_at')
     .limit(limit)
     .execute()
@@ -43,7 +49,8 @@ export async function pendingOutboxRows(
 
 /**
  * Counts a failed attempt on these rows; `force` parks them at once (a permanent refusal), otherwise
- * they park after `maxAttempts`. Parked rows stay visible in the connection's health and can be retried.
+ * they park after `maxAttempts`. Parked rows stay visible in the connection's health and can be retried;
+ * those parked without `force` (the CRM kept failing) are retried by the next flush as well.
  */
 export async function parkOutboxRows(
   db: Queryable,
@@ -62,6 +69,7 @@ export async function parkOutboxRows(
       status: opts.force
         ? 'parked'
         : sql`CASE WHEN attempts + 1 >= ${opts.maxAttempts} THEN 'parked' ELSE 'pending' END`,
+      parked_retryable: !opts.force,
       updated_at: opts.now,
     })
     .where('workspace_id', '=', workspaceId)

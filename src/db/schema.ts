@@ -174,6 +174,8 @@ export interface OutboxTable {
   crm_id: string
   properties: Json<Record<string, string | number | null>>
   status: ColumnType<'pending' | 'parked', 'pending' | 'parked' | undefined>
+  /** Parked after retryable failures only (the CRM was down): the next flush tries it again. */
+  parked_retryable: Generated<boolean>
   attempts: Generated<number>
   last_error: string | null
   created_at: Generated<Date>

@@ -42,6 +42,22 @@ export function installErrorHandler(app: FastifyInstance): void {
         requestId: request.id,
       })
     }
+    if (isDatabaseUnavailable(err)) {
+      // The connection to PostgreSQL was lost or refused (failover, restart, terminated backend): the
+      // transaction did not commit (or, lost just after a commit, its events dedupe on the retry),
+      // so the sender should simply send again; a retry soon will likely pass.
+      request.log.error({ err }, 'database unavailable')
+      return reply
+        .status(503)
+        .header('retry-after', '2')
+        .send({
+          error: {
+            code: 'database_unavailable',
+            message: 'The database is unreachable for a moment; send the same request again shortly.',
+          },
+          requestId: request.id,
+        })
+    }
     if (isPostgresDataError(err)) {
       // A value Postgres cannot take (out-of-range date, malformed id…) that validation let through:
       // still the caller's input, so a 400 — and logged, since validation should have caught it.
@@ -80,6 +96,30 @@ export function installErrorHandler(app: FastifyInstance): void {
       requestId: request.id,
     })
   })
+}
+
+/** SQLSTATEs of a lost or refused server: class 08, admin/crash shutdown, starting up, too many clients. */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300'])
+/** Socket failures on the way to the server. */
+const UNAVAILABLE_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'])
+/**
+ * node-postgres raises these without any code when a connection dies under a query or a pooled client
+ * is used after its connection died, so their text is the only thing to go by (pg 8, client.js).
+ */
+const PG_CONNECTION_LOST = new Set([
+  'Connection terminated unexpectedly',
+  'Connection terminated',
+  'Client has encountered a connection error and is not queryable',
+])
+
+function isDatabaseUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code
+  if (typeof code === 'string') {
+    return (
+      /^08[0-9A-Z]{3}$/.test(code) || UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_SOCKET_CODES.has(code)
+    )
+  }
+  return err instanceof Error && err.constructor === Error && PG_CONNECTION_LOST.has(err.message)
 }
 
 /** Postgres SQLSTATE class 22, "data exception" (invalid text, uuid, date…). */

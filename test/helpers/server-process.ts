@@ -35,10 +35,15 @@ export interface ServerProcess {
   waitForExit(): Promise<number | null>
 }
 
+/**
+ * Starts `src/server.ts` and waits until it is ready: `/readyz` answers, or — for ROLE=worker, which
+ * serves no HTTP — until it logs that it started (keep LOG_LEVEL at info or lower for that).
+ */
 export async function startServerProcess(
   env: Record<string, string>,
   timeoutMs = 90_000,
 ): Promise<ServerProcess> {
+  const httpLess = env.ROLE === 'worker'
   const port = await freePort()
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ...env },
@@ -56,11 +61,15 @@ export async function startServerProcess(
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${output}`)
-    try {
-      const r = await fetch(`${baseUrl}/readyz`)
-      if (r.ok) break
-    } catch {
-      // Not listening yet.
+    if (httpLess) {
+      if (output.includes('"msg":"Leadgrid started"')) break
+    } else {
+      try {
+        const r = await fetch(`${baseUrl}/readyz`)
+        if (r.ok) break
+      } catch {
+        // Not listening yet.
+      }
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL')

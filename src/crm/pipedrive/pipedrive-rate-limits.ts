@@ -11,7 +11,12 @@
  * search 40; v2 is documented as cheaper, so these are upper bounds) and stops Leadgrid at 95 % of it,
  * leaving the rest to the company's other integrations.
  */
-import { createSlidingWindowLimiter, type LimiterTiming, type RateLimiter } from '../hubspot/rate-limiter.js'
+import {
+  createSlidingWindowLimiter,
+  type LimiterTiming,
+  type RateLimiter,
+  type SharedRateWindows,
+} from '../hubspot/rate-limiter.js'
 
 export const BURST_WINDOW_MS = 2_000
 /** Lite's burst limit: the safe start until a response names the company's own. */
@@ -81,11 +86,15 @@ function createDailyBudget(tokensPerDay: number | undefined, now: () => number):
 export interface PipedriveRateLimitOptions extends LimiterTiming {
   /** The company's plan and seats, when known (connection settings): sizes the daily budget. */
   budgetOf?: (companyId: string) => { plan: PipedrivePlan; seats: number } | undefined
+  /** The burst windows shared with every other process (server mode); unset: this process's alone. */
+  shared?: SharedRateWindows | undefined
 }
 
 /**
  * One registry per process: every client of a company shares its windows and its daily budget.
- * (Several worker processes each keep their own; the 429 handling in the client is the backstop.)
+ * With `shared`, the burst windows are also shared by every process (one row per company in
+ * PostgreSQL); the daily budget estimate stays per process (it is off unless `budgetOf` names the
+ * plan), with the client's 429 handling as the backstop.
  */
 export function createPipedriveRateLimits(opts: PipedriveRateLimitOptions = {}) {
   const now = opts.now ?? Date.now
@@ -100,11 +109,21 @@ export function createPipedriveRateLimits(opts: PipedriveRateLimitOptions = {}) 
         const plan = opts.budgetOf?.(companyId)
         const perDay = plan ? 30_000 * PLAN_MULTIPLIER[plan.plan] * Math.max(1, plan.seats) : undefined
         let burst = DEFAULT_BURST_LIMIT
+        const shared = (window: string) =>
+          opts.shared
+            ? { windows: opts.shared, key: { provider: 'pipedrive', accountId: companyId, window } }
+            : undefined
         const created: CompanyLimiters = {
-          api: createSlidingWindowLimiter({ max: burst, intervalMs: BURST_WINDOW_MS, ...timing }),
+          api: createSlidingWindowLimiter({
+            max: burst,
+            intervalMs: BURST_WINDOW_MS,
+            shared: shared('api'),
+            ...timing,
+          }),
           search: createSlidingWindowLimiter({
             max: SEARCH_BURST_LIMIT,
             intervalMs: BURST_WINDOW_MS,
+            shared: shared('search'),
             ...timing,
           }),
           budget: createDailyBudget(perDay, now),
@@ -112,7 +131,13 @@ export function createPipedriveRateLimits(opts: PipedriveRateLimitOptions = {}) 
             // A larger plan: a new window at the announced size (the old one's history is at most 2 s).
             if (Number.isInteger(limit) && limit > 0 && limit !== burst) {
               burst = limit
-              created.api = createSlidingWindowLimiter({ max: limit, intervalMs: BURST_WINDOW_MS, ...timing })
+              // The shared row keeps its history: only the size changes.
+              created.api = createSlidingWindowLimiter({
+                max: limit,
+                intervalMs: BURST_WINDOW_MS,
+                shared: shared('api'),
+                ...timing,
+              })
             }
           },
         }
