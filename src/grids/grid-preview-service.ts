@@ -103,9 +103,12 @@ export function createGridPreviewService(deps: {
   clock: Pick<Clock, 'now'>
   /** The scoring threads (default: the process's shared pool). */
   pool?: () => ScorePool
+  /** Contacts per page (tests use a small one to go through the threads). */
+  pageSize?: number
 }) {
   const { db, clock } = deps
   const poolOf = deps.pool ?? sharedScorePool
+  const pageSize = deps.pageSize ?? PAGE_SIZE
 
   /** Scores every contact with `candidate` (a validated grid) against the published grid. */
   async function preview(workspaceId: string, candidate: Grid): Promise<PreviewResult> {
@@ -138,11 +141,11 @@ export function createGridPreviewService(deps: {
     let pool: ScorePool | null = null
     await runPipeline({
       read: async () => {
-        const page = await readContactPage(db, workspaceId, { after, limit: PAGE_SIZE, since })
+        const page = await readContactPage(db, workspaceId, { after, limit: pageSize, since })
         if (page.length === 0) return null
         after = page[page.length - 1]!.id
         // A workspace that fits in one page is scored inline: no thread start-up for a demo.
-        pool ??= page.length < PAGE_SIZE ? inlineScorer : poolOf()
+        pool ??= page.length < pageSize ? inlineScorer : poolOf()
         return page
       },
       score: (page) =>
