@@ -7,8 +7,7 @@
  * and a JSON.parse per row, one object per row) than the engine spent scoring them — and waiting
  * for IN-list queries. Here each contact is one row whose events are aggregated in the same
  * statement (an index range scan of events_contact_time per contact, no IN list, no second round
- * trip), delivered as one string the main thread hands untouched to a scoring thread. Instants are
- * rendered exactly as `Date#toISOString` renders them, so the engine sees what it saw before.
+ * trip), delivered as one string the main thread hands untouched to a scoring thread.
  */
 import { sql, type Transaction } from 'kysely'
 import type { Db } from './database.js'
@@ -16,30 +15,36 @@ import type { Database } from './schema.js'
 
 type Executor = Db | Transaction<Database>
 
-/** `Date#toISOString`'s shape, as to_char writes it from a UTC timestamp. */
-const ISO = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'
 /** Below every uuid: the keyset's start. */
 export const FIRST_KEY = '00000000-0000-0000-0000-000000000000'
 
-/** One contact's data (see ContactData in rescoring/bulk-score-tasks.ts), as JSON text. */
+/**
+ * One contact's data (ContactData in rescoring/bulk-score-tasks.ts) as JSON text, concatenated
+ * rather than built with json_build_object/json_agg: measured on 20,000 contacts × 20 events, that
+ * halves PostgreSQL's time per page (≈ 100 ms instead of 165 ms per 1,000 contacts, loaded
+ * machine). Instants go out as UTC timestamp text ("2026-11-30 12:00:00.123", DateStyle ISO — which
+ * node-pg's own parsing needs too); the scoring thread parses them as the engine always does, to the
+ * same milliseconds as a Date read through pg. jsonb values print as valid JSON; the event type,
+ * the one plain text column, goes through to_json so no stored value can break the page.
+ */
 function contactData(since: Date, forPreview: boolean) {
   const previewOnly = forPreview
-    ? sql`, 'm', c.email, 'k', EXISTS (SELECT 1 FROM contact_rescore_marks k
-          WHERE k.workspace_id = c.workspace_id AND k.contact_id = c.id)`
+    ? sql`|| ',"m":' || coalesce(to_json(c.email)::text, 'null') || ',"k":' || EXISTS (
+          SELECT 1 FROM contact_rescore_marks k
+          WHERE k.workspace_id = c.workspace_id AND k.contact_id = c.id)::text`
     : sql``
-  return sql<string>`json_build_object(
-    'p', c.properties,
-    'c', floor(extract(epoch FROM c.first_seen_at) * 1000),
-    'e', coalesce((
-      SELECT json_agg(json_build_array(e.type, to_char(e.occurred_at AT TIME ZONE 'UTC', ${ISO}), e.attributes)
-                      ORDER BY e.occurred_at)
+  return sql<string>`'{"p":' || c.properties::text
+    || ',"c":"' || (c.first_seen_at AT TIME ZONE 'UTC')::text || '"'
+    || ',"e":' || coalesce((
+      SELECT '[' || string_agg('[' || to_json(e.type)::text || ',"' || (e.occurred_at AT TIME ZONE 'UTC')::text
+                               || '",' || e.attributes::text || ']', ',') || ']'
       FROM events e
-      WHERE e.workspace_id = c.workspace_id AND e.contact_id = c.id AND e.occurred_at > ${since}), '[]'::json),
-    's', (
-      SELECT json_build_array(s.grid_id, s.total, s.band, s.grade, s.mql,
-                              to_char(s.mql_since AT TIME ZONE 'UTC', ${ISO}), s.reasons)
-      FROM scores s WHERE s.workspace_id = c.workspace_id AND s.contact_id = c.id)
-    ${previewOnly})::text`
+      WHERE e.workspace_id = c.workspace_id AND e.contact_id = c.id AND e.occurred_at > ${since}), '[]')
+    || ',"s":' || coalesce((
+      SELECT json_build_array(s.grid_id, s.total, s.band, s.grade, s.mql, s.mql_since AT TIME ZONE 'UTC',
+                              s.reasons)::text
+      FROM scores s WHERE s.workspace_id = c.workspace_id AND s.contact_id = c.id), 'null')
+    ${previewOnly} || '}'`
 }
 
 /** The next `limit` contacts of the workspace after `after`, in id order (the preview's walk). */

@@ -15,6 +15,7 @@ import {
   evaluate,
   type Grid,
   gridSchema,
+  parseInstant,
   prepareEvents,
 } from '../scoring/index.js'
 import type { EvaluateInput, ScoreResult } from '../scoring/types.js'
@@ -29,11 +30,11 @@ export interface TaskGrid {
 export interface ContactData {
   /** profile */
   p: EvaluateInput['profile']
-  /** first seen, epoch ms */
-  c: number
-  /** events in the lookback: [type, ISO instant, attributes] */
+  /** first seen (UTC timestamp text, see bulk-score-repository.ts) */
+  c: string
+  /** events in the lookback, in no particular order: [type, UTC timestamp text, attributes] */
   e: [LeadEvent['type'], string, LeadEvent['attributes']][]
-  /** stored score: [grid id, total, band, grade, mql, mql since (ISO) | null, reasons] */
+  /** stored score: [grid id, total, band, grade, mql, mql since (UTC timestamp text) | null, reasons] */
   s: [string, number, string, string, boolean, string | null, string] | null
   /** marked for rescore (its stored score may be stale) — preview pages only */
   k?: boolean
@@ -131,10 +132,13 @@ function inputOf(data: ContactData): EvaluateInput {
   const s = data.s
   return {
     profile: data.p,
-    createdAt: data.c,
+    createdAt: parseInstant(data.c),
     events: prepareEvents(events),
-    // The stored MQL status, so hysteresis acts as it does in real time.
-    previous: s ? { mql: s[4], mqlSince: s[5] } : undefined,
+    // The stored MQL status, so hysteresis acts as it does in real time. MQL-since is carried to
+    // the result and the CRM as is: in the shape a Date read through pg gives (toISOString).
+    previous: s
+      ? { mql: s[4], mqlSince: s[5] === null ? null : new Date(parseInstant(s[5])).toISOString() }
+      : undefined,
   }
 }
 

@@ -79,6 +79,59 @@ const count = async (table: 'scores' | 'score_history', workspaceId: string) =>
     ).n,
   )
 
+/** Every stored score of the workspace against evaluate() on the same inputs, `previous` included. */
+async function expectEngineScores(
+  ws: string,
+  previous: Map<string, { mql: boolean; mqlSince: string | null }>,
+) {
+  const published = (await getPublishedGrid(t.deps.db, ws))!
+  const { grid, compiled } = compiledGridFor(published.id, published.definition)
+  const contacts = await t.deps.db
+    .selectFrom('contacts')
+    .innerJoin('scores', (j) =>
+      j
+        .onRef('scores.workspace_id', '=', 'contacts.workspace_id')
+        .onRef('scores.contact_id', '=', 'contacts.id'),
+    )
+    .selectAll()
+    .where('contacts.workspace_id', '=', ws)
+    .execute()
+  const now = Date.parse(NOW)
+  const events = await loadEventsForContacts(
+    t.deps.db,
+    ws,
+    contacts.map((c) => c.contact_id),
+    new Date(now - grid.lookbackDays * 86_400_000),
+  )
+  let withEvents = 0
+  for (const c of contacts) {
+    const own = events.get(c.contact_id) ?? []
+    if (own.length > 0) withEvents += 1
+    const expected = evaluate(
+      compiled,
+      {
+        profile: c.properties,
+        createdAt: c.first_seen_at.getTime(),
+        events: prepareEvents(own),
+        previous: previous.get(c.contact_id),
+      },
+      now,
+    )
+    expect({
+      fit: c.fit,
+      engagement: c.engagement,
+      total: c.total,
+      band: c.band,
+      grade: c.grade,
+      mql: c.mql,
+      mqlSince: c.mql_since?.toISOString() ?? null,
+      reasons: c.reasons,
+      contributions: c.contributions,
+    }).toEqual(expected)
+  }
+  return { contacts, withEvents }
+}
+
 describe('bulk scoring through the threads', () => {
   it('stores exactly what the engine computes, contact by contact', async () => {
     const ws = t.workspace.workspaceId
@@ -86,49 +139,23 @@ describe('bulk scoring through the threads', () => {
     expect(await bulkRescore().rescoreDirty(ws)).toBe(n)
     expect(await countMarks(t.deps.db, ws)).toBe(0)
 
-    const published = (await getPublishedGrid(t.deps.db, ws))!
-    const { grid, compiled } = compiledGridFor(published.id, published.definition)
-    const contacts = await t.deps.db
-      .selectFrom('contacts')
-      .innerJoin('scores', (j) =>
-        j
-          .onRef('scores.workspace_id', '=', 'contacts.workspace_id')
-          .onRef('scores.contact_id', '=', 'contacts.id'),
-      )
-      .selectAll()
-      .where('contacts.workspace_id', '=', ws)
-      .execute()
-    expect(contacts).toHaveLength(n)
-    const now = Date.parse(NOW)
-    const events = await loadEventsForContacts(
-      t.deps.db,
-      ws,
-      contacts.map((c) => c.contact_id),
-      new Date(now - grid.lookbackDays * 86_400_000),
-    )
-    let withEvents = 0
-    for (const c of contacts) {
-      const own = events.get(c.contact_id) ?? []
-      if (own.length > 0) withEvents += 1
-      const expected = evaluate(
-        compiled,
-        { profile: c.properties, createdAt: c.first_seen_at.getTime(), events: prepareEvents(own) },
-        now,
-      )
-      expect({
-        fit: c.fit,
-        engagement: c.engagement,
-        total: c.total,
-        band: c.band,
-        grade: c.grade,
-        mql: c.mql,
-        mqlSince: c.mql_since?.toISOString() ?? null,
-        reasons: c.reasons,
-        contributions: c.contributions,
-      }).toEqual(expected)
-    }
+    const first = await expectEngineScores(ws, new Map())
+    expect(first.contacts).toHaveLength(n)
+    const withEvents = first.withEvents
     expect(withEvents).toBeGreaterThan(30)
     // Each contact's first score is a visible change: one history row each.
+    expect(await count('score_history', ws)).toBe(n)
+
+    // Again, with stored MQL status as the previous one (hysteresis, MQL-since carried over).
+    const stored = await t.deps.db.selectFrom('scores').selectAll().where('workspace_id', '=', ws).execute()
+    expect(stored.some((r) => r.mql)).toBe(true)
+    const previous = new Map(
+      stored.map((r) => [r.contact_id, { mql: r.mql, mqlSince: r.mql_since?.toISOString() ?? null }]),
+    )
+    await markWorkspaceForRescore(t.deps.db, ws, 'manual')
+    expect(await bulkRescore().rescoreDirty(ws)).toBe(n)
+    await expectEngineScores(ws, previous)
+    // Nothing visibly changed: no new history rows.
     expect(await count('score_history', ws)).toBe(n)
   })
 
