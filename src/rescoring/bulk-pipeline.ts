@@ -3,8 +3,10 @@
  * only one talking to the database), score it on a thread of the pool, consume the answer (sum it,
  * or write it) — with a few pages in flight so the database and the scoring threads work at the
  * same time, and no more: reading waits once `depth` pages are read but not yet consumed, which
- * bounds memory whatever the workspace's size (back-pressure). Pages are consumed one at a time,
- * in the order read.
+ * bounds memory whatever the workspace's size (back-pressure). With one consumer (the default)
+ * pages are consumed one at a time, in the order read; with more, page i goes to consumer
+ * i mod n, each consumer taking its pages in order (the rescore writes disjoint pages in parallel,
+ * so PostgreSQL can use more than one core for them).
  */
 export interface PipelineOptions<P, R> {
   /** The next page, or null at the end. */
@@ -13,6 +15,8 @@ export interface PipelineOptions<P, R> {
   consume: (page: P, result: R) => Promise<void> | void
   /** Pages read and not yet consumed, at most. */
   depth: number
+  /** Consumers working at once (default 1). */
+  consumers?: number
   /** Asked before each read: false ends the pass early (a time budget). */
   shouldContinue?: () => boolean
 }
@@ -22,7 +26,10 @@ export async function runPipeline<P, R>(options: PipelineOptions<P, R>): Promise
   const { read, score, consume, depth } = options
   let failure: { err: unknown } | null = null
   let consumed = 0
-  let tail: Promise<void> = Promise.resolve()
+  const tails: Promise<void>[] = Array.from({ length: Math.max(1, options.consumers ?? 1) }, () =>
+    Promise.resolve(),
+  )
+  let pages = 0
   const inFlight: Promise<void>[] = []
   while (!failure && (options.shouldContinue?.() ?? true)) {
     const page = await read()
@@ -30,7 +37,8 @@ export async function runPipeline<P, R>(options: PipelineOptions<P, R>): Promise
     const scored = score(page)
     // Handled through `tail`; this only stops an early rejection from counting as unhandled.
     scored.catch(() => {})
-    tail = tail.then(async () => {
+    const lane = pages++ % tails.length
+    const tail = tails[lane]!.then(async () => {
       if (failure) return
       try {
         await consume(page, await scored)
@@ -39,10 +47,11 @@ export async function runPipeline<P, R>(options: PipelineOptions<P, R>): Promise
         failure = { err }
       }
     })
+    tails[lane] = tail
     inFlight.push(tail)
     if (inFlight.length >= depth) await inFlight.shift()
   }
-  await tail
+  await Promise.all(tails)
   if (failure) throw (failure as { err: unknown }).err
   return consumed
 }

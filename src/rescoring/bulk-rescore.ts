@@ -46,6 +46,8 @@ export interface BulkRescoreDeps {
     contacts: number
     changed: number
     ms: number
+    /** Where the page's write spent its time (ms): locks and checks, scores + history, outbox, marks. */
+    steps: { lock: number; scores: number; outbox: number; marks: number }
     connections: string[]
   }) => Promise<void> | void
 }
@@ -71,8 +73,15 @@ export function createBulkRescore(deps: BulkRescoreDeps) {
     return transactionWithRetry(
       db,
       async (trx) => {
+        const steps = { lock: 0, scores: 0, outbox: 0, marks: 0 }
+        let mark = performance.now()
+        const lap = (step: keyof typeof steps) => {
+          const t = performance.now()
+          steps[step] += t - mark
+          mark = t
+        }
         const held = await holdUnchangedMarks(trx, workspaceId, page.rows)
-        if (held.size === 0) return { settled: 0, changed: 0, connections: [] as string[] }
+        if (held.size === 0) return { settled: 0, changed: 0, connections: [] as string[], steps }
         // Checked after the marks are held: a publish committed before this point re-marked them
         // (so they were not held) or changed the grid (seen here); one committing later waits for
         // these marks and re-marks them after this commit.
@@ -86,6 +95,7 @@ export function createBulkRescore(deps: BulkRescoreDeps) {
           candidates.map((c) => c.contactId),
         )
         const scored = candidates.filter((c) => locked.has(c.contactId))
+        lap('lock')
         let connections: string[] = []
         if (scored.length > 0) {
           const changed = scored.filter((s) => s.changed)
@@ -96,6 +106,7 @@ export function createBulkRescore(deps: BulkRescoreDeps) {
             `[${scored.map((s) => s.record).join(',')}]`,
             `[${changed.map((s) => s.record).join(',')}]`,
           )
+          lap('scores')
           const scoredAt = page.now.toISOString()
           connections = await enqueueWriteBack(
             trx,
@@ -116,12 +127,15 @@ export function createBulkRescore(deps: BulkRescoreDeps) {
             })),
             deps.writeBackMappings,
           )
+          lap('outbox')
           // A page is scored: here `scored` (with their mark reasons in each record) and the page's
           // contact data (`page.rows[i].data`, events included, as JSON text) are at hand, inside
           // the page's transaction — the place for work that must follow every bulk score.
         }
         await clearMarksById(trx, workspaceId, [...scored.map((s) => s.contactId), ...gone, ...readGone])
+        lap('marks')
         return {
+          steps,
           settled: scored.length + gone.size + readGone.length,
           changed: scored.filter((s) => s.changed).length,
           connections,
@@ -186,10 +200,15 @@ export function createBulkRescore(deps: BulkRescoreDeps) {
               contacts: out.settled,
               changed: out.changed,
               ms: performance.now() - t0,
+              steps: out.steps,
               connections: out.connections,
             })
           },
-          depth: pool.size + 2,
+          depth: pool.size + 3,
+          // Pages are disjoint: two write transactions at once let PostgreSQL use a second core
+          // (the profile: writing scores and history is most of a page's time). Embedded PGlite
+          // has one connection, so there they simply queue.
+          consumers: 2,
           shouldContinue: () => performance.now() - started < budgetMs,
         })
       } catch (err) {

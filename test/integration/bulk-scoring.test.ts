@@ -189,7 +189,7 @@ describe('bulk scoring through the threads', () => {
   it('resumes an interrupted rescore: every contact scored once, no history row twice', async () => {
     const { workspaceId: ws } = await t.createWorkspace('Interrupted')
     const n = await seed(ws, 30)
-    // The third page's scoring fails, as a crash would stop it: pages 1–2 are committed, the rest not.
+    // The third page's scoring fails, as a crash would stop it: pages before it are committed, the rest not.
     let tasks = 0
     const failing: ScorePool = {
       size: 2,
@@ -200,11 +200,13 @@ describe('bulk scoring through the threads', () => {
       close: async () => {},
     } as ScorePool
     await expect(bulkRescore(() => failing).rescoreDirty(ws)).rejects.toThrow('worker lost')
+    // Two pages are written at once, so the other lane may have committed a page or two more.
     const scoredBefore = await count('scores', ws)
-    expect(scoredBefore).toBe(14)
-    expect(await countMarks(t.deps.db, ws)).toBe(n - 14)
+    expect(scoredBefore).toBeGreaterThanOrEqual(7)
+    expect(scoredBefore).toBeLessThan(n)
+    expect(await countMarks(t.deps.db, ws)).toBe(n - scoredBefore)
 
-    expect(await bulkRescore().rescoreDirty(ws)).toBe(n - 14)
+    expect(await bulkRescore().rescoreDirty(ws)).toBe(n - scoredBefore)
     expect(await countMarks(t.deps.db, ws)).toBe(0)
     expect(await count('scores', ws)).toBe(n)
     const perContact = await sql<{ n: number }>`
