@@ -53,10 +53,12 @@ function startWorker(): Worker {
   const workerData = { entry: entry.href, tsx: fromSource ? import.meta.resolve('tsx/esm/api') : null }
   // A page's working set is a few MB; capping the heap makes V8 collect early instead of letting
   // each thread's heap grow to hundreds of MB (measured: +400 MB RSS over a 100k rescore uncapped).
+  // The cap leaves room for pages of unusually large contacts (thousands of events each); a thread
+  // that still runs out fails its task, and the job is retried by pg-boss like any failure.
   return new Worker(BOOT, {
     eval: true,
     workerData,
-    resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 },
+    resourceLimits: { maxOldGenerationSizeMb: 192, maxYoungGenerationSizeMb: 16 },
   })
 }
 
