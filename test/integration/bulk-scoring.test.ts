@@ -56,7 +56,7 @@ async function seed(workspaceId: string, count: number) {
 }
 
 /** A rescore service whose every run takes the bulk path, in pages of 7, on two threads. */
-function bulkRescore(threads: () => ScorePool = () => pool) {
+function bulkRescore(threads: () => ScorePool = () => pool, budgetMs?: number) {
   return createRescoreService({
     db: t.deps.db,
     clock,
@@ -64,7 +64,7 @@ function bulkRescore(threads: () => ScorePool = () => pool) {
     queue: t.deps.queue,
     writeBackMappings: {},
     pool: threads,
-    bulk: { from: 1, pageSize: 7 },
+    bulk: { from: 1, pageSize: 7, budgetMs },
   })
 }
 
@@ -271,5 +271,23 @@ describe('bulk scoring through the threads', () => {
       .where('contact_id', '=', row.id)
       .execute()
     expect(history).toEqual([{ engagement: 20 }])
+  })
+
+  it('ends a job whose time is up and queues its successor, before pg-boss would expire it', async () => {
+    const { workspaceId: ws } = await t.createWorkspace('Long')
+    const n = await seed(ws, 12)
+    // The job ingestion queued for this workspace is gone (worked, say): only the successor counts.
+    const queued = sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM pgboss.job
+      WHERE name = 'rescore-dirty' AND singleton_key = ${ws} AND state = 'created'`
+    await sql`DELETE FROM pgboss.job WHERE name = 'rescore-dirty' AND singleton_key = ${ws}`.execute(
+      t.deps.db,
+    )
+    // A budget already spent: no page is started, the marks stay, the next job is queued.
+    expect(await bulkRescore(() => pool, 0).rescoreDirty(ws)).toBe(0)
+    expect(await countMarks(t.deps.db, ws)).toBe(n)
+    expect((await queued.execute(t.deps.db)).rows[0]!.n).toBe(1)
+    expect(await bulkRescore().rescoreDirty(ws)).toBe(n)
+    expect(await countMarks(t.deps.db, ws)).toBe(0)
   })
 })
