@@ -1,33 +1,36 @@
 /**
  * Full preview of a grid before it is published: EVERY contact of the workspace scored with the
- * candidate and with the published grid by the same engine, read in pages ordered by contact id
- * (a keyset walk: constant memory, no OFFSET rescans). Returns what the settings page shows: the
- * distribution before/after, band changes, MQL gained/lost and the biggest movers with reasons.
+ * candidate by the same engine, read in pages ordered by contact id (a keyset walk: constant
+ * memory, no OFFSET rescans) and scored on the bulk pool's threads (rescoring/bulk-pipeline.ts).
+ * Returns what the settings page shows: the distribution before/after, band changes, MQL
+ * gained/lost and the biggest movers with reasons.
+ *
+ * "Before" is what each contact shows today — its stored score — whenever the published grid
+ * computed it and no rescore mark says it is stale; only the others are scored with the published
+ * grid. That halves the engine's work and keeps "before" equal to what sales see on the record.
  */
+import { randomUUID } from 'node:crypto'
 import type { Clock } from '../clock.js'
+import { FIRST_KEY, readContactPage } from '../db/bulk-score-repository.js'
 import type { Db } from '../db/database.js'
-import { loadEventsForContacts } from '../db/event-repository.js'
 import { getPublishedGrid } from '../db/grid-repository.js'
-import { loadScores } from '../db/score-repository.js'
+import { runPipeline } from '../rescoring/bulk-pipeline.js'
+import {
+  type BandCounts,
+  byMove,
+  MOVERS,
+  type PreviewMover,
+  type PreviewPage,
+} from '../rescoring/bulk-score-tasks.js'
 import { compiledGridFor } from '../rescoring/rescore-service.js'
-import { type CompiledGrid, compileGrid, evaluate, type Grid, prepareEvents } from '../scoring/index.js'
+import { inlineScorer, type ScorePool, sharedScorePool } from '../rescoring/score-worker-pool.js'
+import type { Grid } from '../scoring/index.js'
+
+export type { PreviewMover } from '../rescoring/bulk-score-tasks.js'
 
 const DAY_MS = 86_400_000
 const PAGE_SIZE = 1000
 const BANDS = ['cold', 'warm', 'hot'] as const
-const MOVERS = 20
-
-export interface PreviewMover {
-  contactId: string
-  email: string | null
-  name: string | null
-  before: number
-  after: number
-  bandBefore: string
-  bandAfter: string
-  reasonsBefore: string
-  reasonsAfter: string
-}
 
 export interface PreviewResult {
   contacts: number
@@ -54,17 +57,22 @@ interface BandSummary {
   averageScore: number
 }
 
-function summarize(totals: number[], bands: string[], mql: boolean[]): BandSummary {
-  const count = (b: string) => bands.filter((x) => x === b).length
+function summarize(c: BandCounts, contacts: number): BandSummary {
   return {
-    cold: count('cold'),
-    warm: count('warm'),
-    hot: count('hot'),
-    mql: mql.filter(Boolean).length,
-    averageScore: totals.length
-      ? Math.round((totals.reduce((a, t) => a + t, 0) / totals.length) * 10) / 10
-      : 0,
+    cold: c.cold,
+    warm: c.warm,
+    hot: c.hot,
+    mql: c.mql,
+    averageScore: contacts ? Math.round((c.sum / contacts) * 10) / 10 : 0,
   }
+}
+
+function addCounts(into: BandCounts, c: BandCounts) {
+  into.cold += c.cold
+  into.warm += c.warm
+  into.hot += c.hot
+  into.mql += c.mql
+  into.sum += c.sum
 }
 
 function histogram(before: number[], after: number[]) {
@@ -90,121 +98,96 @@ function histogram(before: number[], after: number[]) {
   return { bucketWidth: width, buckets, before: fill(before), after: fill(after) }
 }
 
-/** Largest move first; equal moves by email (then id), so the list never depends on storage order. */
-function byMove(x: PreviewMover, y: PreviewMover): number {
-  const d = Math.abs(y.after - y.before) - Math.abs(x.after - x.before)
-  if (d !== 0) return d
-  return (
-    (x.email ?? x.contactId).localeCompare(y.email ?? y.contactId) || x.contactId.localeCompare(y.contactId)
-  )
-}
-
-export function createGridPreviewService(deps: { db: Db; clock: Pick<Clock, 'now'> }) {
+export function createGridPreviewService(deps: {
+  db: Db
+  clock: Pick<Clock, 'now'>
+  /** The scoring threads (default: the process's shared pool). */
+  pool?: () => ScorePool
+  /** Contacts per page (tests use a small one to go through the threads). */
+  pageSize?: number
+}) {
   const { db, clock } = deps
+  const poolOf = deps.pool ?? sharedScorePool
+  const pageSize = deps.pageSize ?? PAGE_SIZE
 
   /** Scores every contact with `candidate` (a validated grid) against the published grid. */
   async function preview(workspaceId: string, candidate: Grid): Promise<PreviewResult> {
     const started = performance.now()
     const published = await getPublishedGrid(db, workspaceId)
-    const next: { grid: Grid; compiled: CompiledGrid } = { grid: candidate, compiled: compileGrid(candidate) }
     const current = published ? compiledGridFor(published.id, published.definition) : null
     const now = clock.now().getTime()
-    const lookback = Math.max(next.grid.lookbackDays, current?.grid.lookbackDays ?? 0)
+    const lookback = Math.max(candidate.lookbackDays, current?.grid.lookbackDays ?? 0)
     const since = new Date(now - lookback * DAY_MS)
+    // A key of its own: a draft may be edited between two previews, so no cache hit across calls.
+    const draft = { key: `draft:${randomUUID()}`, definition: candidate }
+    const publishedGrid = published
+      ? { key: published.id, id: published.id, definition: published.definition }
+      : null
 
-    const totalsBefore: number[] = []
-    const totalsAfter: number[] = []
-    const bandsBefore: string[] = []
-    const bandsAfter: string[] = []
-    const mqlBefore: boolean[] = []
-    const mqlAfter: boolean[] = []
-    const bandChanges: Record<string, number> = {}
-    let changedScore = 0
-    let newlyMql = 0
-    let noLongerMql = 0
-    let movers: PreviewMover[] = []
-
-    let after: string | null = null
-    for (;;) {
-      let query = db
-        .selectFrom('contacts')
-        .select(['id', 'email', 'properties', 'first_seen_at'])
-        .where('workspace_id', '=', workspaceId)
-        .orderBy('id')
-        .limit(PAGE_SIZE)
-      if (after) query = query.where('id', '>', after)
-      const page = await query.execute()
-      if (page.length === 0) break
-      after = page[page.length - 1]!.id
-      const ids = page.map((c) => c.id)
-      const [events, stored] = await Promise.all([
-        loadEventsForContacts(db, workspaceId, ids, since),
-        loadScores(db, workspaceId, ids),
-      ])
-      for (const c of page) {
-        const prev = stored.get(c.id)
-        const input = {
-          profile: c.properties,
-          createdAt: c.first_seen_at.getTime(),
-          events: prepareEvents(events.get(c.id) ?? []),
-          // The stored MQL status, so hysteresis acts as it will when the grid is published.
-          previous: prev ? { mql: prev.mql, mqlSince: prev.mql_since?.toISOString() ?? null } : undefined,
-        }
-        const a = evaluate(next.compiled, input, now)
-        const b = current ? evaluate(current.compiled, input, now) : null
-        totalsAfter.push(a.total)
-        bandsAfter.push(a.band)
-        mqlAfter.push(a.mql)
-        if (!b) continue
-        totalsBefore.push(b.total)
-        bandsBefore.push(b.band)
-        mqlBefore.push(b.mql)
-        if (b.band !== a.band)
-          bandChanges[`${b.band}→${a.band}`] = (bandChanges[`${b.band}→${a.band}`] ?? 0) + 1
-        if (a.mql && !b.mql) newlyMql += 1
-        if (!a.mql && b.mql) noLongerMql += 1
-        if (a.total === b.total) continue
-        changedScore += 1
-        const delta = Math.abs(a.total - b.total)
-        if (
-          movers.length < MOVERS ||
-          delta >= Math.abs(movers[movers.length - 1]!.after - movers[movers.length - 1]!.before)
-        ) {
-          const p = c.properties
-          const name = [p.firstname, p.lastname].filter((x) => typeof x === 'string' && x).join(' ')
-          movers.push({
-            contactId: c.id,
-            email: c.email,
-            name: name || null,
-            before: b.total,
-            after: a.total,
-            bandBefore: b.band,
-            bandAfter: a.band,
-            reasonsBefore: b.reasons,
-            reasonsAfter: a.reasons,
-          })
-          movers.sort(byMove)
-          movers = movers.slice(0, MOVERS)
-        }
-      }
-      if (page.length < PAGE_SIZE) break
+    const total: PreviewPage = {
+      contacts: 0,
+      after: { cold: 0, warm: 0, hot: 0, mql: 0, sum: 0 },
+      before: publishedGrid ? { cold: 0, warm: 0, hot: 0, mql: 0, sum: 0 } : null,
+      totalsAfter: [],
+      totalsBefore: [],
+      bandChanges: {},
+      changedScore: 0,
+      newlyMql: 0,
+      noLongerMql: 0,
+      storedBefore: 0,
+      movers: [],
     }
+    let after = FIRST_KEY
+    let pool: ScorePool | null = null
+    await runPipeline({
+      read: async () => {
+        const page = await readContactPage(db, workspaceId, { after, limit: pageSize, since })
+        if (page.length === 0) return null
+        after = page[page.length - 1]!.id
+        // A workspace that fits in one page is scored inline: no thread start-up for a demo.
+        pool ??= page.length < pageSize ? inlineScorer : poolOf()
+        return page
+      },
+      score: (page) =>
+        pool!.run({
+          kind: 'preview',
+          draft,
+          published: publishedGrid,
+          now,
+          rows: page.map((r) => [r.id, r.data]),
+        }),
+      consume: (_page, p) => {
+        total.contacts += p.contacts
+        addCounts(total.after, p.after)
+        if (total.before && p.before) addCounts(total.before, p.before)
+        for (const v of p.totalsAfter) total.totalsAfter.push(v)
+        for (const v of p.totalsBefore) total.totalsBefore.push(v)
+        for (const [k, n] of Object.entries(p.bandChanges))
+          total.bandChanges[k] = (total.bandChanges[k] ?? 0) + n
+        total.changedScore += p.changedScore
+        total.newlyMql += p.newlyMql
+        total.noLongerMql += p.noLongerMql
+        total.storedBefore += p.storedBefore
+        if (p.movers.length > 0) total.movers = [...total.movers, ...p.movers].sort(byMove).slice(0, MOVERS)
+      },
+      depth: 4,
+    })
     return {
-      contacts: totalsAfter.length,
+      contacts: total.contacts,
       comparedWith: published ? { gridId: published.id, version: published.version } : null,
-      before: current ? summarize(totalsBefore, bandsBefore, mqlBefore) : null,
-      after: summarize(totalsAfter, bandsAfter, mqlAfter),
-      distribution: histogram(totalsBefore, totalsAfter),
+      before: total.before ? summarize(total.before, total.contacts) : null,
+      after: summarize(total.after, total.contacts),
+      distribution: histogram(total.totalsBefore, total.totalsAfter),
       bandChanges: Object.fromEntries(
-        Object.entries(bandChanges).sort(
+        Object.entries(total.bandChanges).sort(
           ([x], [y]) => BANDS.indexOf(x.split('→')[0] as never) - BANDS.indexOf(y.split('→')[0] as never),
         ),
       ),
-      changedBand: Object.values(bandChanges).reduce((s, n) => s + n, 0),
-      changedScore,
-      newlyMql,
-      noLongerMql,
-      movers,
+      changedBand: Object.values(total.bandChanges).reduce((s, n) => s + n, 0),
+      changedScore: total.changedScore,
+      newlyMql: total.newlyMql,
+      noLongerMql: total.noLongerMql,
+      movers: total.movers,
       ms: Math.round(performance.now() - started),
     }
   }

@@ -6,6 +6,10 @@
  * "Dirty" is a row in contact_rescore_marks (rescore-mark-repository.ts), not a column of the
  * contact: a batch locks its marks (skipping those another rescorer holds) and deletes them when
  * it commits; it never locks a contact row, so it cannot deadlock with ingestion or a publish.
+ *
+ * Two paths. A handful of marks (real time: an event, a profile change) take the small path below:
+ * one transaction, scored inline, no thread start-up. Many marks (a publish, the daily sweep) take
+ * the bulk path (bulk-rescore.ts): streamed in id order, scored on all cores, page by page.
  */
 import type { Logger } from 'pino'
 import { shadowScoreChallenger } from '../calibration/challenger-service.js'
@@ -13,6 +17,7 @@ import type { Clock } from '../clock.js'
 import { scheduleFlush } from '../crm/flush-scheduler.js'
 import type { CrmProviderName, CrmWriteBackMapping } from '../crm/types.js'
 import { enqueueWriteBack } from '../crm/write-back-outbox.js'
+import { countMarksUpTo } from '../db/bulk-score-repository.js'
 import type { Db } from '../db/database.js'
 import { loadEventsForContacts } from '../db/event-repository.js'
 import { getPublishedGrid } from '../db/grid-repository.js'
@@ -25,16 +30,21 @@ import {
 import { transactionWithRetry } from '../db/retry-transaction.js'
 import { loadScores, type StoredScore, saveScores, visiblyChanged } from '../db/score-repository.js'
 import type { JobQueue } from '../jobs/queue.js'
-import {
-  type CompiledGrid,
-  compileGrid,
-  evaluate,
-  type Grid,
-  gridSchema,
-  prepareEvents,
-} from '../scoring/index.js'
+import { evaluate, prepareEvents } from '../scoring/index.js'
+import { createBulkRescore } from './bulk-rescore.js'
+import { compiledGridFor } from './compiled-grid-cache.js'
+import { type ScorePool, sharedScorePool } from './score-worker-pool.js'
+
+export { compiledGridFor } from './compiled-grid-cache.js'
 
 const DAY_MS = 86_400_000
+/** From this many waiting marks on, the bulk path (threads, pages) is worth its start-up. */
+const BULK_FROM = 5000
+/**
+ * One job's share of a long rescore: the job then queues its successor and ends. pg-boss expires
+ * (and retries) a job still active after 15 minutes; a 1M-contact publish must never look like that.
+ */
+const JOB_BUDGET_MS = 5 * 60_000
 
 export interface RescoreDeps {
   db: Db
@@ -44,24 +54,34 @@ export interface RescoreDeps {
   writeBackMappings: Partial<Record<CrmProviderName, CrmWriteBackMapping>>
   /** Observes each batch (metrics). */
   onBatch?: (info: { workspaceId: string; contacts: number; changed: number; ms: number }) => void
-}
-
-/** Compiled grids by grid id: a published version never changes, so compiling once is safe. */
-const compiledCache = new Map<string, { grid: Grid; compiled: CompiledGrid }>()
-
-export function compiledGridFor(gridId: string, definition: unknown) {
-  let hit = compiledCache.get(gridId)
-  if (!hit) {
-    const grid = gridSchema.parse(definition)
-    hit = { grid, compiled: compileGrid(grid) }
-    if (compiledCache.size > 500) compiledCache.clear()
-    compiledCache.set(gridId, hit)
-  }
-  return hit
+  /** The bulk path's scoring threads (default: the process's shared pool). */
+  pool?: () => ScorePool
+  /** Tests: the bulk path's threshold and page size. */
+  bulk?: { from?: number; pageSize?: number; budgetMs?: number }
 }
 
 export function createRescoreService(deps: RescoreDeps) {
   const { db, clock, logger, queue } = deps
+
+  // The bulk path schedules a connection's flush at most once a second while it writes pages
+  // (pg-boss keeps one waiting flush per connection anyway; this saves the round trips).
+  const flushSentAt = new Map<string, number>()
+  const bulk = createBulkRescore({
+    db,
+    clock,
+    logger,
+    writeBackMappings: deps.writeBackMappings,
+    pool: deps.pool ?? sharedScorePool,
+    onPage: async ({ workspaceId, contacts, changed, ms, connections }) => {
+      for (const connectionId of connections) {
+        const last = flushSentAt.get(connectionId) ?? Number.NEGATIVE_INFINITY
+        if (performance.now() - last < 1000) continue
+        flushSentAt.set(connectionId, performance.now())
+        await scheduleFlush(queue, workspaceId, connectionId)
+      }
+      if (contacts > 0) deps.onBatch?.({ workspaceId, contacts, changed, ms })
+    },
+  })
 
   /**
    * Rescores one batch. `taken`: marks taken (0 when none was waiting); `settled`: marks cleared
@@ -206,6 +226,21 @@ export function createRescoreService(deps: RescoreDeps) {
     async rescoreDirty(workspaceId: string, batchSize = 500): Promise<number> {
       let total = 0
       let busy = 0
+      const from = deps.bulk?.from ?? BULK_FROM
+      if ((await countMarksUpTo(db, workspaceId, from)) >= from) {
+        const pass = await bulk.rescoreMarked(workspaceId, {
+          pageSize: deps.bulk?.pageSize,
+          budgetMs: deps.bulk?.budgetMs ?? JOB_BUDGET_MS,
+        })
+        total += pass.settled
+        // The last pages' rows too (the per-page scheduling above is throttled).
+        for (const connectionId of pass.connections) await scheduleFlush(queue, workspaceId, connectionId)
+        if (!pass.done) {
+          // Time's up (or a publish changed the grid): a fresh job carries on, this one ends.
+          await queue.send('rescore-dirty', { workspaceId })
+          return total
+        }
+      }
       for (;;) {
         const batch = await rescoreBatch(workspaceId, batchSize)
         total += batch.settled
