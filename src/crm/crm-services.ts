@@ -50,7 +50,7 @@ export interface CrmServicesDeps {
   secretBox: SecretBox
   sessionSecret: string
   ingestion: Pick<IngestionService, 'ingest'>
-  /** Where deal outcomes go (the outcomes store of src/outcomes/); unset: logged and dropped. */
+  /** Where CRM outcomes go (the outcomes store of src/outcomes/); unset: logged and dropped. */
   recordOutcomes?: DeliveryServiceDeps['recordOutcomes']
 }
 
@@ -87,7 +87,15 @@ export function createCrmServices(deps: CrmServicesDeps) {
   } satisfies Record<CrmProviderName, CrmProvider>)
   const connections = createConnectionService({ db, clock, logger, secretBox, providers, queue })
   const flush = createWriteBackFlush({ db, clock, logger, queue, connections, providers })
-  const sync = createSyncService({ db, clock, logger, queue, ingestion, connections })
+  const sync = createSyncService({
+    db,
+    clock,
+    logger,
+    queue,
+    ingestion,
+    connections,
+    ...(deps.recordOutcomes ? { recordOutcomes: deps.recordOutcomes } : {}),
+  })
   const deliveries = createDeliveryService({
     db,
     clock,
