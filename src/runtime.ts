@@ -9,7 +9,7 @@ import type { AppDeps } from './app-deps.js'
 import { type Clock, systemClock } from './clock.js'
 import type { Config } from './config.js'
 import { createCrmServices } from './crm/crm-services.js'
-import { writeBackMappings } from './crm/registry.js'
+import { writeBackMappingsOf } from './crm/provider-registry.js'
 import { resolveSecrets } from './crypto/local-secrets.js'
 import { createSecretBox } from './crypto/secret-box.js'
 import { type DatabaseHandle, openDatabase } from './db/database.js'
@@ -59,17 +59,6 @@ export async function startRuntime(
   const metrics = createMetrics({ queueDepth: () => queue.depth() })
   const secrets = resolveSecrets(config)
   const ingestion = createIngestionService({ db: database.db, queue, clock, logger, metrics })
-  const rescore = createRescoreService({
-    db: database.db,
-    clock,
-    logger,
-    queue,
-    writeBackMappings,
-    onBatch: ({ contacts, ms }) => {
-      metrics.contactsScored.inc(contacts)
-      metrics.scoringBatchSeconds.observe(ms / 1000)
-    },
-  })
   const secretBox = createSecretBox(secrets.encryptionKey)
   const crm = createCrmServices({
     config,
@@ -81,6 +70,18 @@ export async function startRuntime(
     sessionSecret: secrets.sessionSecret,
     ingestion,
     recordOutcomes: crmOutcomeRecorder({ db: database.db }),
+  })
+  const rescore = createRescoreService({
+    db: database.db,
+    clock,
+    logger,
+    queue,
+    // The providers' own mappings (one registry, built by the CRM services).
+    writeBackMappings: writeBackMappingsOf(crm.providers),
+    onBatch: ({ contacts, ms }) => {
+      metrics.contactsScored.inc(contacts)
+      metrics.scoringBatchSeconds.observe(ms / 1000)
+    },
   })
   const deps: AppDeps = {
     config,

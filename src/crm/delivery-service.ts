@@ -179,11 +179,7 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
     const outcomes = effects.outcomes.filter((o) => !erased.has(o.crmId))
     if (outcomes.length > 0) {
       if (deps.recordOutcomes) await deps.recordOutcomes(workspaceId, provider, outcomes)
-      else
-        logger.info(
-          { connectionId: connection.id, outcomes: outcomes.length },
-          'outcomes not recorded',
-        )
+      else logger.info({ connectionId: connection.id, outcomes: outcomes.length }, 'outcomes not recorded')
     }
   }
 

@@ -48,7 +48,11 @@ function signedWebhook(events: unknown[]) {
   return t.app.inject({
     method: 'POST',
     url: '/webhooks/hubspot',
-    headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': sig, 'x-hubspot-request-timestamp': ts },
+    headers: {
+      'content-type': 'application/json',
+      'x-hubspot-signature-v3': sig,
+      'x-hubspot-request-timestamp': ts,
+    },
     payload: body,
   })
 }
@@ -110,7 +114,11 @@ function hubspotAnswersForTheBatch() {
             id: 'default',
             label: 'Sales Pipeline',
             stages: [
-              { id: 'appointmentscheduled', label: 'Appointment', metadata: { isClosed: 'false', probability: '0.2' } },
+              {
+                id: 'appointmentscheduled',
+                label: 'Appointment',
+                metadata: { isClosed: 'false', probability: '0.2' },
+              },
               { id: 'closedwon', label: 'Closed Won', metadata: { isClosed: 'true', probability: '1.0' } },
               { id: 'closedlost', label: 'Closed Lost', metadata: { isClosed: 'true', probability: '0.0' } },
             ],
@@ -150,13 +158,21 @@ function hubspotAnswersForTheBatch() {
       ],
     })
     .post('/crm/v3/objects/contacts/batch/read', (b) => {
-      calls.push(`contacts ${(b as { inputs: { id: string }[] }).inputs.map((i) => i.id).sort().join(',')}`)
+      calls.push(
+        `contacts ${(b as { inputs: { id: string }[] }).inputs
+          .map((i) => i.id)
+          .sort()
+          .join(',')}`,
+      )
       return true
     })
     .query({ archived: 'false' })
     .reply(200, {
       status: 'COMPLETE',
-      results: [contact('201', { lifecyclestage: 'salesqualifiedlead' }), contact('202', { lifecyclestage: 'customer' })],
+      results: [
+        contact('201', { lifecyclestage: 'salesqualifiedlead' }),
+        contact('202', { lifecyclestage: 'customer' }),
+      ],
       startedAt: '2026-04-02T12:00:00.000Z',
       completedAt: '2026-04-02T12:00:00.100Z',
     })
@@ -298,9 +314,9 @@ describe('HubSpot outcomes', () => {
       .where('workspace_id', '=', c.workspaceId)
       .execute()
     for (const p of profiles) {
-      expect(Object.keys(p.properties as object).filter((k) => /lead_status|lifecyclestage_.*_date/.test(k))).toEqual(
-        [],
-      )
+      expect(
+        Object.keys(p.properties as object).filter((k) => /lead_status|lifecyclestage_.*_date/.test(k)),
+      ).toEqual([])
     }
   })
 })

@@ -191,7 +191,8 @@ export function createHubSpotClient(deps: HubSpotClientDeps) {
           captured.status ??
           (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : undefined)
         // A plain JSON request (jsonRequest) has no SDK middleware: its answer's headers come on the error.
-        const headers = captured.status !== undefined ? captured.headers : ((err as JsonRequestError).headers ?? {})
+        const headers =
+          captured.status !== undefined ? captured.headers : ((err as JsonRequestError).headers ?? {})
         const body = captured.body ?? (err as { body?: unknown }).body
         const last = attempt + 1 >= maxAttempts
         if (status === 404 && opts.notFoundAsNull) return null
@@ -483,8 +484,17 @@ export function createHubSpotClient(deps: HubSpotClientDeps) {
           headers[name] = value
         })
         const text = await res.text()
-        if (!res.ok) throw Object.assign(new Error(`HTTP ${res.status}`), { code: res.status, headers, body: parseBody(text) })
-        return { httpStatusCode: res.status, headers, data: text === '' ? null : (JSON.parse(text) as unknown) }
+        if (!res.ok)
+          throw Object.assign(new Error(`HTTP ${res.status}`), {
+            code: res.status,
+            headers,
+            body: parseBody(text),
+          })
+        return {
+          httpStatusCode: res.status,
+          headers,
+          data: text === '' ? null : (JSON.parse(text) as unknown),
+        }
       })
     },
 

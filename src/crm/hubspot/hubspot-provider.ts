@@ -297,7 +297,8 @@ export function createHubSpotProvider(deps: HubSpotProviderDeps): CrmProvider {
         // The contacts of a closed deal are read too, so one Leadgrid has not seen yet arrives whole.
         for (const o of fromDeals) toFetch.add(o.crmId)
         for (const id of erase) toFetch.delete(id)
-        const contacts = toFetch.size > 0 ? await client.batchReadContacts([...toFetch], CONTACT_PROPERTIES) : []
+        const contacts =
+          toFetch.size > 0 ? await client.batchReadContacts([...toFetch], CONTACT_PROPERTIES) : []
         const read = contacts.length > 0 ? await records(contacts) : { contacts: [], events: [] }
         const effects: CrmDeliveryEffects = {
           ...read,

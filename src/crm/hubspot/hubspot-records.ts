@@ -35,7 +35,10 @@ export function hubspotRecords(
     const company = companies?.byContact.has(c.id) ? (companies.byContact.get(c.id) ?? null) : undefined
     const properties = Object.fromEntries(
       Object.entries(
-        profileFromHubSpot(withoutOutcomeOnly(c.properties), company === undefined ? undefined : (company?.properties ?? null)),
+        profileFromHubSpot(
+          withoutOutcomeOnly(c.properties),
+          company === undefined ? undefined : (company?.properties ?? null),
+        ),
       ).map(([k, v]) => [k, typeof v === 'string' ? v.slice(0, MAX_VALUE_LENGTH) : v]),
     )
     const created = c.properties['createdate'] ?? c.createdAt
