@@ -287,6 +287,30 @@ describe('HubSpot outcomes', () => {
     expect(await outcomes(c.workspaceId)).toEqual(['201 sql 2026-04-01T09:00:00.000Z'])
   })
 
+  it('a person erased in the same batch gets no outcome (it would bring the contact back)', async () => {
+    const c = await connect('81005')
+    const [stage] = batch(c.portalId, 9001)
+    await signedWebhook([
+      { ...stage!, objectId: 231, propertyValue: 'customer' },
+      {
+        ...stage!,
+        eventId: 9002,
+        subscriptionType: 'contact.privacyDeletion',
+        objectId: 231,
+        propertyName: undefined,
+        propertyValue: undefined,
+      },
+    ])
+    await crmJobHandlers(t.deps)['crm-process-deliveries'](c)
+    expect(await outcomes(c.workspaceId)).toEqual([])
+    const known = await t.deps.db
+      .selectFrom('contact_identities')
+      .select('value')
+      .where('workspace_id', '=', c.workspaceId)
+      .execute()
+    expect(known).toEqual([])
+  })
+
   it('the backfill records the dated stages and a disqualification, and keeps them out of the profile', async () => {
     const c = await connect('81004', { backfillDone: false })
     nock(API)
