@@ -287,6 +287,23 @@ describe('HubSpot outcomes', () => {
     expect(await outcomes(c.workspaceId)).toEqual(['201 sql 2026-04-01T09:00:00.000Z'])
   })
 
+  it('deals HubSpot refuses to read (403) do not hold back the contacts of the same deliveries', async () => {
+    const c = await connect('81006')
+    await signedWebhook(batch(c.portalId, 9501))
+    nock(API)
+      .get('/crm/v3/pipelines/deals')
+      .reply(403, {
+        status: 'error',
+        category: 'MISSING_SCOPES',
+        message: 'This app lacks the required scopes',
+      })
+      .post('/crm/v3/objects/contacts/batch/read')
+      .query(true)
+      .reply(200, { status: 'COMPLETE', results: [contact('201', { lifecyclestage: 'salesqualifiedlead' })] })
+    await crmJobHandlers(t.deps)['crm-process-deliveries'](c)
+    expect(await outcomes(c.workspaceId)).toEqual(['201 sql 2026-04-01T09:00:00.000Z'])
+  })
+
   it('a person erased in the same batch gets no outcome (it would bring the contact back)', async () => {
     const c = await connect('81005')
     const [stage] = batch(c.portalId, 9001)

@@ -30,7 +30,7 @@ import type {
 } from '../types.js'
 import { BATCH_LIMIT, createHubSpotClient, type HubSpotContact } from './hubspot-client.js'
 import { readContactCompanies } from './hubspot-companies.js'
-import { HubSpotAuthError } from './hubspot-errors.js'
+import { HubSpotApiError, HubSpotAuthError } from './hubspot-errors.js'
 import { createHubSpotOutcomeReads } from './hubspot-outcome-reads.js'
 import {
   canReadDeals,
@@ -148,15 +148,28 @@ export function createHubSpotProvider(deps: HubSpotProviderDeps): CrmProvider {
         )
         return []
       }
-      const classes = await dealStages()
-      const deals = await outcomeReads.batchReadDeals(dealIds)
-      const closed = deals.filter((d) => {
-        const c = classes.get(d.properties['dealstage'] ?? '')
-        return c === 'won' || c === 'lost'
-      })
-      if (closed.length === 0) return []
-      const contactsOf = await outcomeReads.dealContacts(closed.map((d) => d.id))
-      return closed.flatMap((d) => outcomesFromDeal(portalId, d, contactsOf.get(d.id) ?? [], classes))
+      try {
+        const classes = await dealStages()
+        const deals = await outcomeReads.batchReadDeals(dealIds)
+        const closed = deals.filter((d) => {
+          const c = classes.get(d.properties['dealstage'] ?? '')
+          return c === 'won' || c === 'lost'
+        })
+        if (closed.length === 0) return []
+        const contactsOf = await outcomeReads.dealContacts(closed.map((d) => d.id))
+        return closed.flatMap((d) => outcomesFromDeal(portalId, d, contactsOf.get(d.id) ?? [], classes))
+      } catch (err) {
+        // Refused for good (403 after a scope change, 400…): the contacts in the same deliveries must
+        // still go through, as for companies. Transient failures and a dead token throw: the job retries.
+        if (err instanceof HubSpotApiError && !err.retryable) {
+          logger.warn(
+            { connectionId: connection.id, status: err.status, deals: dealIds.length },
+            'HubSpot deals could not be read; their outcomes are not recorded',
+          )
+          return []
+        }
+        throw err
+      }
     }
 
     return {
