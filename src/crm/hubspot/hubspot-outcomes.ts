@@ -57,6 +57,7 @@ export interface HubSpotPropertyChange {
   objectId?: number
   occurredAt: number
   subscriptionType: string
+  objectTypeId?: string
   propertyName?: string
   propertyValue?: string
 }
@@ -181,10 +182,13 @@ export function outcomesFromDeal(
   }))
 }
 
-/** A deal webhook event that may close a deal (its stage changed, or it was created closed). */
+/**
+ * A deal webhook event that may close a deal (its stage changed, or it was created closed), in the
+ * classic form (`deal.propertyChange`) or the generic one (`object.*` with `objectTypeId` "0-3",
+ * HubSpot's id for deals), as webhooks.ts accepts both for contacts.
+ */
 export function isDealStageChange(event: HubSpotPropertyChange): boolean {
-  return (
-    (event.subscriptionType === 'deal.propertyChange' && event.propertyName === 'dealstage') ||
-    event.subscriptionType === 'deal.creation'
-  )
+  const [scope, action] = event.subscriptionType.split('.', 2)
+  if (scope !== 'deal' && !(scope === 'object' && event.objectTypeId === '0-3')) return false
+  return (action === 'propertyChange' && event.propertyName === 'dealstage') || action === 'creation'
 }
