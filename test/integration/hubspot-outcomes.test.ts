@@ -360,4 +360,21 @@ describe('HubSpot outcomes', () => {
       ).toEqual([])
     }
   })
+
+  it('a reconciliation pass records the stage a contact reached since, once however often it is read', async () => {
+    const c = await connect('81007')
+    const found = {
+      total: 1,
+      results: [
+        contact('241', {
+          lifecyclestage: 'opportunity',
+          hs_lifecyclestage_opportunity_date: '2026-04-02T11:45:00.000Z',
+        }),
+      ],
+    }
+    nock(API).post('/crm/v3/objects/contacts/search').times(2).reply(200, found)
+    await t.deps.crm.sync.reconcile(c.workspaceId, c.connectionId)
+    await t.deps.crm.sync.reconcile(c.workspaceId, c.connectionId)
+    expect(await outcomes(c.workspaceId)).toEqual(['241 opportunity 2026-04-02T11:45:00.000Z'])
+  })
 })
