@@ -9,7 +9,7 @@ import type { AppDeps } from './app-deps.js'
 import { type Clock, systemClock } from './clock.js'
 import type { Config } from './config.js'
 import { createCrmServices } from './crm/crm-services.js'
-import { writeBackMappings } from './crm/registry.js'
+import { writeBackMappingsOf } from './crm/provider-registry.js'
 import { createSharedRateWindows } from './crm/shared-rate-windows.js'
 import { resolveSecrets } from './crypto/local-secrets.js'
 import { createSecretBox } from './crypto/secret-box.js'
@@ -65,17 +65,6 @@ export async function startRuntime(
   })
   const secrets = resolveSecrets(config)
   const ingestion = createIngestionService({ db: database.db, queue, clock, logger, metrics })
-  const rescore = createRescoreService({
-    db: database.db,
-    clock,
-    logger,
-    queue,
-    writeBackMappings,
-    onBatch: ({ contacts, ms }) => {
-      metrics.contactsScored.inc(contacts)
-      metrics.scoringBatchSeconds.observe(ms / 1000)
-    },
-  })
   const secretBox = createSecretBox(secrets.encryptionKey)
   // Server mode: every process draws on one window per CRM account (issue 9, item 5).
   const rateWindows = database.embedded ? undefined : createSharedRateWindows({ db: database.db, logger })
@@ -90,6 +79,18 @@ export async function startRuntime(
     ingestion,
     recordOutcomes: crmOutcomeRecorder({ db: database.db }),
     rateWindows,
+  })
+  const rescore = createRescoreService({
+    db: database.db,
+    clock,
+    logger,
+    queue,
+    // The providers' own mappings (one registry, built by the CRM services).
+    writeBackMappings: writeBackMappingsOf(crm.providers),
+    onBatch: ({ contacts, ms }) => {
+      metrics.contactsScored.inc(contacts)
+      metrics.scoringBatchSeconds.observe(ms / 1000)
+    },
   })
   const deps: AppDeps = {
     config,

@@ -52,7 +52,7 @@ export interface CrmServicesDeps {
   ingestion: Pick<IngestionService, 'ingest'>
   /** Burst windows shared by every process (server mode); unset: per process. */
   rateWindows?: SharedRateWindows | undefined
-  /** Where deal outcomes go (the outcomes store of src/outcomes/); unset: logged and dropped. */
+  /** Where CRM outcomes go (the outcomes store of src/outcomes/); unset: logged and dropped. */
   recordOutcomes?: DeliveryServiceDeps['recordOutcomes']
 }
 
@@ -92,7 +92,15 @@ export function createCrmServices(deps: CrmServicesDeps) {
   } satisfies Record<CrmProviderName, CrmProvider>)
   const connections = createConnectionService({ db, clock, logger, secretBox, providers, queue })
   const flush = createWriteBackFlush({ db, clock, logger, queue, connections, providers })
-  const sync = createSyncService({ db, clock, logger, queue, ingestion, connections })
+  const sync = createSyncService({
+    db,
+    clock,
+    logger,
+    queue,
+    ingestion,
+    connections,
+    ...(deps.recordOutcomes ? { recordOutcomes: deps.recordOutcomes } : {}),
+  })
   const deliveries = createDeliveryService({
     db,
     clock,

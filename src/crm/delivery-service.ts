@@ -175,13 +175,11 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
     if (effects.companiesChanged && effects.companiesChanged.length > 0)
       await applyCompanyChanges(connection, kind, effects.companiesChanged)
     await applyErasures(workspaceId, kind, [...erased])
-    if (effects.outcomes.length > 0) {
-      if (deps.recordOutcomes) await deps.recordOutcomes(workspaceId, provider, effects.outcomes)
-      else
-        logger.info(
-          { connectionId: connection.id, outcomes: effects.outcomes.length },
-          'outcomes not recorded',
-        )
+    // Never for an erased person: recording it would bring the contact back.
+    const outcomes = effects.outcomes.filter((o) => !erased.has(o.crmId))
+    if (outcomes.length > 0) {
+      if (deps.recordOutcomes) await deps.recordOutcomes(workspaceId, provider, outcomes)
+      else logger.info({ connectionId: connection.id, outcomes: outcomes.length }, 'outcomes not recorded')
     }
   }
 

@@ -5,7 +5,7 @@
  * crm-services.ts): a provider added to the union without an adapter fails to compile. A row naming
  * an unknown provider (a database written by a newer version) fails with a clear error.
  */
-import type { CrmProvider, CrmProviderName } from './types.js'
+import type { CrmProvider, CrmProviderName, CrmWriteBackMapping } from './types.js'
 
 export class ProviderNotRegistered extends Error {
   constructor(readonly provider: string) {
@@ -32,4 +32,14 @@ export function createProviderRegistry(providers: Record<CrmProviderName, CrmPro
     },
     names: () => Object.keys(providers) as CrmProviderName[],
   }
+}
+
+/**
+ * Each registered provider's write-back mapping, for the outbox (write-back-outbox.ts) inside the
+ * rescore transaction: the registry is the one place providers are listed.
+ */
+export function writeBackMappingsOf(
+  registry: CrmProviderRegistry,
+): Partial<Record<CrmProviderName, CrmWriteBackMapping>> {
+  return Object.fromEntries(registry.names().map((name) => [name, registry.get(name).writeBack]))
 }

@@ -17,7 +17,7 @@ import type { ConnectionRow } from '../db/schema.js'
 import type { IngestionService } from '../events/ingestion-service.js'
 import type { JobQueue } from '../jobs/queue.js'
 import type { ConnectionService } from './connection-service.js'
-import type { CrmProviderName, CrmRecords } from './types.js'
+import type { CrmOutcome, CrmProviderName, CrmRecords } from './types.js'
 
 /** Backfill pages per job run, so one run stays well inside the job timeout. */
 const BACKFILL_PAGES_PER_RUN = 50
@@ -42,6 +42,8 @@ export interface SyncDeps {
   queue: Pick<JobQueue, 'send'>
   ingestion: Pick<IngestionService, 'ingest'>
   connections: Pick<ConnectionService, 'byId' | 'sessionFor' | 'recordError'>
+  /** Where outcomes the records carry go (the calibration store); none: they are dropped. */
+  recordOutcomes?: (workspaceId: string, provider: CrmProviderName, outcomes: CrmOutcome[]) => Promise<void>
 }
 
 /**
@@ -75,6 +77,14 @@ export async function ingestCrmRecords(
 
 export function createSyncService(deps: SyncDeps) {
   const { db, clock, logger, queue, connections } = deps
+
+  /** A page read by the backfill or a reconciliation: its records, then the outcomes they carry. */
+  async function ingestPage(connection: ConnectionRow, page: CrmRecords): Promise<void> {
+    await ingestCrmRecords(deps, connection, page)
+    // After the records, so each outcome finds its contact with its profile.
+    if (deps.recordOutcomes && page.outcomes && page.outcomes.length > 0)
+      await deps.recordOutcomes(connection.workspace_id, connection.provider, page.outcomes)
+  }
 
   /**
    * Provisioning and subscriptions (each once), then one slice of the backfill. Re-queues itself until
@@ -122,7 +132,7 @@ export function createSyncService(deps: SyncDeps) {
     const fresh = connections.sessionFor(connection)
     for (let page = 0; page < BACKFILL_PAGES_PER_RUN; page++) {
       const res = await fresh.contactsPage(cursor)
-      await ingestCrmRecords(deps, connection, res)
+      await ingestPage(connection, res)
       processed += res.read
       cursor = res.next
       if (!cursor) {
@@ -162,7 +172,7 @@ export function createSyncService(deps: SyncDeps) {
     let newest = since.getTime()
     for (let page = 0; page < RECONCILE_PAGES; page++) {
       const res = await session.changedSince(since, cursor)
-      await ingestCrmRecords(deps, connection, res)
+      await ingestPage(connection, res)
       read += res.read
       if (res.newest) newest = Math.max(newest, res.newest.getTime())
       cursor = res.next

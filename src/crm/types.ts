@@ -59,6 +59,12 @@ export interface CrmRecords {
    * a later company edit reaches its contacts; records absent from the map keep their link as it was.
    */
   companyLinks?: Map<string, string | null>
+  /**
+   * What these records say happened to the persons (HubSpot: lifecycle stages entered, disqualified),
+   * recorded by the neutral services for calibration; keyed by the CRM's fact, so reading a record
+   * again records nothing new.
+   */
+  outcomes?: CrmOutcome[]
 }
 
 /** A contact linked to a changed company, as Leadgrid stores it (read by the neutral services). */

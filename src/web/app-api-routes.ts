@@ -8,10 +8,9 @@ import { z } from 'zod'
 import type { AppDeps } from '../app-deps.js'
 import { ATTACH_COOKIE, INSTALL_PATH } from '../crm/hubspot/hubspot-oauth-routes.js'
 import { STATE_TTL_MS } from '../crm/hubspot/oauth.js'
-import { appendAudit, listAudit } from '../db/audit-repository.js'
+import { listAudit } from '../db/audit-repository.js'
 import { lastTrackingHit, listConnectionHealth } from '../db/connection-health-repository.js'
 import { contactTimeline, getContact, searchContacts } from '../db/contact-view-repository.js'
-import { retryParkedOutboxRows } from '../db/outbox-repository.js'
 import { loadScores, scoreHistory, scoreSummary } from '../db/score-repository.js'
 import { EMAIL_CATEGORIES, EVENT_TYPES } from '../domain/lead-event.js'
 import { BadRequest, NotConfigured, NotFound } from '../errors.js'
@@ -245,27 +244,9 @@ export function appApiRoutes(
     api.post<{ Params: { id: string } }>('/connections/:id/retry-parked', async (request) => {
       const s = requireAdmin(request)
       const id = request.params.id
-      const connection = UUID.test(id)
-        ? await db
-            .selectFrom('connections')
-            .select(['id', 'provider'])
-            .where('workspace_id', '=', s.workspaceId)
-            .where('id', '=', id)
-            .executeTakeFirst()
-        : undefined
-      if (!connection) throw new NotFound(`No connection ${id} in this workspace`)
-      const now = deps.clock.now()
-      const retried = await retryParkedOutboxRows(db, s.workspaceId, connection.id, now)
-      if (retried > 0) {
-        await deps.queue.send('crm-flush', { workspaceId: s.workspaceId, connectionId: connection.id })
-        await appendAudit(db, s.workspaceId, {
-          actor: s.actor,
-          action: 'connection.parked_retried',
-          at: now,
-          details: { connectionId: connection.id, provider: connection.provider, rows: retried },
-        })
-      }
-      return { retried }
+      // The same service as `POST /api/v1/connections/:id/retry-parked` (one audit entry, one flush).
+      if (!UUID.test(id)) throw new NotFound(`No connection ${id} in this workspace`)
+      return { retried: await deps.crm.connections.retryParked(s.workspaceId, id, s.actor) }
     })
 
     // "Connect another CRM": the install link that attaches a new HubSpot portal to this workspace.

@@ -1,8 +1,8 @@
 /**
  * A local stand-in for HubSpot over real HTTP: the OAuth authorize page (consents at once), the v3
  * token and introspection endpoints, contact properties and groups, contacts (list, batch read, batch
- * update, search), contact→company associations (v4 batch read), companies (batch read) and the
- * uninstall API — the calls Leadgrid makes, with HubSpot's documented shapes.
+ * update, search), contact→company associations (v4 batch read), companies (batch read), deal
+ * pipelines, deals (batch read) and deal→contact associations (v4 batch read), and the uninstall API — the calls Leadgrid makes, with HubSpot's documented shapes.
  * Point HUBSPOT_API_BASE and HUBSPOT_AUTHORIZE_URL at it.
  */
 import { randomUUID } from 'node:crypto'
@@ -19,6 +19,31 @@ export interface StandInCompany {
   properties: Record<string, string>
 }
 
+export interface StandInDeal {
+  id: string
+  properties: Record<string, string>
+  contactIds: string[]
+}
+
+/**
+ * One deal pipeline with HubSpot's default stage ids; closed stages carry isClosed and probability
+ * as strings, as the pipelines API documents.
+ */
+const PIPELINE = {
+  id: 'default',
+  label: 'Sales Pipeline',
+  displayOrder: 0,
+  stages: [
+    {
+      id: 'appointmentscheduled',
+      label: 'Appointment scheduled',
+      metadata: { isClosed: 'false', probability: '0.2' },
+    },
+    { id: 'closedwon', label: 'Closed won', metadata: { isClosed: 'true', probability: '1.0' } },
+    { id: 'closedlost', label: 'Closed lost', metadata: { isClosed: 'true', probability: '0.0' } },
+  ],
+}
+
 export interface HubSpotStandIn {
   baseUrl: string
   authorizeUrl: string
@@ -28,6 +53,8 @@ export interface HubSpotStandIn {
   companies: Map<string, StandInCompany>
   /** contact id → its primary company id */
   primaryCompany: Map<string, string>
+  /** Deals (properties as HubSpot returns them: dealstage, closedate…) and their contacts' ids. */
+  deals: Map<string, StandInDeal>
   groups: { name: string; label: string }[]
   properties: { name: string; type: string; fieldType: string; groupName: string; options?: unknown[] }[]
   /** Every call, in order: `METHOD /path` and the parsed body. */
@@ -61,6 +88,7 @@ export async function startHubSpotStandIn(
   const contacts = new Map((opts.contacts ?? []).map((c) => [c.id, c]))
   const companies = new Map((opts.companies ?? []).map((c) => [c.id, c]))
   const primaryCompany = new Map(Object.entries(opts.primaryCompany ?? {}))
+  const deals = new Map<string, StandInDeal>()
   // The scopes the last consent granted (what the install URL asked for), as introspection reports.
   let granted: string[] = ['oauth']
   const groups = [{ name: 'contactinformation', label: 'Contact information' }]
@@ -219,6 +247,34 @@ export async function startHubSpotStandIn(
         completedAt: now(),
       })
     }
+    if (route === 'GET /crm/v3/pipelines/deals') return json(res, 200, { results: [PIPELINE] })
+    if (route === 'POST /crm/v3/objects/deals/batch/read') {
+      const b = body as { inputs: { id: string }[]; properties: string[] }
+      const found = b.inputs.map((i) => deals.get(i.id)).filter((d): d is StandInDeal => !!d)
+      return json(res, 200, {
+        status: 'COMPLETE',
+        results: found.map((d) => ({
+          id: d.id,
+          properties: Object.fromEntries(b.properties.map((p) => [p, d.properties[p] ?? null])),
+          archived: false,
+        })),
+        startedAt: now(),
+        completedAt: now(),
+      })
+    }
+    if (route === 'POST /crm/v4/associations/deals/contacts/batch/read') {
+      const b = body as { inputs: { id: string }[] }
+      const results = b.inputs
+        .filter((i) => deals.has(i.id))
+        .map((i) => ({
+          from: { id: i.id },
+          to: deals.get(i.id)!.contactIds.map((c) => ({
+            toObjectId: Number(c),
+            associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 3, label: null }],
+          })),
+        }))
+      return json(res, 200, { status: 'COMPLETE', results, startedAt: now(), completedAt: now() })
+    }
     if (route === 'DELETE /appinstalls/v3/external-install') return json(res, 204)
     return json(res, 404, {
       status: 'error',
@@ -237,6 +293,7 @@ export async function startHubSpotStandIn(
     contacts,
     companies,
     primaryCompany,
+    deals,
     groups,
     properties,
     calls,

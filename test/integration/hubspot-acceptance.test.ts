@@ -263,6 +263,42 @@ describe('HubSpot acceptance over real HTTP', () => {
     expect(update.properties['leadgrid_fit']).toBe('5')
   })
 
+  it('a deal moved to closed won by webhook records won for its contact, from the pipelines read', async () => {
+    hs.deals.set('501', {
+      id: '501',
+      properties: { dealstage: 'closedwon', pipeline: 'default', closedate: '2026-11-20T10:00:00.000Z' },
+      contactIds: ['102'],
+    })
+    const body = JSON.stringify([
+      {
+        eventId: 96,
+        subscriptionId: 8,
+        portalId: hs.portalId,
+        appId: hs.appId,
+        occurredAt: Date.now(),
+        subscriptionType: 'deal.propertyChange',
+        attemptNumber: 0,
+        objectId: 501,
+        propertyName: 'dealstage',
+        propertyValue: 'closedwon',
+        changeSource: 'CRM_UI',
+      },
+    ])
+    expect((await post('/webhooks/hubspot', body, sign('/webhooks/hubspot', body))).status).toBe(200)
+    const outcome = await until('the won outcome', () =>
+      t.deps.db
+        .withTables<{ outcomes: { contact_id: string; kind: string; occurred_at: Date; source: string } }>()
+        .selectFrom('outcomes as o')
+        .innerJoin('contact_identities as i', 'i.contact_id', 'o.contact_id')
+        .select(['o.kind', 'o.occurred_at', 'o.source'])
+        .where('i.kind', '=', 'hubspot')
+        .where('i.value', '=', '102')
+        .executeTakeFirst(),
+    )
+    expect(outcome).toMatchObject({ kind: 'won', source: 'hubspot' })
+    expect(new Date(outcome.occurred_at).toISOString()).toBe('2026-11-20T10:00:00.000Z')
+  })
+
   it('a privacy deletion erases the contact', async () => {
     const body = JSON.stringify([
       {

@@ -82,6 +82,13 @@ export interface HubSpotClientDeps {
   random?: () => number
 }
 
+/** A failed jsonRequest answer, in the shape `call` reads. */
+interface JsonRequestError {
+  code: number
+  headers?: Record<string, string>
+  body?: unknown
+}
+
 interface Captured {
   status?: number
   headers: Record<string, string>
@@ -183,7 +190,9 @@ export function createHubSpotClient(deps: HubSpotClientDeps) {
         const status =
           captured.status ??
           (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : undefined)
-        const headers = captured.headers
+        // A plain JSON request (jsonRequest) has no SDK middleware: its answer's headers come on the error.
+        const headers =
+          captured.status !== undefined ? captured.headers : ((err as JsonRequestError).headers ?? {})
         const body = captured.body ?? (err as { body?: unknown }).body
         const last = attempt + 1 >= maxAttempts
         if (status === 404 && opts.notFoundAsNull) return null
@@ -461,6 +470,32 @@ export function createHubSpotClient(deps: HubSpotClientDeps) {
       await call('create property', limiters.api, (c, o) =>
         c.crm.properties.coreApi.createWithHttpInfo('contacts', def as never, o as never),
       )
+    },
+
+    /**
+     * One JSON call the SDK has no typed method Leadgrid uses for (deal pipelines, deals, deal→contact
+     * associations: hubspot-outcome-reads.ts), through the portal's limiter and the same retries.
+     */
+    async jsonRequest(op: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+      return call(op, limiters.api, async (c) => {
+        const res = await c.apiRequest({ method, path, ...(body === undefined ? {} : { body }) })
+        const headers: Record<string, string> = {}
+        res.headers.forEach((value, name) => {
+          headers[name] = value
+        })
+        const text = await res.text()
+        if (!res.ok)
+          throw Object.assign(new Error(`HTTP ${res.status}`), {
+            code: res.status,
+            headers,
+            body: parseBody(text),
+          })
+        return {
+          httpStatusCode: res.status,
+          headers,
+          data: text === '' ? null : (JSON.parse(text) as unknown),
+        }
+      })
     },
 
     /** Uninstalls the app from this portal (DELETE /appinstalls/v3/external-install → 204). */

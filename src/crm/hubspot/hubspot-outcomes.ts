@@ -19,6 +19,7 @@
  * Every outcome's `sourceKey` names the HubSpot fact (portal, contact or deal, kind), not the
  * delivery: the webhook's retry, the backfill and the reconciliation record it once.
  */
+import type { ConnectionRow } from '../../db/schema.js'
 import type { CrmOutcome } from '../types.js'
 
 /** The lifecycle stage values that are outcomes, and what each means for calibration. */
@@ -42,8 +43,13 @@ export const OUTCOME_CONTACT_PROPERTIES = [
 ] as const
 /** Deal properties to read for deal outcomes. */
 export const OUTCOME_DEAL_PROPERTIES = ['dealstage', 'pipeline', 'closedate', 'hs_lastmodifieddate'] as const
-/** The OAuth scope deal outcomes need (added to the app's scopes when this is wired). */
+/** The OAuth scope deal outcomes need (one of HUBSPOT_REQUIRED_SCOPES). */
 export const DEALS_READ_SCOPE = 'crm.objects.deals.read'
+
+/** Installs made before Leadgrid asked for the deals scope have not granted it (their deals are skipped). */
+export function canReadDeals(connection: Pick<ConnectionRow, 'scopes'>): boolean {
+  return connection.scopes.includes(DEALS_READ_SCOPE)
+}
 
 /** The fields of a webhook event this mapping reads (see webhooks.ts for the whole shape). */
 export interface HubSpotPropertyChange {
@@ -51,6 +57,7 @@ export interface HubSpotPropertyChange {
   objectId?: number
   occurredAt: number
   subscriptionType: string
+  objectTypeId?: string
   propertyName?: string
   propertyValue?: string
 }
@@ -175,10 +182,13 @@ export function outcomesFromDeal(
   }))
 }
 
-/** A deal webhook event that may close a deal (its stage changed, or it was created closed). */
+/**
+ * A deal webhook event that may close a deal (its stage changed, or it was created closed), in the
+ * classic form (`deal.propertyChange`) or the generic one (`object.*` with `objectTypeId` "0-3",
+ * HubSpot's id for deals), as webhooks.ts accepts both for contacts.
+ */
 export function isDealStageChange(event: HubSpotPropertyChange): boolean {
-  return (
-    (event.subscriptionType === 'deal.propertyChange' && event.propertyName === 'dealstage') ||
-    event.subscriptionType === 'deal.creation'
-  )
+  const [scope, action] = event.subscriptionType.split('.', 2)
+  if (scope !== 'deal' && !(scope === 'object' && event.objectTypeId === '0-3')) return false
+  return (action === 'propertyChange' && event.propertyName === 'dealstage') || action === 'creation'
 }

@@ -11,16 +11,36 @@
  * - writeBatch: one batch update of up to 100 contacts; HubSpot's per-record failures are refused items.
  * - prepareWrites: the optional lifecycle-stage move on MQL, from the stored profile (never backward).
  * - interpretDeliveries: what stored webhook events mean, reading the contacts (and their companies)
- *   they name.
+ *   they name; lifecycle-stage and lead-status changes are outcomes, and a deal whose stage changed is
+ *   read (stages classified from the pipelines API) so a closed one is won or lost for its contacts.
+ * - every contact read also reports the stages HubSpot dates on it (hubspot-outcomes.ts), so the
+ *   backfill and reconciliation record past outcomes too.
  */
 import type { Logger } from 'pino'
 import type { Clock } from '../../clock.js'
 import type { Config } from '../../config.js'
 import type { ConnectionRow } from '../../db/schema.js'
-import type { CrmDeliveryEffects, CrmPage, CrmProvider, CrmSession, CrmWriteItem } from '../types.js'
+import type {
+  CrmDeliveryEffects,
+  CrmOutcome,
+  CrmPage,
+  CrmProvider,
+  CrmSession,
+  CrmWriteItem,
+} from '../types.js'
 import { BATCH_LIMIT, createHubSpotClient, type HubSpotContact } from './hubspot-client.js'
 import { readContactCompanies } from './hubspot-companies.js'
-import { HubSpotAuthError } from './hubspot-errors.js'
+import { HubSpotApiError, HubSpotAuthError } from './hubspot-errors.js'
+import { createHubSpotOutcomeReads } from './hubspot-outcome-reads.js'
+import {
+  canReadDeals,
+  classifyDealStages,
+  isDealStageChange,
+  OUTCOME_CONTACT_PROPERTIES,
+  outcomeFromPropertyChange,
+  outcomesFromDeal,
+  type StageClass,
+} from './hubspot-outcomes.js'
 import { hubspotRecords } from './hubspot-records.js'
 import { hubspotWriteBackMapping } from './hubspot-write-back.js'
 import {
@@ -65,6 +85,16 @@ interface SearchCursor {
   after?: string
 }
 
+/** What every contact read asks for: the profile and engagement, and the dated stages (outcomes). */
+const CONTACT_PROPERTIES = [...new Set([...CONTACT_READ_PROPERTIES, ...OUTCOME_CONTACT_PROPERTIES])]
+
+/** Each outcome once (the first reported wins: a webhook's own time before a stage's recorded date). */
+function uniqueOutcomes(outcomes: CrmOutcome[], erased: ReadonlySet<string>): CrmOutcome[] {
+  const seen = new Map<string, CrmOutcome>()
+  for (const o of outcomes) if (!erased.has(o.crmId) && !seen.has(o.sourceKey)) seen.set(o.sourceKey, o)
+  return [...seen.values()]
+}
+
 function newestModified(contacts: HubSpotContact[], floor: number): number {
   let newest = floor
   for (const c of contacts) {
@@ -91,6 +121,57 @@ export function createHubSpotProvider(deps: HubSpotProviderDeps): CrmProvider {
       return hubspotRecords(portalId, contacts, companies, clock.now())
     }
 
+    const outcomeReads = createHubSpotOutcomeReads((method, path, body) =>
+      client.jsonRequest(`${method} ${path}`, method, path, body),
+    )
+    // Stage id → won/lost/open, read once per session (one delivery run, one reconciliation pass):
+    // pipelines rarely change, and a stage added since is read by the next run.
+    let stages: Promise<Map<string, StageClass>> | undefined
+    const dealStages = () => {
+      stages ??= outcomeReads.dealPipelines().then(classifyDealStages)
+      stages.catch(() => {
+        stages = undefined
+      })
+      return stages
+    }
+
+    /**
+     * Won/lost outcomes of the deals whose stage changed, for their associated contacts. Installs that
+     * have not granted the deals scope (made before Leadgrid asked for it) skip them until re-installed.
+     */
+    async function dealOutcomes(dealIds: string[]): Promise<CrmOutcome[]> {
+      if (dealIds.length === 0) return []
+      if (!canReadDeals(connection)) {
+        logger.info(
+          { connectionId: connection.id, deals: dealIds.length },
+          'HubSpot deal events ignored: the deals scope is not granted (re-install to record deal outcomes)',
+        )
+        return []
+      }
+      try {
+        const classes = await dealStages()
+        const deals = await outcomeReads.batchReadDeals(dealIds)
+        const closed = deals.filter((d) => {
+          const c = classes.get(d.properties['dealstage'] ?? '')
+          return c === 'won' || c === 'lost'
+        })
+        if (closed.length === 0) return []
+        const contactsOf = await outcomeReads.dealContacts(closed.map((d) => d.id))
+        return closed.flatMap((d) => outcomesFromDeal(portalId, d, contactsOf.get(d.id) ?? [], classes))
+      } catch (err) {
+        // Refused for good (403 after a scope change, 400…): the contacts in the same deliveries must
+        // still go through, as for companies. Transient failures and a dead token throw: the job retries.
+        if (err instanceof HubSpotApiError && !err.retryable) {
+          logger.warn(
+            { connectionId: connection.id, status: err.status, deals: dealIds.length },
+            'HubSpot deals could not be read; their outcomes are not recorded',
+          )
+          return []
+        }
+        throw err
+      }
+    }
+
     return {
       async provision() {
         const report = await provisionHubSpotProperties(client)
@@ -104,7 +185,7 @@ export function createHubSpotProvider(deps: HubSpotProviderDeps): CrmProvider {
       async contactsPage(cursor): Promise<CrmPage> {
         const res = await client.listContactsPage({
           ...(cursor ? { after: cursor } : {}),
-          properties: [...CONTACT_READ_PROPERTIES],
+          properties: CONTACT_PROPERTIES,
           limit: BATCH_LIMIT,
         })
         return { ...(await records(res.contacts)), read: res.contacts.length, next: res.after ?? null }
@@ -115,7 +196,7 @@ export function createHubSpotProvider(deps: HubSpotProviderDeps): CrmProvider {
         const from = at.since ?? since.getTime()
         const res = await client.searchContactsModifiedSince({
           since: new Date(from),
-          properties: [...CONTACT_READ_PROPERTIES],
+          properties: CONTACT_PROPERTIES,
           ...(at.after ? { after: at.after } : {}),
         })
         const newest = newestModified(res.contacts, from)
@@ -161,7 +242,13 @@ export function createHubSpotProvider(deps: HubSpotProviderDeps): CrmProvider {
         const erase = new Set<string>()
         const merges: string[][] = []
         const changedCompanies = new Set<string>()
+        const reported: CrmOutcome[] = []
+        const dealIds = new Set<string>()
         for (const e of events) {
+          if (isDealStageChange(e)) {
+            dealIds.add(String(e.objectId))
+            continue
+          }
           const kind = contactEventKind(e)
           const objectId = String(e.objectId)
           const companyKind = kind === null ? companyEventKind(e) : null
@@ -187,6 +274,9 @@ export function createHubSpotProvider(deps: HubSpotProviderDeps): CrmProvider {
               toFetch.add(objectId)
               break
             case 'propertyChange': {
+              // Lifecycle stage reached, or disqualified: dated by the change itself.
+              const outcome = outcomeFromPropertyChange(e)
+              if (outcome) reported.push(outcome)
               const what = classifyPropertyChange(e.propertyName ?? '')
               // Profile and engagement changes alike: read the contact as HubSpot holds it now, so the
               // profile is whole and the engagement ids come from HubSpot's state (see mapping.ts).
@@ -216,15 +306,18 @@ export function createHubSpotProvider(deps: HubSpotProviderDeps): CrmProvider {
             }
           }
         }
+        const fromDeals = await dealOutcomes([...dealIds])
+        // The contacts of a closed deal are read too, so one Leadgrid has not seen yet arrives whole.
+        for (const o of fromDeals) toFetch.add(o.crmId)
         for (const id of erase) toFetch.delete(id)
         const contacts =
-          toFetch.size > 0 ? await client.batchReadContacts([...toFetch], [...CONTACT_READ_PROPERTIES]) : []
+          toFetch.size > 0 ? await client.batchReadContacts([...toFetch], CONTACT_PROPERTIES) : []
         const read = contacts.length > 0 ? await records(contacts) : { contacts: [], events: [] }
         const effects: CrmDeliveryEffects = {
           ...read,
           merges,
           erased: [...erase],
-          outcomes: [],
+          outcomes: uniqueOutcomes([...reported, ...fromDeals, ...(read.outcomes ?? [])], erase),
           companiesChanged: [...changedCompanies],
         }
         return effects

@@ -8,10 +8,21 @@ import type { ContactUpsert } from '../../events/ingestion-schemas.js'
 import type { CrmRecords } from '../types.js'
 import type { HubSpotContact } from './hubspot-client.js'
 import type { ContactCompanies } from './hubspot-companies.js'
-import { engagementEventsFromSnapshot, profileFromHubSpot } from './mapping.js'
+import { OUTCOME_CONTACT_PROPERTIES, outcomesFromContact } from './hubspot-outcomes.js'
+import { CONTACT_READ_PROPERTIES, engagementEventsFromSnapshot, profileFromHubSpot } from './mapping.js'
 
 /** Longest text kept per profile value (HubSpot's own limit is far above what scoring reads). */
 const MAX_VALUE_LENGTH = 4096
+
+/**
+ * Properties read only to learn outcomes ("became SQL on…", lead status): kept out of the profile, or
+ * a grid (and the calibration's candidate features) could score on the very outcome it must predict.
+ */
+const OUTCOME_ONLY: ReadonlySet<string> = new Set(
+  OUTCOME_CONTACT_PROPERTIES.filter((p) => !CONTACT_READ_PROPERTIES.includes(p)),
+)
+const withoutOutcomeOnly = (properties: Record<string, string | null>) =>
+  Object.fromEntries(Object.entries(properties).filter(([k]) => !OUTCOME_ONLY.has(k)))
 
 export function hubspotRecords(
   portalId: string,
@@ -24,7 +35,10 @@ export function hubspotRecords(
     const company = companies?.byContact.has(c.id) ? (companies.byContact.get(c.id) ?? null) : undefined
     const properties = Object.fromEntries(
       Object.entries(
-        profileFromHubSpot(c.properties, company === undefined ? undefined : (company?.properties ?? null)),
+        profileFromHubSpot(
+          withoutOutcomeOnly(c.properties),
+          company === undefined ? undefined : (company?.properties ?? null),
+        ),
       ).map(([k, v]) => [k, typeof v === 'string' ? v.slice(0, MAX_VALUE_LENGTH) : v]),
     )
     const created = c.properties['createdate'] ?? c.createdAt
@@ -41,7 +55,10 @@ export function hubspotRecords(
       ({ id, contact, type, occurredAt, attributes }) => ({ id, contact, type, occurredAt, attributes }),
     ),
   )
-  const records: CrmRecords = { contacts: upserts, events }
+  // Stages entered and disqualification, as HubSpot dates them; keyed by the fact, so the same
+  // contact read by the backfill, a reconciliation and a webhook records each once.
+  const outcomes = contacts.flatMap((c) => outcomesFromContact(portalId, c))
+  const records: CrmRecords = { contacts: upserts, events, outcomes }
   if (companies) {
     records.companyLinks = new Map(
       [...companies.byContact].map(([contactId, company]) => [contactId, company?.id ?? null]),

@@ -29,6 +29,8 @@ export const HUBSPOT_REQUIRED_SCOPES = [
   'crm.schemas.contacts.read',
   'crm.schemas.contacts.write',
   'crm.objects.companies.read',
+  // Deals won or lost, for calibration outcomes (their pipelines are readable with it too).
+  'crm.objects.deals.read',
 ] as const
 
 export const STATE_TTL_MS = 10 * 60 * 1000

@@ -68,6 +68,13 @@ describe('lifecycle and lead status changes', () => {
     // The deal stage change is not a contact outcome by itself: it needs the deal and its contacts.
     expect(isDealStageChange(events[6])).toBe(true)
     expect(isDealStageChange(events[0])).toBe(false)
+    // The generic form of the same change (objectTypeId 0-3: deals); another object's stage is not one.
+    const generic = { ...events[6], subscriptionType: 'object.propertyChange', objectTypeId: '0-3' }
+    expect(isDealStageChange(generic)).toBe(true)
+    expect(isDealStageChange({ ...generic, objectTypeId: '0-5' })).toBe(false)
+    expect(
+      isDealStageChange({ ...generic, subscriptionType: 'object.creation', propertyName: undefined }),
+    ).toBe(true)
   })
 
   it('a retried delivery yields the same key, so it is stored once', () => {

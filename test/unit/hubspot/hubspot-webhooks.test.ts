@@ -108,8 +108,14 @@ describe('HubSpot webhook batch', () => {
     expect(props('contact.propertyChange')).not.toContain('numberofemployees')
     expect(props('company.propertyChange').sort()).toEqual([...COMPANY_READ_PROPERTIES].sort())
     expect(subs.map((x) => x.subscriptionType)).toEqual(
-      expect.arrayContaining(['contact.associationChange', 'company.deletion']),
+      expect.arrayContaining(['contact.associationChange', 'company.deletion', 'deal.creation']),
     )
+    // Outcomes: stages, disqualification, deals closed (read with the deals scope).
+    expect(props('contact.propertyChange')).toEqual(
+      expect.arrayContaining(['lifecyclestage', 'hs_lead_status']),
+    )
+    expect(props('deal.propertyChange')).toEqual(['dealstage'])
+    expect(HUBSPOT_REQUIRED_SCOPES).toContain('crm.objects.deals.read')
   })
 
   it('spots the echo of our own lifecycle write in a batch', () => {
