@@ -20,7 +20,7 @@ import { compiledGridFor } from '../rescoring/rescore-service.js'
 import { compileGrid, evaluate, type Grid, gridSchema, prepareEvents } from '../scoring/index.js'
 import { type BacktestItem, backtestFigures } from './backtest.js'
 import { CONVERTED_KINDS, MAX_BACKTEST_CONTACTS } from './backtest-service.js'
-import { chooseCut } from './calibrate.js'
+import { CalibrationInputError, chooseCut, type Goal } from './calibrate.js'
 import { chooseLambda, shuffledIndices } from './cross-validation.js'
 import { buildFeatureMap, encodeRow, type Row } from './feature-map.js'
 import { fitLogistic } from './logistic-regression.js'
@@ -128,7 +128,7 @@ export function createSuggestService(deps: { db: Db }) {
         from: Date
         to: Date
         exclude?: string[]
-        goal?: { kind: 'f1' } | { kind: 'mqlShare'; target: number }
+        goal?: Goal
       },
     ) {
       const row = await getGrid(db, workspaceId, gridId)
@@ -200,7 +200,18 @@ export function createSuggestService(deps: { db: Db }) {
       const z = Float64Array.from(
         x.map((r) => model.intercept + Array.from(r).reduce((s, f) => s + model.weights[f]!, 0)),
       )
-      const cut = chooseCut(z, y, options.goal ?? { kind: 'f1' })
+      let cut: number
+      try {
+        cut = chooseCut(z, y, options.goal ?? { kind: 'f1' })
+      } catch (err) {
+        // A precision no threshold reaches on these outcomes: the caller's goal, not our fault.
+        if (!(err instanceof CalibrationInputError)) throw err
+        throw new AppError(
+          422,
+          'goal_unreachable',
+          `${err.message}: ask for a lower precision, or an MQL share ("mqlShare") instead`,
+        )
+      }
       const profilePart = toGrid({
         map,
         model: { ...model, weights: model.weights.subarray(offset) },

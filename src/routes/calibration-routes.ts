@@ -28,8 +28,13 @@ const suggestBody = z
     to: instant.optional(),
     exclude: z.array(z.string().min(1).max(200)).max(200).optional(),
     mqlShare: z.number().gt(0).lt(1).optional(),
+    precision: z.number().gt(0).lt(1).optional(),
   })
   .strict()
+  .refine((b) => b.mqlShare === undefined || b.precision === undefined, {
+    message: 'choose one goal: mqlShare (MQL volume) or precision, not both',
+    path: ['precision'],
+  })
 const kpiQuery = z.object({ from: instant.optional(), to: instant.optional() }).strict()
 const reviewBody = z.object({ note: z.string().max(1000).optional() }).strict()
 
@@ -93,13 +98,19 @@ export function calibrationRoutes(deps: Pick<AppDeps, 'db' | 'clock' | 'queue'>)
       const b = parseOrThrow(
         suggestBody,
         request.body,
-        '{"from"?, "to"?, "exclude"?: [property], "mqlShare"?}',
+        '{"from"?, "to"?, "exclude"?: [property], "mqlShare"? | "precision"?}',
       )
       const period = periodOf(deps.clock.now(), 730, b.from, b.to)
       return suggestions.suggest(request.workspaceId, id, {
         ...period,
         exclude: b.exclude,
-        goal: b.mqlShare === undefined ? undefined : { kind: 'mqlShare', target: b.mqlShare },
+        // The threshold's goal: a share of leads as MQL, a precision, or (default) the best F1.
+        goal:
+          b.mqlShare !== undefined
+            ? { kind: 'mqlShare', target: b.mqlShare }
+            : b.precision !== undefined
+              ? { kind: 'precision', target: b.precision }
+              : undefined,
       })
     })
 

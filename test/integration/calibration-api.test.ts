@@ -143,6 +143,16 @@ describe('POST /api/v1/grids/:id/suggest', () => {
     )
     expect((await api('POST', `/grids/${championId}/suggest`, { mqlShare: 2 })).statusCode).toBe(400)
   })
+
+  it('sets the threshold for a precision goal, and takes one goal at a time', async () => {
+    clock.set('2026-04-10T00:00:00Z')
+    const res = await api('POST', `/grids/${championId}/suggest`, { precision: 0.6 })
+    expect(res.statusCode).toBe(200)
+    expect((await api('POST', '/grids', { definition: res.json().suggested })).statusCode).toBe(201)
+    const both = await api('POST', `/grids/${championId}/suggest`, { precision: 0.6, mqlShare: 0.2 })
+    expect(both.statusCode).toBe(400)
+    expect(JSON.stringify(both.json())).toMatch(/choose one goal/)
+  })
 })
 
 describe('funnel KPIs and the review reminder', () => {
