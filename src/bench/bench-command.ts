@@ -120,7 +120,7 @@ Baseline: ${r.baseline.what}: ${fmt(r.baseline.contactsPerSecond)} contacts/s; r
       const r = await runLatencyBench({ changes: positive(values.changes, '--changes'), log })
       result = r
       text = `${machineLine(r.machine)}
-HubSpot property change → score at the stand-in, ${r.changes} changes one at a time:
+HubSpot property change → score at the stand-in, ${r.changes} changes one at a time, at most one per ${r.paceMs} ms (within the portal's 110 calls per 10 s):
   p50 ${fmt(r.p50Ms)} ms, p99 ${fmt(r.p99Ms)} ms, max ${fmt(r.maxMs)} ms; ${r.timedOut} timed out
 Baseline: ${r.baseline.what}: p50 ${r.baseline.p50Ms} ms`
       break
