@@ -7,21 +7,18 @@
  * was; the answer says so.
  */
 import type { Db } from '../db/database.js'
-import { loadEventsForContacts } from '../db/event-repository.js'
 import { getGrid } from '../db/grid-repository.js'
-import { outcomesByContact } from '../db/outcome-repository.js'
 import type { OutcomeKind } from '../domain/outcome.js'
 import { NotFound } from '../errors.js'
 import { compiledGridFor } from '../rescoring/rescore-service.js'
 import { type CompiledGrid, compileGrid, evaluate, type Grid, prepareEvents } from '../scoring/index.js'
 import { type BacktestFigures, type BacktestItem, backtestFigures } from './backtest.js'
+import { forEachDecidedContact } from './decided-contacts.js'
 
 /** Outcomes that mean the lead was worth sales' time. */
 export const CONVERTED_KINDS: readonly OutcomeKind[] = ['sql', 'opportunity', 'won']
 /** Most contacts scored by one backtest (the answer says when the period held more). */
 export const MAX_BACKTEST_CONTACTS = 20_000
-const CHUNK = 500
-const DAY_MS = 86_400_000
 
 export interface BacktestResult extends BacktestFigures {
   grid: { id: string | null; version: number | null; name: string; status: string }
@@ -40,49 +37,35 @@ export function createBacktestService(deps: { db: Db }) {
     from: Date,
     to: Date,
   ): Promise<{ items: BacktestItem[]; truncated: boolean }> {
-    const decided = await outcomesByContact(db, workspaceId, from, to, MAX_BACKTEST_CONTACTS + 1)
-    const truncated = decided.length > MAX_BACKTEST_CONTACTS
     const items: BacktestItem[] = []
-    for (let i = 0; i < Math.min(decided.length, MAX_BACKTEST_CONTACTS); i += CHUNK) {
-      const chunk = decided.slice(i, i + CHUNK)
-      const ids = chunk.map((c) => c.contactId)
-      const earliest = Math.min(...chunk.map((c) => c.decidedAt.getTime()))
-      const [contacts, events] = await Promise.all([
-        db
-          .selectFrom('contacts')
-          .select(['id', 'email', 'properties', 'first_seen_at'])
-          .where('workspace_id', '=', workspaceId)
-          .where('id', 'in', ids)
-          .execute(),
-        loadEventsForContacts(db, workspaceId, ids, new Date(earliest - grid.lookbackDays * DAY_MS)),
-      ])
-      const byId = new Map(contacts.map((c) => [c.id, c]))
-      for (const c of chunk) {
-        const contact = byId.get(c.contactId)
-        if (!contact) continue
-        const now = c.decidedAt.getTime()
+    const { truncated } = await forEachDecidedContact(
+      db,
+      workspaceId,
+      { from, to },
+      { limit: MAX_BACKTEST_CONTACTS, lookbackDays: grid.lookbackDays },
+      ({ decision, contact, events }) => {
         const result = evaluate(
           compiled,
           {
             profile: contact.properties as Record<string, string | number | boolean | null>,
             createdAt: contact.first_seen_at.getTime(),
-            events: prepareEvents(events.get(c.contactId) ?? []),
+            events: prepareEvents(events),
             previous: null,
           },
-          now,
+          decision.decidedAt.getTime(),
         )
         items.push({
-          contactId: c.contactId,
+          contactId: decision.contactId,
           email: contact.email,
-          decidedAt: c.decidedAt.toISOString(),
+          decidedAt: decision.decidedAt.toISOString(),
           score: result.total,
           band: result.band,
           mql: result.mql,
           reasons: result.reasons,
-          converted: c.kinds.some((k) => CONVERTED_KINDS.includes(k)),
+          converted: decision.kinds.some((k) => CONVERTED_KINDS.includes(k)),
         })
-      }
-    }
+      },
+    )
     return { items, truncated }
   }
 

@@ -12,9 +12,7 @@
  * seed quarter of the contacts is held out, and both grids are backtested on it with the engine.
  */
 import type { Db } from '../db/database.js'
-import { loadEventsForContacts } from '../db/event-repository.js'
 import { getGrid } from '../db/grid-repository.js'
-import { outcomesByContact } from '../db/outcome-repository.js'
 import { AppError, NotFound } from '../errors.js'
 import { compiledGridFor } from '../rescoring/rescore-service.js'
 import { compileGrid, evaluate, type Grid, gridSchema, prepareEvents } from '../scoring/index.js'
@@ -22,6 +20,7 @@ import { type BacktestItem, backtestFigures } from './backtest.js'
 import { CONVERTED_KINDS, MAX_BACKTEST_CONTACTS } from './backtest-service.js'
 import { CalibrationInputError, chooseCut, type Goal } from './calibrate.js'
 import { chooseLambda, shuffledIndices } from './cross-validation.js'
+import { forEachDecidedContact } from './decided-contacts.js'
 import { buildFeatureMap, encodeRow, type Row } from './feature-map.js'
 import { fitLogistic } from './logistic-regression.js'
 import { toGrid } from './points.js'
@@ -30,7 +29,6 @@ import { type Case, ruleChanges } from './suggest-changes.js'
 export const MIN_OUTCOMES = 50
 export const MIN_EACH_CLASS = 10
 const DAY_MS = 86_400_000
-const CHUNK = 500
 /** Properties that record the outcome itself (or sales' later work): learning from them would leak. */
 export const LEAKING_PROPERTIES = ['lifecyclestage', 'hs_lead_status', 'email', 'outcome', 'deal_stage']
 
@@ -50,31 +48,21 @@ export function createSuggestService(deps: { db: Db }) {
     from: Date,
     to: Date,
   ) {
-    const decided = await outcomesByContact(db, workspaceId, from, to, MAX_BACKTEST_CONTACTS)
     const cases: Case[] = []
-    for (let i = 0; i < decided.length; i += CHUNK) {
-      const chunk = decided.slice(i, i + CHUNK)
-      const ids = chunk.map((c) => c.contactId)
-      const earliest = Math.min(...chunk.map((c) => c.decidedAt.getTime()))
-      const [contacts, events] = await Promise.all([
-        db
-          .selectFrom('contacts')
-          .select(['id', 'email', 'properties', 'first_seen_at'])
-          .where('workspace_id', '=', workspaceId)
-          .where('id', 'in', ids)
-          .execute(),
-        loadEventsForContacts(db, workspaceId, ids, new Date(earliest - 3650 * DAY_MS)),
-      ])
-      const byId = new Map(contacts.map((c) => [c.id, c]))
-      for (const c of chunk) {
-        const contact = byId.get(c.contactId)
-        if (!contact) continue
-        const now = c.decidedAt.getTime()
+    const lookbackMs = current.grid.lookbackDays * DAY_MS
+    await forEachDecidedContact(
+      db,
+      workspaceId,
+      { from, to },
+      { limit: MAX_BACKTEST_CONTACTS, lookbackDays: current.grid.lookbackDays },
+      ({ decision, contact, events }) => {
+        const now = decision.decidedAt.getTime()
         const profile = contact.properties as Case['profile']
-        // Only events before the decision, within the current grid's lookback, describe the lead then.
-        const evs = (events.get(c.contactId) ?? []).filter((e) => {
+        // Only events before the decision, within the current grid's lookback, describe the lead then
+        // (a chunk's events start at its earliest decision's lookback).
+        const evs = events.filter((e) => {
           const t = Date.parse(e.occurredAt)
-          return t <= now && t > now - current.grid.lookbackDays * DAY_MS
+          return t <= now && t > now - lookbackMs
         })
         const result = evaluate(
           current.compiled,
@@ -84,17 +72,17 @@ export function createSuggestService(deps: { db: Db }) {
         const hits = new Map<string, number>()
         for (const k of result.contributions) if (k.kind !== 'group') hits.set(k.ruleId, k.count ?? 1)
         cases.push({
-          contactId: c.contactId,
+          contactId: decision.contactId,
           email: contact.email,
-          decidedAt: c.decidedAt,
-          converted: c.kinds.some((k) => CONVERTED_KINDS.includes(k)),
+          decidedAt: decision.decidedAt,
+          converted: decision.kinds.some((k) => CONVERTED_KINDS.includes(k)),
           profile,
           createdAt: contact.first_seen_at.getTime(),
           events: evs,
           hits,
         })
-      }
-    }
+      },
+    )
     return cases
   }
 
