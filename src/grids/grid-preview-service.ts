@@ -18,9 +18,9 @@ import { runPipeline } from '../rescoring/bulk-pipeline.js'
 import {
   type BandCounts,
   byMove,
+  emptyPreviewPage,
   MOVERS,
   type PreviewMover,
-  type PreviewPage,
 } from '../rescoring/bulk-score-tasks.js'
 import { compiledGridFor } from '../rescoring/rescore-service.js'
 import { inlineScorer, type ScorePool, sharedScorePool } from '../rescoring/score-worker-pool.js'
@@ -124,19 +124,7 @@ export function createGridPreviewService(deps: {
       ? { key: published.id, id: published.id, definition: published.definition }
       : null
 
-    const total: PreviewPage = {
-      contacts: 0,
-      after: { cold: 0, warm: 0, hot: 0, mql: 0, sum: 0 },
-      before: publishedGrid ? { cold: 0, warm: 0, hot: 0, mql: 0, sum: 0 } : null,
-      totalsAfter: [],
-      totalsBefore: [],
-      bandChanges: {},
-      changedScore: 0,
-      newlyMql: 0,
-      noLongerMql: 0,
-      storedBefore: 0,
-      movers: [],
-    }
+    const total = emptyPreviewPage(publishedGrid !== null)
     let after = FIRST_KEY
     let pool: ScorePool | null = null
     await runPipeline({

@@ -196,13 +196,12 @@ export function byMove(x: PreviewMover, y: PreviewMover): number {
   )
 }
 
-function previewPage(task: PreviewTask): PreviewPage {
-  const draft = compiledFor(task.draft)
-  const published = task.published ? compiledFor(task.published) : null
-  const page: PreviewPage = {
+/** A page with nothing counted yet (`before` only when there is a published grid to compare with). */
+export function emptyPreviewPage(withBefore: boolean): PreviewPage {
+  return {
     contacts: 0,
     after: counts(),
-    before: published ? counts() : null,
+    before: withBefore ? counts() : null,
     totalsAfter: [],
     totalsBefore: [],
     bandChanges: {},
@@ -212,6 +211,12 @@ function previewPage(task: PreviewTask): PreviewPage {
     storedBefore: 0,
     movers: [],
   }
+}
+
+function previewPage(task: PreviewTask): PreviewPage {
+  const draft = compiledFor(task.draft)
+  const published = task.published ? compiledFor(task.published) : null
+  const page = emptyPreviewPage(published !== null)
   for (const [contactId, text] of task.rows) {
     const data = JSON.parse(text) as ContactData
     const input = inputOf(data)
