@@ -10,6 +10,7 @@ import { type Clock, systemClock } from './clock.js'
 import type { Config } from './config.js'
 import { createCrmServices } from './crm/crm-services.js'
 import { writeBackMappingsOf } from './crm/provider-registry.js'
+import { createSharedDailyBudgets } from './crm/shared-daily-budgets.js'
 import { createSharedRateWindows } from './crm/shared-rate-windows.js'
 import { resolveSecrets } from './crypto/local-secrets.js'
 import { createSecretBox } from './crypto/secret-box.js'
@@ -68,6 +69,7 @@ export async function startRuntime(
   const secretBox = createSecretBox(secrets.encryptionKey)
   // Server mode: every process draws on one window per CRM account (issue 9, item 5).
   const rateWindows = database.embedded ? undefined : createSharedRateWindows({ db: database.db, logger })
+  const dailyBudgets = database.embedded ? undefined : createSharedDailyBudgets({ db: database.db, logger })
   const crm = createCrmServices({
     config,
     db: database.db,
@@ -79,6 +81,7 @@ export async function startRuntime(
     ingestion,
     recordOutcomes: crmOutcomeRecorder({ db: database.db }),
     rateWindows,
+    dailyBudgets,
   })
   const rescore = createRescoreService({
     db: database.db,

@@ -22,7 +22,7 @@ import { createHubSpotRateLimits, type SharedRateWindows } from './hubspot/rate-
 import { createPipedriveInstallService } from './pipedrive/pipedrive-install-service.js'
 import { createPipedriveOAuth } from './pipedrive/pipedrive-oauth.js'
 import { createPipedriveProvider } from './pipedrive/pipedrive-provider.js'
-import { createPipedriveRateLimits } from './pipedrive/pipedrive-rate-limits.js'
+import { createPipedriveRateLimits, type SharedDailyBudgets } from './pipedrive/pipedrive-rate-limits.js'
 import { createProviderRegistry } from './provider-registry.js'
 import { createSyncService } from './sync-service.js'
 import type { CrmProvider, CrmProviderName } from './types.js'
@@ -52,6 +52,8 @@ export interface CrmServicesDeps {
   ingestion: Pick<IngestionService, 'ingest'>
   /** Burst windows shared by every process (server mode); unset: per process. */
   rateWindows?: SharedRateWindows | undefined
+  /** Daily budgets shared by every process (server mode); unset: per process. */
+  dailyBudgets?: SharedDailyBudgets | undefined
   /** Where CRM outcomes go (the outcomes store of src/outcomes/); unset: logged and dropped. */
   recordOutcomes?: DeliveryServiceDeps['recordOutcomes']
 }
@@ -68,7 +70,10 @@ export function createCrmServices(deps: CrmServicesDeps) {
     { now: () => clock.now() },
   )
   // Real time, not the injected clock: burst windows must advance even under a fixed test clock.
-  const pipedriveLimits = createPipedriveRateLimits({ shared: deps.rateWindows })
+  const pipedriveLimits = createPipedriveRateLimits({
+    shared: deps.rateWindows,
+    sharedBudgets: deps.dailyBudgets,
+  })
   const pipedrive = createPipedriveProvider({
     oauth: pipedriveOAuth,
     limits: pipedriveLimits,

@@ -6,8 +6,9 @@
  * `…ApiFp(configuration)` request functions, which take an axios instance: ours has no interceptors
  * and gives back the whole response, headers included.
  *
- * - Every call waits for the company's burst window and is charged to its daily budget
- *   (pipedrive-rate-limits.ts); a spent budget throws before anything is sent.
+ * - Every call is charged to the company's daily budget, then waits for its burst window
+ *   (pipedrive-rate-limits.ts; both shared by every process in server mode); a spent budget throws
+ *   before anything is sent.
  * - 429: `x-ratelimit-remaining: 0` is the burst window — wait `x-ratelimit-reset` seconds and retry;
  *   a 429 with budget left in the window is the daily budget — stop until midnight.
  * - 5xx and network failures: retried with exponential backoff and jitter.
@@ -126,12 +127,12 @@ export function createPipedriveClient(deps: PipedriveClientDeps) {
   ): Promise<T | null> {
     const limiter = kind === 'search' ? limiters.search : limiters.api
     for (let attempt = 0; ; attempt++) {
-      const blocked = limiters.budget.blockedForMs()
+      // Charged before the burst wait: a call the day's budget refuses takes no burst slot.
+      const blocked = await limiters.budget.take(kind)
       if (blocked > 0) {
         throw new PipedriveApiError(`${op}: Pipedrive's daily budget is spent`, 429, true, blocked, true)
       }
       await limiter.acquire()
-      limiters.budget.spend(kind)
       const last = attempt + 1 >= maxAttempts
       try {
         const send = await request()
@@ -148,12 +149,12 @@ export function createPipedriveClient(deps: PipedriveClientDeps) {
           const reset = numberHeader(headers, 'x-ratelimit-reset')
           if (remaining !== undefined && remaining > 0) {
             // The burst window has room, so the daily budget is what refused us.
-            limiters.budget.markExhausted()
+            const untilReset = await limiters.budget.markExhausted()
             throw new PipedriveApiError(
               `${op}: Pipedrive's daily budget is spent`,
               429,
               true,
-              limiters.budget.blockedForMs(),
+              untilReset,
               true,
             )
           }

@@ -32,13 +32,30 @@ export type PipedrivePlan = keyof typeof PLAN_MULTIPLIER
 const DAY_MS = 86_400_000
 
 export interface DailyBudget {
-  /** Tokens Leadgrid may still spend today (Infinity while the budget is unknown). */
-  remaining(): number
-  spend(kind: CallKind): void
-  /** A 429 that the burst window does not explain: the budget is gone until the next midnight. */
-  markExhausted(): void
-  /** Milliseconds until the budget resets, when it is spent; 0 otherwise. */
-  blockedForMs(): number
+  /**
+   * Charges one call of `kind` to today's budget before it is sent: 0 when it fits, otherwise the
+   * milliseconds until the budget resets (nothing is charged then).
+   */
+  take(kind: CallKind): Promise<number>
+  /**
+   * A 429 that the burst window does not explain: the budget is gone until the next midnight.
+   * Resolves to the milliseconds until then.
+   */
+  markExhausted(): Promise<number>
+}
+
+/**
+ * The daily budgets every process shares (implemented over PostgreSQL in src/crm/shared-daily-budgets.ts,
+ * injected, never imported here). Time is the store's own: only durations cross this line.
+ */
+export interface SharedDailyBudgets {
+  /** `allowance` null: unknown, only the CRM's refusal stops the day. */
+  take(
+    key: { provider: string; accountId: string },
+    cost: number,
+    allowance: number | null,
+  ): Promise<{ granted: true } | { granted: false; resetInMs: number }>
+  exhaust(key: { provider: string; accountId: string }): Promise<number>
 }
 
 export interface CompanyLimiters {
@@ -49,8 +66,14 @@ export interface CompanyLimiters {
   observeBurstLimit(limit: number): void
 }
 
-function createDailyBudget(tokensPerDay: number | undefined, now: () => number): DailyBudget {
-  const allowance = tokensPerDay === undefined ? Number.POSITIVE_INFINITY : Math.floor(tokensPerDay * 0.95)
+/** Leadgrid's share of a known daily budget: the rest is left to the company's other integrations. */
+export function allowanceOf(tokensPerDay: number | undefined): number | null {
+  return tokensPerDay === undefined ? null : Math.floor(tokensPerDay * 0.95)
+}
+
+/** This process's own count: exact only when it is the one process (embedded PGlite). */
+function createLocalDailyBudget(tokensPerDay: number | undefined, now: () => number): DailyBudget {
+  const allowance = allowanceOf(tokensPerDay) ?? Number.POSITIVE_INFINITY
   let day = Math.floor(now() / DAY_MS)
   let spent = 0
   let exhausted = false
@@ -64,22 +87,37 @@ function createDailyBudget(tokensPerDay: number | undefined, now: () => number):
   }
   const untilMidnight = () => (day + 1) * DAY_MS - now()
   return {
-    remaining() {
+    async take(kind) {
       roll()
-      return exhausted ? 0 : allowance - spent
-    },
-    spend(kind) {
-      roll()
+      if (exhausted || spent + CALL_COST[kind] > allowance) return untilMidnight()
       spent += CALL_COST[kind]
+      return 0
     },
-    markExhausted() {
+    async markExhausted() {
       roll()
       exhausted = true
+      return untilMidnight()
     },
-    blockedForMs() {
-      roll()
-      return exhausted || spent >= allowance ? untilMidnight() : 0
+  }
+}
+
+/**
+ * One row per company in PostgreSQL: what every process spent today and whether Pipedrive said the
+ * budget is gone, so N worker processes together stay within one day's budget and all stop at once.
+ */
+function createSharedDailyBudget(
+  shared: SharedDailyBudgets,
+  companyId: string,
+  tokensPerDay: number | undefined,
+): DailyBudget {
+  const key = { provider: 'pipedrive', accountId: companyId }
+  const allowance = allowanceOf(tokensPerDay)
+  return {
+    async take(kind) {
+      const answer = await shared.take(key, CALL_COST[kind], allowance)
+      return answer.granted ? 0 : answer.resetInMs
     },
+    markExhausted: () => shared.exhaust(key),
   }
 }
 
@@ -88,13 +126,16 @@ export interface PipedriveRateLimitOptions extends LimiterTiming {
   budgetOf?: (companyId: string) => { plan: PipedrivePlan; seats: number } | undefined
   /** The burst windows shared with every other process (server mode); unset: this process's alone. */
   shared?: SharedRateWindows | undefined
+  /** The daily budgets shared with every other process (server mode); unset: this process's alone. */
+  sharedBudgets?: SharedDailyBudgets | undefined
 }
 
 /**
  * One registry per process: every client of a company shares its windows and its daily budget.
- * With `shared`, the burst windows are also shared by every process (one row per company in
- * PostgreSQL); the daily budget estimate stays per process (it is off unless `budgetOf` names the
- * plan), with the client's 429 handling as the backstop.
+ * With `shared` and `sharedBudgets` (server mode), both are shared by every process as well (rows per
+ * company in PostgreSQL). The daily allowance is known only when `budgetOf` names the plan; without
+ * it the shared budget still counts the day's spend and carries Pipedrive's "budget spent" 429 to
+ * every process, which then stop until midnight instead of each meeting its own 429.
  */
 export function createPipedriveRateLimits(opts: PipedriveRateLimitOptions = {}) {
   const now = opts.now ?? Date.now
@@ -126,7 +167,9 @@ export function createPipedriveRateLimits(opts: PipedriveRateLimitOptions = {}) 
             shared: shared('search'),
             ...timing,
           }),
-          budget: createDailyBudget(perDay, now),
+          budget: opts.sharedBudgets
+            ? createSharedDailyBudget(opts.sharedBudgets, companyId, perDay)
+            : createLocalDailyBudget(perDay, now),
           observeBurstLimit(limit) {
             // A larger plan: a new window at the announced size (the old one's history is at most 2 s).
             if (Number.isInteger(limit) && limit > 0 && limit !== burst) {

@@ -151,7 +151,7 @@ describe('Pipedrive client over the official package', () => {
     const time = fakeTime()
     const { client, limits } = makeClient(time, { plan: { plan: 'lite', seats: 1 } })
     // Lite × 1 seat = 30,000 tokens; 95 % = 28,500 = 2,850 updates at 10 tokens.
-    for (let i = 0; i < 2850; i++) limits.forCompany('5380474').budget.spend('update')
+    for (let i = 0; i < 2850; i++) expect(await limits.forCompany('5380474').budget.take('update')).toBe(0)
     const err = await client.updatePersonFields(8, { a: 1 }).catch((e) => e)
     expect(err.dailyBudgetSpent).toBe(true)
   })
