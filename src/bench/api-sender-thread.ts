@@ -1,11 +1,12 @@
 /**
  * The sender of `bench ingest`'s API phases, on its own thread (api-sender.ts starts it): the
  * senders of a real deployment are other machines, so building and sending the requests must
- * not take the event loop of the service being measured. Posts `{ seconds, durations }` or
+ * not take the event loop of the service being measured. Posts `{ seconds, durations, cpuSeconds }` (its own CPU) or
  * `{ error }` once every batch has been answered.
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import type { SenderInput } from './api-sender.js'
+import { threadCpuSeconds } from './cpu-accounting.js'
 import { benchEvents } from './ingest-batches.js'
 
 async function send(input: SenderInput, b: number): Promise<number> {
@@ -22,6 +23,7 @@ async function send(input: SenderInput, b: number): Promise<number> {
 }
 
 async function run(input: SenderInput) {
+  const cpu0 = threadCpuSeconds()
   const durations: number[] = []
   const started = performance.now()
   if (input.ratePerSecond) {
@@ -41,7 +43,9 @@ async function run(input: SenderInput) {
       }),
     )
   }
-  return { seconds: (performance.now() - started) / 1000, durations }
+  const cpu1 = threadCpuSeconds()
+  const cpuSeconds = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0
+  return { seconds: (performance.now() - started) / 1000, durations, cpuSeconds }
 }
 
 run(workerData.input as SenderInput).then(

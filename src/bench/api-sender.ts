@@ -15,10 +15,17 @@ export interface SenderInput {
   ratePerSecond?: number
 }
 
-export function sendFromThread(input: SenderInput): Promise<{ seconds: number; durations: number[] }> {
+export interface SenderResult {
+  seconds: number
+  durations: number[]
+  /** The sender thread's own CPU over the phase (null where /proc cannot tell). */
+  cpuSeconds: number | null
+}
+
+export function sendFromThread(input: SenderInput): Promise<SenderResult> {
   const worker = startModuleWorker(import.meta.url, 'api-sender-thread', { input })
   return new Promise((resolve, reject) => {
-    worker.once('message', (m: { seconds: number; durations: number[] } | { error: string }) => {
+    worker.once('message', (m: SenderResult | { error: string }) => {
       void worker.terminate()
       if ('error' in m) reject(new Error(m.error))
       else resolve(m)

@@ -12,6 +12,7 @@ import { sql } from 'kysely'
 import { sendFromThread } from './api-sender.js'
 import { type BenchMachine, percentile, round, waitFor } from './bench-machine.js'
 import { hasDirtyContacts, seedHubSpotConnection, signHubSpotV3, startBenchService } from './bench-service.js'
+import { isLocalServer, startCpuAccount } from './cpu-accounting.js'
 import { startCrmStandIn } from './crm-stand-in.js'
 import { benchEvents } from './ingest-batches.js'
 
@@ -50,6 +51,15 @@ export interface IngestBenchResult {
   /** Raw batched INSERT … unnest of the API's rows, same batches, same concurrency, same server. */
   ceilingEventsPerSecond: number
   ceilingP99BatchMs: number
+  /**
+   * CPU milliseconds per 100-event batch, by whom (cpu-accounting.ts): the service process (its
+   * threads but the sender's), the sender thread, the local PostgreSQL server. The API phase runs
+   * with the workers scoring; null where /proc or a local server cannot tell.
+   */
+  cpuMsPerBatch: {
+    api: { service: number | null; sender: number | null; postgres: number | null }
+    ceiling: { service: number | null; postgres: number | null }
+  }
   /** API eventsPerSecond / ceilingEventsPerSecond. */
   ratio: number
   node: string
@@ -103,12 +113,15 @@ export async function runIngestBench(
     const now = Date.now()
     const shape = { eventsPerBatch, contacts, now }
     const events = (b: number) => benchEvents(b, shape)
+    const localServer = !service.database.embedded && isLocalServer(service.database.connectionString)
     const sender = { baseUrl: base, apiKey: service.workspace.apiKey, shape, concurrency }
 
     // 1. The HTTP API, workers scoring as events arrive; the requests are built and sent from
     // another thread, as a real sender is another machine (api-sender.ts).
     const a0 = performance.now()
+    const apiCpu = startCpuAccount({ server: localServer })
     const api = await sendFromThread({ ...sender, first: 0, batches })
+    const apiCpuPerBatch = apiCpu.perBatch(batches, api.cpuSeconds)
     log(`API: ${Math.round((batches * eventsPerBatch) / api.seconds)} events/s; waiting for the scores…`)
     const scored = await waitFor(async () => !(await hasDirtyContacts(service)), 600_000, 100)
     const secondsUntilAllScored = scored ? (performance.now() - a0) / 1000 : Number.NaN
@@ -137,6 +150,7 @@ export async function runIngestBench(
       return id
     }
     const workspaceId = service.workspace.workspaceId
+    const ceilingCpu = startCpuAccount({ server: localServer })
     const ceiling = await sendAll(batches, concurrency, async (b) => {
       const rows = events(b)
       await service.database.pool.query(
@@ -154,6 +168,7 @@ export async function runIngestBench(
         ],
       )
     })
+    const { service: ceilingService, postgres: ceilingPostgres } = ceilingCpu.perBatch(batches)
     await sql`DROP TABLE bench_ceiling`.execute(db)
 
     // 3. Signed HubSpot webhook batches (100 property changes each) for 1,000 stand-in contacts.
@@ -249,6 +264,10 @@ export async function runIngestBench(
       },
       ceilingEventsPerSecond,
       ceilingP99BatchMs: Math.round(percentile(ceiling.durations, 99)),
+      cpuMsPerBatch: {
+        api: apiCpuPerBatch,
+        ceiling: { service: ceilingService, postgres: ceilingPostgres },
+      },
       ratio: round(eventsPerSecond / ceilingEventsPerSecond, 3),
       node: service.machine.node,
       cpu: service.machine.cpu,
