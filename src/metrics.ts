@@ -52,6 +52,12 @@ export function createMetrics(
       labelNames: ['source'] as const,
       registers: [registry],
     }),
+    ingestBatches: new Counter({
+      name: 'leadgrid_ingest_batches_total',
+      help: 'Event batches by how they were stored: one autocommitted statement, or the transactional path (contacts, merges, profile changes, a stale plan)',
+      labelNames: ['path'] as const,
+      registers: [registry],
+    }),
     eventsDuplicate: new Counter({
       name: 'leadgrid_events_duplicate_total',
       help: 'Events received again and skipped, by source',

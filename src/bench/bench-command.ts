@@ -23,6 +23,7 @@ export const BENCH_USAGE = `bench engine    [--json] [--seconds <n>]     the sco
 export class BenchUsageError extends Error {}
 
 const fmt = (n: number) => n.toLocaleString('en-US')
+const cpu = (ms: number | null) => (ms === null ? 'n/a' : String(ms))
 const progress = (line: string) => process.stderr.write(`${line}\n`)
 
 function positive(value: string | undefined, name: string): number | undefined {
@@ -83,7 +84,8 @@ The same API at a fixed offered rate of ${fmt(r.fixedRate.offeredEventsPerSecond
 Signed HubSpot webhook batches (100 events each), same senders:
   ${fmt(r.webhook.eventsPerSecond)} events/s acknowledged; p50 ${r.webhook.p50BatchMs} ms, p99 ${r.webhook.p99BatchMs} ms; ${r.webhook.secondsUntilProcessed === null ? `only ${fmt(r.webhook.processedDeliveries)} of ${fmt(r.webhook.deliveries)} deliveries processed within the wait` : `all processed and scored after ${r.webhook.secondsUntilProcessed} s`}
 Baseline, same server: raw INSERT … unnest of the same rows: ${fmt(r.ceilingEventsPerSecond)} rows/s (p99 ${r.ceilingP99BatchMs} ms)
-  ratio API / ceiling: ${r.ratio}`
+  ratio API / ceiling: ${r.ratio}
+CPU per 100-event batch (ms): API — service ${cpu(r.cpuMsPerBatch.api.service)}, sender ${cpu(r.cpuMsPerBatch.api.sender)}, PostgreSQL ${cpu(r.cpuMsPerBatch.api.postgres)}; ceiling — service ${cpu(r.cpuMsPerBatch.ceiling.service)}, PostgreSQL ${cpu(r.cpuMsPerBatch.ceiling.postgres)}`
       break
     }
     case 'rescore': {

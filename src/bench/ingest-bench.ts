@@ -1,6 +1,6 @@
 /**
  * `leadgrid bench ingest`: events per second through the real HTTP API into the real database while
- * the workers score, then signed HubSpot-style webhook batches through the webhook route, and — the
+ * the workers score (the requests come from a sender thread, not the service's event loop), then signed HubSpot-style webhook batches through the webhook route, and — the
  * baseline, same run, same server — the same API rows written by raw batched
  * `INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING` into a table shaped like `events`
  * (same columns, key and indexes): the ceiling the API is compared with (`ratio`).
@@ -9,9 +9,12 @@
  */
 import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
+import { sendFromThread } from './api-sender.js'
 import { type BenchMachine, percentile, round, waitFor } from './bench-machine.js'
 import { hasDirtyContacts, seedHubSpotConnection, signHubSpotV3, startBenchService } from './bench-service.js'
+import { isLocalServer, startCpuAccount } from './cpu-accounting.js'
 import { startCrmStandIn } from './crm-stand-in.js'
+import { benchEvents } from './ingest-batches.js'
 
 export interface IngestBenchResult {
   bench: 'ingest'
@@ -48,6 +51,15 @@ export interface IngestBenchResult {
   /** Raw batched INSERT … unnest of the API's rows, same batches, same concurrency, same server. */
   ceilingEventsPerSecond: number
   ceilingP99BatchMs: number
+  /**
+   * CPU milliseconds per 100-event batch, by whom (cpu-accounting.ts): the service process (its
+   * threads but the sender's), the sender thread, the local PostgreSQL server. The API phase runs
+   * with the workers scoring; null where /proc or a local server cannot tell.
+   */
+  cpuMsPerBatch: {
+    api: { service: number | null; sender: number | null; postgres: number | null }
+    ceiling: { service: number | null; postgres: number | null }
+  }
   /** API eventsPerSecond / ceilingEventsPerSecond. */
   ratio: number
   node: string
@@ -97,32 +109,19 @@ export async function runIngestBench(
   try {
     await service.startWorkers()
     const base = service.baseUrl
-    const headers = {
-      authorization: `Bearer ${service.workspace.apiKey}`,
-      'content-type': 'application/json',
-    }
     const contacts = batches * 5
     const now = Date.now()
-    const events = (b: number) =>
-      Array.from({ length: eventsPerBatch }, (_, k) => ({
-        id: `b${b}-${k}`,
-        contact: { email: `lead${(b * 5 + (k % 5)) % contacts}@bench-corp.com` },
-        type: k % 10 === 0 ? 'asset.downloaded' : 'page.viewed',
-        occurredAt: new Date(now - (k % 30) * 86_400_000).toISOString(),
-        attributes:
-          k % 10 === 0 ? { assetId: `wp-${k}`, assetType: 'whitepaper' } : { url: `/pricing?k=${k}` },
-      }))
+    const shape = { eventsPerBatch, contacts, now }
+    const events = (b: number) => benchEvents(b, shape)
+    const localServer = !service.database.embedded && isLocalServer(service.database.connectionString)
+    const sender = { baseUrl: base, apiKey: service.workspace.apiKey, shape, concurrency }
 
-    // 1. The HTTP API, workers scoring as events arrive.
+    // 1. The HTTP API, workers scoring as events arrive; the requests are built and sent from
+    // another thread, as a real sender is another machine (api-sender.ts).
     const a0 = performance.now()
-    const api = await sendAll(batches, concurrency, async (b) => {
-      const r = await fetch(`${base}/api/v1/events`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ events: events(b) }),
-      })
-      if (r.status !== 202) throw new Error(`batch ${b}: HTTP ${r.status} ${await r.text()}`)
-    })
+    const apiCpu = startCpuAccount({ server: localServer })
+    const api = await sendFromThread({ ...sender, first: 0, batches })
+    const apiCpuPerBatch = apiCpu.perBatch(batches, api.cpuSeconds)
     log(`API: ${Math.round((batches * eventsPerBatch) / api.seconds)} events/s; waiting for the scores…`)
     const scored = await waitFor(async () => !(await hasDirtyContacts(service)), 600_000, 100)
     const secondsUntilAllScored = scored ? (performance.now() - a0) / 1000 : Number.NaN
@@ -131,22 +130,9 @@ export async function runIngestBench(
     // clock, not when the previous one answers, so a slow batch cannot slow the offered load.
     const rate = options.fixedRateEventsPerSecond ?? 5000
     const paced = Math.min(batches, 100)
-    const pacedDurations: number[] = []
-    const p0 = performance.now()
-    await Promise.all(
-      Array.from({ length: paced }, async (_, i) => {
-        await new Promise((resolve) => setTimeout(resolve, (i * eventsPerBatch * 1000) / rate))
-        const t0 = performance.now()
-        const r = await fetch(`${base}/api/v1/events`, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify({ events: events(batches + i) }),
-        })
-        if (r.status !== 202) throw new Error(`paced batch ${i}: HTTP ${r.status} ${await r.text()}`)
-        pacedDurations.push(performance.now() - t0)
-      }),
-    )
-    const pacedSeconds = (performance.now() - p0) / 1000
+    const pacedRun = await sendFromThread({ ...sender, first: batches, batches: paced, ratePerSecond: rate })
+    const pacedDurations = pacedRun.durations
+    const pacedSeconds = pacedRun.seconds
     log(`API at ${rate} events/s offered: p99 ${Math.round(percentile(pacedDurations, 99))} ms`)
     // Scored before the ceiling is measured, so the rescore does not slow the baseline.
     await waitFor(async () => !(await hasDirtyContacts(service)), 600_000, 100)
@@ -164,6 +150,7 @@ export async function runIngestBench(
       return id
     }
     const workspaceId = service.workspace.workspaceId
+    const ceilingCpu = startCpuAccount({ server: localServer })
     const ceiling = await sendAll(batches, concurrency, async (b) => {
       const rows = events(b)
       await service.database.pool.query(
@@ -181,6 +168,7 @@ export async function runIngestBench(
         ],
       )
     })
+    const { service: ceilingService, postgres: ceilingPostgres } = ceilingCpu.perBatch(batches)
     await sql`DROP TABLE bench_ceiling`.execute(db)
 
     // 3. Signed HubSpot webhook batches (100 property changes each) for 1,000 stand-in contacts.
@@ -276,6 +264,10 @@ export async function runIngestBench(
       },
       ceilingEventsPerSecond,
       ceilingP99BatchMs: Math.round(percentile(ceiling.durations, 99)),
+      cpuMsPerBatch: {
+        api: apiCpuPerBatch,
+        ceiling: { service: ceilingService, postgres: ceilingPostgres },
+      },
       ratio: round(eventsPerSecond / ceilingEventsPerSecond, 3),
       node: service.machine.node,
       cpu: service.machine.cpu,

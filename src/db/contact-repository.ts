@@ -142,11 +142,17 @@ export async function mergeContactInto(
   intoId: string,
 ): Promise<void> {
   if (fromId === intoId) return
+  // Locked before its events move: an event another transaction inserts for this contact holds
+  // its KEY SHARE lock (the foreign key) until it commits, so without this lock the merge would
+  // move the events it sees, wait at the DELETE below, and cascade-delete the late one — an
+  // acknowledged event lost. Locked first, the late insert waits, then fails its foreign key and
+  // is run again against the survivor (ingestion-service.ts).
   const from = await trx
     .selectFrom('contacts')
     .select(['properties', 'first_seen_at', 'email'])
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', fromId)
+    .forUpdate()
     .executeTakeFirst()
   if (!from) return
   await trx

@@ -32,6 +32,11 @@ export interface RetryOptions {
   logger?: Pick<Logger, 'warn'>
   /** Names the transaction in the log line of each retry. */
   label?: string
+  /**
+   * More SQLSTATEs after which this particular transaction is safe to run again (ingestion: a
+   * foreign-key violation when a contact it resolved was merged away before its events went in).
+   */
+  alsoRetryOn?: string[]
 }
 
 export async function transactionWithRetry<T>(
@@ -45,7 +50,10 @@ export async function transactionWithRetry<T>(
     try {
       return await db.transaction().execute(work)
     } catch (err) {
-      if (!isRetryableTransactionError(err)) throw err
+      const retryable =
+        isRetryableTransactionError(err) ||
+        options.alsoRetryOn?.includes((err as { code?: string } | null)?.code ?? '') === true
+      if (!retryable) throw err
       const code = (err as { code: string }).code
       if (attempt >= attempts) {
         options.logger?.warn(

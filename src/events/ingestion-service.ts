@@ -18,14 +18,14 @@ import { transactionWithRetry } from '../db/retry-transaction.js'
 import type { JobQueue } from '../jobs/queue.js'
 import type { Metrics } from '../metrics.js'
 import type { ContactUpsert, EventInput } from './ingestion-schemas.js'
-import { storeContacts, storeEvents } from './ingestion-store.js'
+import { storeContacts, storeEvents, storeEventsInOneStatement } from './ingestion-store.js'
 
 export interface IngestionDeps {
   db: Db
   queue: Pick<JobQueue, 'send'>
   clock: Clock
   logger: Logger
-  metrics?: Pick<Metrics, 'eventsIngested' | 'eventsDuplicate'>
+  metrics?: Pick<Metrics, 'eventsIngested' | 'eventsDuplicate' | 'ingestBatches'>
 }
 
 export interface IngestOptions {
@@ -59,6 +59,23 @@ export function createIngestionService(deps: IngestionDeps) {
     }
   }
 
+  /**
+   * Events alone, of people known or simply new: one autocommitted statement (ingestion-store.ts,
+   * single-statement-ingest.ts); null when the batch needs the transaction below (contacts to
+   * upsert, a merge, a profile change, a first-seen time moving back, or a plan gone stale).
+   */
+  async function inOneStatement(
+    workspaceId: string,
+    batch: { contacts?: ContactUpsert[]; events?: EventInput[] },
+    source: string,
+    now: Date,
+  ) {
+    if ((batch.contacts?.length ?? 0) > 0 || !batch.events?.length) return null
+    const events = await storeEventsInOneStatement(db, workspaceId, batch.events, source, now)
+    metrics?.ingestBatches.inc({ path: events ? 'one_statement' : 'transaction' })
+    return events && { contacts: { contacts: [], changed: false }, events }
+  }
+
   /** Contacts and events of one request, stored together or not at all. */
   async function ingest(
     workspaceId: string,
@@ -67,18 +84,22 @@ export function createIngestionService(deps: IngestionDeps) {
     options: IngestOptions = {},
   ): Promise<IngestContactsResult & IngestEventsResult> {
     const now = clock.now()
-    const result = await transactionWithRetry(
-      db,
-      async (trx) => {
-        const marks: RescoreMark[] = []
-        const contacts = await storeContacts(trx, workspaceId, batch.contacts ?? [], options, now, marks)
-        const events = await storeEvents(trx, workspaceId, batch.events ?? [], source, options, now, marks)
-        // Last, in one statement: every other lock of this transaction is already held by then.
-        await markForRescore(trx, workspaceId, marks)
-        return { contacts, events }
-      },
-      { logger, label: 'ingest' },
-    )
+    const result =
+      (await inOneStatement(workspaceId, batch, source, now)) ??
+      (await transactionWithRetry(
+        db,
+        async (trx) => {
+          const marks: RescoreMark[] = []
+          const contacts = await storeContacts(trx, workspaceId, batch.contacts ?? [], options, now, marks)
+          const events = await storeEvents(trx, workspaceId, batch.events ?? [], source, options, now, marks)
+          // Last, in one statement: every other lock of this transaction is already held by then.
+          await markForRescore(trx, workspaceId, marks)
+          return { contacts, events }
+        },
+        // 23503: a contact resolved above was merged away before the events went in (the merge
+        // locks it first, contact-repository.ts): run again, the identities now name the survivor.
+        { logger, label: 'ingest', alsoRetryOn: ['23503'] },
+      ))
     metrics?.eventsIngested.inc({ source }, result.events.accepted)
     metrics?.eventsDuplicate.inc({ source }, result.events.duplicates)
     if (result.contacts.changed || result.events.accepted > 0 || result.events.merged)

@@ -10,9 +10,11 @@
 import type { Transaction } from 'kysely'
 import { type BulkResolveRequest, resolveContactsInBulk } from '../db/contact-bulk-repository.js'
 import { contactIdOf, patchProfile, resolveContact } from '../db/contact-repository.js'
+import type { Db } from '../db/database.js'
 import { insertEvents, type NewEvent } from '../db/event-repository.js'
 import type { RescoreMark } from '../db/rescore-mark-repository.js'
 import type { Database } from '../db/schema.js'
+import { ingestEventsInOneStatement } from '../db/single-statement-ingest.js'
 import type { ContactProfile } from '../domain/contact.js'
 import { eventDedupeKey } from './event-dedupe-key.js'
 import { type ContactRef, type ContactUpsert, type EventInput, identitiesOf } from './ingestion-schemas.js'
@@ -28,17 +30,8 @@ function refKey(ref: ContactRef): string {
   return JSON.stringify(identitiesOf(ref))
 }
 
-/** Stores events; returns what was accepted and whether contacts were merged on the way. */
-export async function storeEvents(
-  trx: Tx,
-  workspaceId: string,
-  events: EventInput[],
-  source: string,
-  options: StoreOptions,
-  now: Date,
-  marks: RescoreMark[],
-): Promise<{ accepted: number; duplicates: number; merged: boolean }> {
-  if (events.length === 0) return { accepted: 0, duplicates: 0, merged: false }
+/** The batch's events by the person they name: one resolve request per distinct contact reference. */
+function groupByContact(events: EventInput[], now: Date) {
   const byContact = new Map<string, { ref: ContactRef; events: EventInput[] }>()
   for (const e of events) {
     const key = refKey(e.contact)
@@ -58,6 +51,58 @@ export async function storeEvents(
       patch: email ? { email } : {},
     }
   })
+  return { groups, requests }
+}
+
+/** The event rows of the groups, each on its group's contact (contactIds: one per group, in order). */
+function eventRows(groups: { events: EventInput[] }[], contactIds: string[], source: string): NewEvent[] {
+  const rows: NewEvent[] = []
+  for (const [n, group] of groups.entries()) {
+    for (const e of group.events) {
+      rows.push({
+        dedupeKey: eventDedupeKey(e),
+        contactId: contactIds[n]!,
+        type: e.type,
+        occurredAt: e.occurredAt,
+        attributes: e.attributes,
+        source,
+      })
+    }
+  }
+  return rows
+}
+
+/**
+ * Stores a batch of events in one autocommitted statement (single-statement-ingest.ts), its dirty
+ * marks included; null, with nothing written, when the batch needs storeEvents' transaction.
+ */
+export async function storeEventsInOneStatement(
+  db: Db,
+  workspaceId: string,
+  events: EventInput[],
+  source: string,
+  now: Date,
+): Promise<{ accepted: number; duplicates: number; merged: false } | null> {
+  const { groups, requests } = groupByContact(events, now)
+  const inserted = await ingestEventsInOneStatement(db, workspaceId, requests, (ids) =>
+    eventRows(groups, ids, source),
+  )
+  if (!inserted) return null
+  return { accepted: inserted.inserted, duplicates: events.length - inserted.inserted, merged: false }
+}
+
+/** Stores events; returns what was accepted and whether contacts were merged on the way. */
+export async function storeEvents(
+  trx: Tx,
+  workspaceId: string,
+  events: EventInput[],
+  source: string,
+  options: StoreOptions,
+  now: Date,
+  marks: RescoreMark[],
+): Promise<{ accepted: number; duplicates: number; merged: boolean }> {
+  if (events.length === 0) return { accepted: 0, duplicates: 0, merged: false }
+  const { groups, requests } = groupByContact(events, now)
   const bulk = await resolveContactsInBulk(trx, workspaceId, requests)
   const merged: string[] = []
   let contactIds: string[]
@@ -81,19 +126,7 @@ export async function storeEvents(
         contactIds[n] = (await contactIdOf(trx, workspaceId, identitiesOf(group.ref)[0]!))!
     }
   }
-  const rows: NewEvent[] = []
-  for (const [n, group] of groups.entries()) {
-    for (const e of group.events) {
-      rows.push({
-        dedupeKey: eventDedupeKey(e),
-        contactId: contactIds[n]!,
-        type: e.type,
-        occurredAt: e.occurredAt,
-        attributes: e.attributes,
-        source,
-      })
-    }
-  }
+  const rows = eventRows(groups, contactIds, source)
   for (const contactId of merged) marks.push({ contactId, reason: 'merge' })
   const inserted = await insertEvents(trx, workspaceId, rows)
   for (const contactId of inserted.contactIds) marks.push({ contactId, reason: 'event' })

@@ -2,15 +2,16 @@
  * A small pool of scoring threads (node:worker_threads) for bulk scoring: a fixed number of
  * workers, started on first use and stopped after a quiet spell, each running one task at a time
  * from a shared queue. Hand-written rather than piscina: the whole need is "run this pure function
- * on N threads", and the one subtle part — loading the TypeScript worker under tsx and vitest,
- * where a plain `new Worker(file.ts)` fails with "Unknown file extension" — is ours either way.
+ * on N threads", and the one subtle part — loading the TypeScript worker under tsx and vitest —
+ * is ours either way (util/module-worker.ts).
  *
  * Callers bound what they submit (bulk-pipeline.ts keeps a few pages in flight), so the queue
  * never grows with the workspace. A worker that dies fails its task (the caller's batch is then
  * redone whole) and is replaced on the next task.
  */
 import { availableParallelism } from 'node:os'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { startModuleWorker } from '../util/module-worker.js'
 import { runScoreTask, type ScoreTask, type ScoreTaskResult } from './bulk-score-tasks.js'
 
 export interface ScorePool {
@@ -32,32 +33,12 @@ interface Slot {
   busy: Pending | null
 }
 
-/** The worker module next to this one: `.ts` from source (tsx, vitest), `.js` once compiled. */
-const entry = new URL(
-  `./bulk-score-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
-  import.meta.url,
-)
-
-/**
- * From TypeScript source, the worker's first act is to register tsx's loader (the parent's loader
- * hooks do not reach a worker), then import the entry. `eval` keeps this bootstrap plain JS.
- */
-const BOOT = `const { workerData } = require('node:worker_threads');
-(async () => {
-  if (workerData.tsx) (await import(workerData.tsx)).register();
-  await import(workerData.entry);
-})().catch((err) => { setImmediate(() => { throw err }) });`
-
 function startWorker(): Worker {
-  const fromSource = entry.pathname.endsWith('.ts')
-  const workerData = { entry: entry.href, tsx: fromSource ? import.meta.resolve('tsx/esm/api') : null }
   // A page's working set is a few MB; capping the heap makes V8 collect early instead of letting
   // each thread's heap grow to hundreds of MB (measured: +400 MB RSS over a 100k rescore uncapped).
   // The cap leaves room for pages of unusually large contacts (thousands of events each); a thread
   // that still runs out fails its task, and the job is retried by pg-boss like any failure.
-  return new Worker(BOOT, {
-    eval: true,
-    workerData,
+  return startModuleWorker(import.meta.url, 'bulk-score-worker', {
     resourceLimits: { maxOldGenerationSizeMb: 192, maxYoungGenerationSizeMb: 16 },
   })
 }

@@ -33,7 +33,10 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
   await app.register(
     async (api) => {
       api.decorateRequest('workspaceId', '')
-      api.addHook('onRequest', apiKeyAuth(deps.db, authFailures))
+      api.addHook(
+        'onRequest',
+        apiKeyAuth(deps.db, authFailures, () => deps.clock.now().getTime()),
+      )
       await api.register(ingestionRoutes(deps))
       await api.register(scoreRoutes(deps))
       await api.register(gridRoutes(grids, createGridPreviewService(deps), deps.db))

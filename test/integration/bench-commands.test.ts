@@ -136,6 +136,12 @@ describe('leadgrid bench … --json with tiny sizes', () => {
       fixedRate: { offeredEventsPerSecond: 5000, batches: 2, p99BatchMs: expect.any(Number) },
     })
     expect(r['webhook']).toHaveProperty('secondsUntilProcessed')
+    // Where the CPU went: measured on Linux; PostgreSQL's share only with a local server.
+    const cpu = r['cpuMsPerBatch'] as { api: Record<string, unknown>; ceiling: Record<string, unknown> }
+    expect(cpu.api['service']).toEqual(expect.any(Number))
+    expect(cpu.api['sender']).toEqual(expect.any(Number))
+    expect(cpu.ceiling['service']).toEqual(expect.any(Number))
+    if (serverUrl) expect(cpu.api['postgres']).toEqual(expect.any(Number))
   }, 300_000)
 
   it('refuses an unknown benchmark and a bad size', async () => {

@@ -75,14 +75,37 @@ describe('statements per ingested batch', () => {
     const retried = await statementsFor(batch('b', 100), large.workspaceId)
     expect(retried).toMatchObject({ accepted: 0, duplicates: 200 })
     expect(retried.statements).toBeLessThanOrEqual(knownSmall.statements)
-    // A handful, whatever the batch: lock, lookup, contacts, identities, events, marks.
-    expect(newLarge.statements).toBeLessThanOrEqual(8)
+    // Events of known or new people: the lookup, then one statement that writes contacts,
+    // identities, events and marks together (single-statement-ingest.ts) — no transaction.
+    expect(newLarge.statements).toBe(2)
+    expect(knownLarge.statements).toBe(2)
     const contacts = await t.deps.db
       .selectFrom('contacts')
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .where('workspace_id', '=', large.workspaceId)
       .executeTakeFirstOrThrow()
     expect(Number(contacts.n)).toBe(100)
+  })
+})
+
+describe('the batches one statement cannot store', () => {
+  it('a known person whose first-seen time moves back takes the transaction, and it moves', async () => {
+    const ws = await t.createWorkspace('older event')
+    await statementsFor(batch('a', 1), ws.workspaceId)
+    const older = batch('old', 1).map((e) => ({
+      ...e,
+      occurredAt: e.occurredAt.replace('2026-03-30', '2026-01-02'),
+    }))
+    const result = await statementsFor(older, ws.workspaceId)
+    expect(result).toMatchObject({ accepted: 2, duplicates: 0 })
+    // The optimistic lookup, then the transactional path's own statements.
+    expect(result.statements).toBeGreaterThan(2)
+    const contact = await t.deps.db
+      .selectFrom('contacts')
+      .select('first_seen_at')
+      .where('workspace_id', '=', ws.workspaceId)
+      .executeTakeFirstOrThrow()
+    expect(contact.first_seen_at).toEqual(new Date('2026-01-02T10:00:01Z'))
   })
 })
 
