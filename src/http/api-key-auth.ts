@@ -9,9 +9,9 @@
  * Unknown and revoked keys are never remembered — each attempt is looked up and counted.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { hashSecret } from '../crypto/api-keys.js'
 import type { Db } from '../db/database.js'
 import { Unauthorized } from '../errors.js'
-import { hashSecret } from '../crypto/api-keys.js'
 import { authenticateApiKey } from '../workspaces/workspace-service.js'
 import type { AuthFailureLimiter } from './auth-failure-limiter.js'
 
