@@ -208,3 +208,109 @@ export async function clearMarksById(trx: Transaction<Database>, workspaceId: st
     WHERE workspace_id = ${workspaceId} AND contact_id BETWEEN ${lo} AND ${hi}
       AND contact_id = ANY(${ids}::uuid[])`.execute(trx)
 }
+
+export interface RangeContact {
+  id: string
+  /** The stored score's row version when read (null: never scored): the write's optimistic check. */
+  version: string | null
+  /** The contact's own mark's reason, if it has one (the history's cause before the pass's). */
+  reason: string | null
+  data: string
+}
+
+/**
+ * The next `limit` contacts of a rescore range (rescore-chunk-repository.ts) after `after` (from
+ * `lo` when null) up to `hi`, in id order, read without locks, each with its stored score's row
+ * version for the write's check.
+ */
+export async function readRangePage(
+  db: Executor,
+  workspaceId: string,
+  options: { lo: string; after: string | null; hi: string; limit: number; since: Date },
+): Promise<RangeContact[]> {
+  const from = options.after === null ? sql`c.id >= ${options.lo}` : sql`c.id > ${options.after}`
+  const { rows } = await sql<RangeContact>`
+    SELECT c.id::text AS id, sv.xmin::text AS version, m.reason,
+           ${contactData(options.since, false)} AS data
+    FROM contacts c
+    LEFT JOIN scores sv ON sv.workspace_id = c.workspace_id AND sv.contact_id = c.id
+    LEFT JOIN contact_rescore_marks m ON m.workspace_id = c.workspace_id AND m.contact_id = c.id
+    WHERE c.workspace_id = ${workspaceId} AND ${from} AND c.id <= ${options.hi}
+    ORDER BY c.id
+    LIMIT ${options.limit}`.execute(db)
+  return rows
+}
+
+/**
+ * Locks the stored scores still at the version read, skipping any another transaction holds (a
+ * writer scoring that contact now, with data at least as new). Holding the score row also keeps
+ * the contact: a merge deleting it cascades to this row and waits for the commit. That one lock
+ * replaces the mark lock and the contact lock of the mark path (two tuple writes per contact).
+ */
+export async function holdUnchangedScores(
+  trx: Transaction<Database>,
+  workspaceId: string,
+  rows: { id: string; version: string }[],
+): Promise<Set<string>> {
+  if (rows.length === 0) return new Set()
+  const [lo, hi] = bounds(rows.map((r) => r.id))
+  const { rows: held } = await sql<{ id: string }>`
+    SELECT s.contact_id::text AS id
+    FROM scores s
+    JOIN unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.version)}::text[]) AS r(id, version)
+      ON s.contact_id = r.id AND s.xmin::text = r.version
+    WHERE s.workspace_id = ${workspaceId} AND s.contact_id BETWEEN ${lo} AND ${hi}
+    FOR NO KEY UPDATE OF s SKIP LOCKED`.execute(trx)
+  return new Set(held.map((r) => r.id))
+}
+
+/**
+ * A range page's write, one statement: the held scores updated, first scores inserted (a contact
+ * scored meanwhile keeps that score: DO NOTHING), a history row for each visible change among
+ * those written. `records` is parsed once (the CTE is used three times). Returns the ids written.
+ */
+export async function writeRangeScores(
+  trx: Transaction<Database>,
+  workspaceId: string,
+  computedAt: Date,
+  records: string,
+  ids: { held: string[]; fresh: string[]; changed: string[] },
+): Promise<Set<string>> {
+  const all = [...ids.held, ...ids.fresh]
+  if (all.length === 0) return new Set()
+  const [lo, hi] = bounds(all)
+  const { rows } = await sql<{ id: string }>`
+    WITH r AS (
+      SELECT * FROM json_to_recordset(${records}::json) AS r(contact_id uuid, grid_id uuid, fit int,
+        engagement int, total int, band text, grade text, mql boolean, mql_since timestamptz, reasons text,
+        contributions jsonb, cause text)
+    ), updated AS (
+      UPDATE scores s SET grid_id = r.grid_id, fit = r.fit, engagement = r.engagement, total = r.total,
+        band = r.band, grade = r.grade, mql = r.mql, mql_since = r.mql_since, reasons = r.reasons,
+        contributions = r.contributions, computed_at = ${computedAt}
+      FROM r
+      WHERE s.workspace_id = ${workspaceId} AND s.contact_id BETWEEN ${lo} AND ${hi}
+        AND s.contact_id = r.contact_id AND r.contact_id = ANY(${ids.held}::uuid[])
+      RETURNING s.contact_id
+    ), inserted AS (
+      INSERT INTO scores (workspace_id, contact_id, grid_id, fit, engagement, total, band, grade, mql,
+                          mql_since, reasons, contributions, computed_at)
+      SELECT ${workspaceId}, r.contact_id, r.grid_id, r.fit, r.engagement, r.total, r.band, r.grade, r.mql,
+             r.mql_since, r.reasons, r.contributions, ${computedAt}
+      FROM r WHERE r.contact_id = ANY(${ids.fresh}::uuid[])
+      ORDER BY r.contact_id
+      ON CONFLICT (workspace_id, contact_id) DO NOTHING
+      RETURNING contact_id
+    ), written AS (
+      SELECT contact_id FROM updated UNION ALL SELECT contact_id FROM inserted
+    ), history AS (
+      INSERT INTO score_history (workspace_id, contact_id, grid_id, fit, engagement, total, band, grade, mql,
+                                 reasons, cause, computed_at)
+      SELECT ${workspaceId}, r.contact_id, r.grid_id, r.fit, r.engagement, r.total, r.band, r.grade, r.mql,
+             r.reasons, r.cause, ${computedAt}
+      FROM r JOIN written w ON w.contact_id = r.contact_id
+      WHERE r.contact_id = ANY(${ids.changed}::uuid[])
+    )
+    SELECT contact_id::text AS id FROM written`.execute(trx)
+  return new Set(rows.map((r) => r.id))
+}
