@@ -27,12 +27,25 @@ export const FIRST_KEY = '00000000-0000-0000-0000-000000000000'
  * same milliseconds as a Date read through pg. jsonb values print as valid JSON; the event type,
  * the one plain text column, goes through to_json so no stored value can break the page.
  */
-function contactData(since: Date, forPreview: boolean) {
+function contactData(since: Date, forPreview: boolean, storedJoinedAs?: 'sv') {
+  // "k": marked, or not yet reached by a whole-workspace pass (rescore-chunk-repository.ts).
   const previewOnly = forPreview
-    ? sql`|| ',"m":' || coalesce(to_json(c.email)::text, 'null') || ',"k":' || EXISTS (
+    ? sql`|| ',"m":' || coalesce(to_json(c.email)::text, 'null') || ',"k":' || (EXISTS (
           SELECT 1 FROM contact_rescore_marks k
-          WHERE k.workspace_id = c.workspace_id AND k.contact_id = c.id)::text`
+          WHERE k.workspace_id = c.workspace_id AND k.contact_id = c.id) OR EXISTS (
+          SELECT 1 FROM rescore_chunks r
+          WHERE r.workspace_id = c.workspace_id AND c.id BETWEEN r.lo AND r.hi
+            AND (r.done_to IS NULL OR c.id > r.done_to)))::text`
     : sql``
+  // The stored score: from the caller's join when it has one (the range read joins it for its row
+  // version: one lookup, not two), else looked up here.
+  const stored = storedJoinedAs
+    ? sql`CASE WHEN sv.contact_id IS NULL THEN 'null' ELSE json_build_array(sv.grid_id, sv.total, sv.band,
+            sv.grade, sv.mql, sv.mql_since AT TIME ZONE 'UTC', sv.reasons)::text END`
+    : sql`coalesce((
+      SELECT json_build_array(s.grid_id, s.total, s.band, s.grade, s.mql, s.mql_since AT TIME ZONE 'UTC',
+                              s.reasons)::text
+      FROM scores s WHERE s.workspace_id = c.workspace_id AND s.contact_id = c.id), 'null')`
   return sql<string>`'{"p":' || c.properties::text
     || ',"c":"' || (c.first_seen_at AT TIME ZONE 'UTC')::text || '"'
     || ',"e":' || coalesce((
@@ -40,11 +53,7 @@ function contactData(since: Date, forPreview: boolean) {
                                || '",' || e.attributes::text || ']', ',') || ']'
       FROM events e
       WHERE e.workspace_id = c.workspace_id AND e.contact_id = c.id AND e.occurred_at > ${since}), '[]')
-    || ',"s":' || coalesce((
-      SELECT json_build_array(s.grid_id, s.total, s.band, s.grade, s.mql, s.mql_since AT TIME ZONE 'UTC',
-                              s.reasons)::text
-      FROM scores s WHERE s.workspace_id = c.workspace_id AND s.contact_id = c.id), 'null')
-    ${previewOnly} || '}'`
+    || ',"s":' || ${stored} ${previewOnly} || '}'`
 }
 
 /** The next `limit` contacts of the workspace after `after`, in id order (the preview's walk). */
@@ -231,7 +240,7 @@ export async function readRangePage(
   const from = options.after === null ? sql`c.id >= ${options.lo}` : sql`c.id > ${options.after}`
   const { rows } = await sql<RangeContact>`
     SELECT c.id::text AS id, sv.xmin::text AS version, m.reason,
-           ${contactData(options.since, false)} AS data
+           ${contactData(options.since, false, 'sv')} AS data
     FROM contacts c
     LEFT JOIN scores sv ON sv.workspace_id = c.workspace_id AND sv.contact_id = c.id
     LEFT JOIN contact_rescore_marks m ON m.workspace_id = c.workspace_id AND m.contact_id = c.id

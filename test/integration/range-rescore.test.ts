@@ -12,12 +12,13 @@ import { benchContacts } from '../../src/bench/bench-contacts.js'
 import { fixedClock } from '../../src/clock.js'
 import { createDraftGrid, getPublishedGrid, publishGrid } from '../../src/db/grid-repository.js'
 import { startWorkspaceRescore } from '../../src/db/rescore-chunk-repository.js'
-import { countMarks } from '../../src/db/rescore-mark-repository.js'
+import { countMarks, markWorkspaceForRescore } from '../../src/db/rescore-mark-repository.js'
+import { createGridPreviewService } from '../../src/grids/grid-preview-service.js'
 import { createGridPublishingService } from '../../src/grids/grid-publishing-service.js'
 import type { ScoreTask } from '../../src/rescoring/bulk-score-tasks.js'
 import { createRescoreService } from '../../src/rescoring/rescore-service.js'
 import { createScoreWorkerPool, type ScorePool } from '../../src/rescoring/score-worker-pool.js'
-import { starterGrid } from '../../src/scoring/index.js'
+import { gridSchema, starterGrid } from '../../src/scoring/index.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 const NOW = '2026-11-30T12:00:00.000Z'
@@ -129,6 +130,21 @@ describe('the whole-workspace rescore over key ranges', () => {
     expect(forGrid.length).toBeGreaterThan(0)
     expect(forGrid.every((h) => h.n === 1)).toBe(true)
     expect(await progress.progress(ws)).toEqual({ dirty: 0, total: n })
+
+    // What the pass stored is what the mark path computes: rescored that way, nothing moves.
+    const stored = async () =>
+      t.deps.db
+        .selectFrom('scores')
+        .select(['contact_id', 'fit', 'engagement', 'total', 'band', 'grade', 'mql', 'mql_since', 'reasons'])
+        .select('contributions')
+        .where('workspace_id', '=', ws)
+        .orderBy('contact_id')
+        .execute()
+    const byPass = await stored()
+    await markWorkspaceForRescore(t.deps.db, ws, 'manual')
+    expect(await rescore().rescoreDirty(ws)).toBe(n)
+    expect(await stored()).toEqual(byPass)
+    expect((await state(ws)).history).toEqual(after.history)
   })
 
   it('resumes a pass that failed mid-way without redoing its committed pages', async () => {
@@ -276,5 +292,27 @@ describe('the whole-workspace rescore over key ranges', () => {
     expect(after.marks).toBe(0)
     expect(after.scores).toHaveLength(n)
     expect(after.scores.every((s) => s.grid_id === gridId)).toBe(true)
+  })
+
+  it('previews "before" by scoring the contacts a pass has not reached yet, not their stored score', async () => {
+    const { workspaceId: ws } = await t.createWorkspace('Preview')
+    await seed(ws, 20)
+    const preview = createGridPreviewService({ db: t.deps.db, clock, pool: () => pool, pageSize: 7 })
+    const draft = structuredClone(starterGrid)
+    draft.rules.find((r) => r.id === 'pricing-page')!.points = 35
+    const candidate = gridSchema.parse(draft)
+    const clean = await preview.preview(ws, candidate)
+    // A sweep of a big workspace under way (ranges, no marks); the stored scores made stale.
+    await t.deps.db
+      .transaction()
+      .execute((trx) => startWorkspaceRescore(trx, ws, 'sweep', { keepReason: true, chunkedFrom: 1 }))
+    await sql`UPDATE scores SET total = total + 1000 WHERE workspace_id = ${ws}`.execute(t.deps.db)
+    const pending = await preview.preview(ws, candidate)
+    expect(pending.before!.averageScore).toBeCloseTo(clean.before!.averageScore, 5)
+    // Once the pass has been, the stored score is "before" again.
+    await rescore().rescoreDirty(ws)
+    await sql`UPDATE scores SET total = total + 1000 WHERE workspace_id = ${ws}`.execute(t.deps.db)
+    const stored = await preview.preview(ws, candidate)
+    expect(stored.before!.averageScore).toBeCloseTo(clean.before!.averageScore + 1000, 5)
   })
 })
