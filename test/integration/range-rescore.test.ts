@@ -233,6 +233,32 @@ describe('the whole-workspace rescore over key ranges', () => {
     expect(row).toEqual({ engagement: 20, grid_id: gridId })
   })
 
+  it('keeps a score another writer stored after the page was read (never overwrites it with older data)', async () => {
+    const { workspaceId: ws } = await t.createWorkspace('Overtaken')
+    const n = await seed(ws, 10)
+    const gridId = await publishAsBig(ws, 40)
+    const target = (await state(ws)).scores[0]!.contact_id
+    let written = false
+    const overtaking = {
+      size: 2,
+      run: async (task: ScoreTask) => {
+        // The mark path scoring the contact with a newer event, between the page's read and write.
+        if (!written && task.kind === 'rescore' && task.rows.some(([id]) => id === target)) {
+          written = true
+          await sql`UPDATE scores SET engagement = 77, grid_id = ${gridId}
+                    WHERE workspace_id = ${ws} AND contact_id = ${target}`.execute(t.deps.db)
+        }
+        return pool.run(task)
+      },
+      close: async () => {},
+    } as ScorePool
+    expect(await rescore(() => overtaking).rescoreDirty(ws)).toBe(n - 1)
+    expect(written).toBe(true)
+    const after = await state(ws)
+    expect(after.scores.find((s) => s.contact_id === target)!.engagement).toBe(77)
+    expect(after.scores.every((s) => s.grid_id === gridId)).toBe(true)
+  })
+
   it('restarts with the new grid when a publish lands mid-pass', async () => {
     const { workspaceId: ws } = await t.createWorkspace('Republished')
     const n = await seed(ws, 30)
