@@ -19,10 +19,10 @@
  *   the old pass finds its range gone (`advanceChunk` answers false) and rolls back.
  * - A writer that read the old grid before the publish committed (a mark batch in flight) can still
  *   store an old-grid score after the pass wrote the new one. Such a writer holds its contacts'
- *   marks (it takes them before reading the grid). Before a range is dropped, `finishChunk` marks
- *   every contact of it whose stored score is not the pass's grid's or that has a mark; the insert
- *   waits for a held mark (ON CONFLICT DO UPDATE, as in rescore-mark-repository.ts), so either
- *   way the contact is rescored after that writer's commit.
+ *   marks (it takes them before reading the grid). When the pass's last range is dropped,
+ *   `finishChunk` marks every contact whose stored score is not the pass's grid's or that has a
+ *   mark; the insert waits for a held mark (ON CONFLICT DO UPDATE, as in
+ *   rescore-mark-repository.ts), so either way the contact is rescored after that writer's commit.
  * - Several passes (threads of one process, or other worker processes) share the work: a pass
  *   claims one range at a time with a lease it renews with every page. A pass that dies loses its
  *   ranges when the lease ends; a page of a pass whose lease was taken over finds its claim gone.
@@ -145,14 +145,21 @@ export async function releaseChunk(db: Executor, workspaceId: string, chunk: Res
 }
 
 /**
- * The range is done: marks its contacts whose stored score is not the pass's grid's (a writer that
- * read the old grid and committed, a contact a page skipped because a writer held it — see the
- * header), and touches the marks its contacts already have: a writer still in flight holds its
- * contacts' marks, so ON CONFLICT DO UPDATE waits for its commit and then marks them afresh (its
- * score may be the old grid's). A writer that takes its marks after this reads the new grid.
- * Then drops the range. One transaction, committed synchronously: it also makes durable every page
- * committed before it with synchronous_commit off (WAL is flushed in order). Returns how many
- * contacts it marked; null when the range was no longer this pass's.
+ * The range is done: drops it, and when it was the pass's last, marks the workspace's contacts
+ * whose stored score is not the pass's grid's (a writer that read the old grid and committed, a
+ * contact a page skipped because a writer held it — see the header), and touches the marks its
+ * contacts already have: a writer still in flight holds its contacts' marks, so ON CONFLICT DO
+ * UPDATE waits for its commit and then marks them afresh (its score may be the old grid's). A
+ * writer that takes its marks after this reads the new grid.
+ *
+ * Once per pass, not per range: measured at 1,000,000 contacts, checking each range as it ended
+ * read its 62,500 stored scores in key order — random heap pages, 15–20 % of the database's time
+ * in the pass — where one look over the workspace's scores can read them in table order.
+ * Finishers take turns (a transaction-scoped advisory lock), so exactly one sees the last range go.
+ *
+ * One transaction, committed synchronously: it also makes durable every page committed before it
+ * with synchronous_commit off (WAL is flushed in order). Returns how many contacts it marked; null
+ * when the range was no longer this pass's.
  */
 export async function finishChunk(
   trx: Transaction<Database>,
@@ -160,17 +167,21 @@ export async function finishChunk(
   chunk: RescoreChunk,
   claim: string,
 ): Promise<number | null> {
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`rescore-ranges|${workspaceId}`}, 0))`.execute(
+    trx,
+  )
   const { rows } = await sql`
     DELETE FROM rescore_chunks
     WHERE workspace_id = ${workspaceId} AND lo = ${chunk.lo} AND claim = ${claim} AND grid_id = ${chunk.gridId}
     RETURNING 1`.execute(trx)
   if (rows.length === 0) return null
+  if (await hasChunks(trx, workspaceId)) return 0
   const marked = await sql`
     INSERT INTO contact_rescore_marks (workspace_id, contact_id, reason)
     SELECT c.workspace_id, c.id, ${chunk.reason}
     FROM contacts c
     LEFT JOIN scores s ON s.workspace_id = c.workspace_id AND s.contact_id = c.id
-    WHERE c.workspace_id = ${workspaceId} AND c.id BETWEEN ${chunk.lo} AND ${chunk.hi}
+    WHERE c.workspace_id = ${workspaceId}
       AND (s.grid_id IS DISTINCT FROM ${chunk.gridId}::uuid OR EXISTS (
         SELECT 1 FROM contact_rescore_marks m WHERE m.workspace_id = c.workspace_id AND m.contact_id = c.id))
     ORDER BY c.id
