@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util'
 import { getPublishedGrid } from '../db/grid-repository.js'
 import { migrate } from '../db/migrate.js'
 import { publishApprovalRequired } from '../db/publish-request-repository.js'
-import { markWorkspaceForRescore } from '../db/rescore-mark-repository.js'
+import { startWorkspaceRescore } from '../db/rescore-chunk-repository.js'
 import { transactionWithRetry } from '../db/retry-transaction.js'
 import { createGridService } from '../grids/grid-service.js'
 import { outcomesImportCommand } from '../outcomes/outcomes-command.js'
@@ -145,8 +145,8 @@ const rescoreCommand = defineCommand({
   async run(context, args) {
     await requireWorkspace(context, args.workspace)
     const { deps } = context
-    // Marked in contact-id order like a publish, retried on contention (see rescore-mark-repository).
-    await transactionWithRetry(deps.db, (trx) => markWorkspaceForRescore(trx, args.workspace, 'manual'))
+    // Like a publish (ranges or marks), retried on contention (see rescore-chunk-repository).
+    await transactionWithRetry(deps.db, (trx) => startWorkspaceRescore(trx, args.workspace, 'manual'))
     const rescored = await deps.rescore.rescoreDirty(args.workspace)
     return { stdout: [JSON.stringify({ workspaceId: args.workspace, rescored })] }
   },

@@ -27,12 +27,25 @@ export const FIRST_KEY = '00000000-0000-0000-0000-000000000000'
  * same milliseconds as a Date read through pg. jsonb values print as valid JSON; the event type,
  * the one plain text column, goes through to_json so no stored value can break the page.
  */
-function contactData(since: Date, forPreview: boolean) {
+function contactData(since: Date, forPreview: boolean, storedJoinedAs?: 'sv') {
+  // "k": marked, or not yet reached by a whole-workspace pass (rescore-chunk-repository.ts).
   const previewOnly = forPreview
-    ? sql`|| ',"m":' || coalesce(to_json(c.email)::text, 'null') || ',"k":' || EXISTS (
+    ? sql`|| ',"m":' || coalesce(to_json(c.email)::text, 'null') || ',"k":' || (EXISTS (
           SELECT 1 FROM contact_rescore_marks k
-          WHERE k.workspace_id = c.workspace_id AND k.contact_id = c.id)::text`
+          WHERE k.workspace_id = c.workspace_id AND k.contact_id = c.id) OR EXISTS (
+          SELECT 1 FROM rescore_chunks r
+          WHERE r.workspace_id = c.workspace_id AND c.id BETWEEN r.lo AND r.hi
+            AND (r.done_to IS NULL OR c.id > r.done_to)))::text`
     : sql``
+  // The stored score: from the caller's join when it has one (the range read joins it for its row
+  // version: one lookup, not two), else looked up here.
+  const stored = storedJoinedAs
+    ? sql`CASE WHEN sv.contact_id IS NULL THEN 'null' ELSE json_build_array(sv.grid_id, sv.total, sv.band,
+            sv.grade, sv.mql, sv.mql_since AT TIME ZONE 'UTC', sv.reasons)::text END`
+    : sql`coalesce((
+      SELECT json_build_array(s.grid_id, s.total, s.band, s.grade, s.mql, s.mql_since AT TIME ZONE 'UTC',
+                              s.reasons)::text
+      FROM scores s WHERE s.workspace_id = c.workspace_id AND s.contact_id = c.id), 'null')`
   return sql<string>`'{"p":' || c.properties::text
     || ',"c":"' || (c.first_seen_at AT TIME ZONE 'UTC')::text || '"'
     || ',"e":' || coalesce((
@@ -40,11 +53,7 @@ function contactData(since: Date, forPreview: boolean) {
                                || '",' || e.attributes::text || ']', ',') || ']'
       FROM events e
       WHERE e.workspace_id = c.workspace_id AND e.contact_id = c.id AND e.occurred_at > ${since}), '[]')
-    || ',"s":' || coalesce((
-      SELECT json_build_array(s.grid_id, s.total, s.band, s.grade, s.mql, s.mql_since AT TIME ZONE 'UTC',
-                              s.reasons)::text
-      FROM scores s WHERE s.workspace_id = c.workspace_id AND s.contact_id = c.id), 'null')
-    ${previewOnly} || '}'`
+    || ',"s":' || ${stored} ${previewOnly} || '}'`
 }
 
 /** The next `limit` contacts of the workspace after `after`, in id order (the preview's walk). */
@@ -207,4 +216,110 @@ export async function clearMarksById(trx: Transaction<Database>, workspaceId: st
     DELETE FROM contact_rescore_marks
     WHERE workspace_id = ${workspaceId} AND contact_id BETWEEN ${lo} AND ${hi}
       AND contact_id = ANY(${ids}::uuid[])`.execute(trx)
+}
+
+export interface RangeContact {
+  id: string
+  /** The stored score's row version when read (null: never scored): the write's optimistic check. */
+  version: string | null
+  /** The contact's own mark's reason, if it has one (the history's cause before the pass's). */
+  reason: string | null
+  data: string
+}
+
+/**
+ * The next `limit` contacts of a rescore range (rescore-chunk-repository.ts) after `after` (from
+ * `lo` when null) up to `hi`, in id order, read without locks, each with its stored score's row
+ * version for the write's check.
+ */
+export async function readRangePage(
+  db: Executor,
+  workspaceId: string,
+  options: { lo: string; after: string | null; hi: string; limit: number; since: Date },
+): Promise<RangeContact[]> {
+  const from = options.after === null ? sql`c.id >= ${options.lo}` : sql`c.id > ${options.after}`
+  const { rows } = await sql<RangeContact>`
+    SELECT c.id::text AS id, sv.xmin::text AS version, m.reason,
+           ${contactData(options.since, false, 'sv')} AS data
+    FROM contacts c
+    LEFT JOIN scores sv ON sv.workspace_id = c.workspace_id AND sv.contact_id = c.id
+    LEFT JOIN contact_rescore_marks m ON m.workspace_id = c.workspace_id AND m.contact_id = c.id
+    WHERE c.workspace_id = ${workspaceId} AND ${from} AND c.id <= ${options.hi}
+    ORDER BY c.id
+    LIMIT ${options.limit}`.execute(db)
+  return rows
+}
+
+/**
+ * Locks the stored scores still at the version read, skipping any another transaction holds (a
+ * writer scoring that contact now, with data at least as new). Holding the score row also keeps
+ * the contact: a merge deleting it cascades to this row and waits for the commit. That one lock
+ * replaces the mark lock and the contact lock of the mark path (two tuple writes per contact).
+ */
+export async function holdUnchangedScores(
+  trx: Transaction<Database>,
+  workspaceId: string,
+  rows: { id: string; version: string }[],
+): Promise<Set<string>> {
+  if (rows.length === 0) return new Set()
+  const [lo, hi] = bounds(rows.map((r) => r.id))
+  const { rows: held } = await sql<{ id: string }>`
+    SELECT s.contact_id::text AS id
+    FROM scores s
+    JOIN unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.version)}::text[]) AS r(id, version)
+      ON s.contact_id = r.id AND s.xmin::text = r.version
+    WHERE s.workspace_id = ${workspaceId} AND s.contact_id BETWEEN ${lo} AND ${hi}
+    FOR NO KEY UPDATE OF s SKIP LOCKED`.execute(trx)
+  return new Set(held.map((r) => r.id))
+}
+
+/**
+ * A range page's write, one statement: the held scores updated, first scores inserted (a contact
+ * scored meanwhile keeps that score: DO NOTHING), a history row for each visible change among
+ * those written. `records` is parsed once (the CTE is used three times). Returns the ids written.
+ */
+export async function writeRangeScores(
+  trx: Transaction<Database>,
+  workspaceId: string,
+  computedAt: Date,
+  records: string,
+  ids: { held: string[]; fresh: string[]; changed: string[] },
+): Promise<Set<string>> {
+  const all = [...ids.held, ...ids.fresh]
+  if (all.length === 0) return new Set()
+  const [lo, hi] = bounds(all)
+  const { rows } = await sql<{ id: string }>`
+    WITH r AS (
+      SELECT * FROM json_to_recordset(${records}::json) AS r(contact_id uuid, grid_id uuid, fit int,
+        engagement int, total int, band text, grade text, mql boolean, mql_since timestamptz, reasons text,
+        contributions jsonb, cause text)
+    ), updated AS (
+      UPDATE scores s SET grid_id = r.grid_id, fit = r.fit, engagement = r.engagement, total = r.total,
+        band = r.band, grade = r.grade, mql = r.mql, mql_since = r.mql_since, reasons = r.reasons,
+        contributions = r.contributions, computed_at = ${computedAt}
+      FROM r
+      WHERE s.workspace_id = ${workspaceId} AND s.contact_id BETWEEN ${lo} AND ${hi}
+        AND s.contact_id = r.contact_id AND r.contact_id = ANY(${ids.held}::uuid[])
+      RETURNING s.contact_id
+    ), inserted AS (
+      INSERT INTO scores (workspace_id, contact_id, grid_id, fit, engagement, total, band, grade, mql,
+                          mql_since, reasons, contributions, computed_at)
+      SELECT ${workspaceId}, r.contact_id, r.grid_id, r.fit, r.engagement, r.total, r.band, r.grade, r.mql,
+             r.mql_since, r.reasons, r.contributions, ${computedAt}
+      FROM r WHERE r.contact_id = ANY(${ids.fresh}::uuid[])
+      ORDER BY r.contact_id
+      ON CONFLICT (workspace_id, contact_id) DO NOTHING
+      RETURNING contact_id
+    ), written AS (
+      SELECT contact_id FROM updated UNION ALL SELECT contact_id FROM inserted
+    ), history AS (
+      INSERT INTO score_history (workspace_id, contact_id, grid_id, fit, engagement, total, band, grade, mql,
+                                 reasons, cause, computed_at)
+      SELECT ${workspaceId}, r.contact_id, r.grid_id, r.fit, r.engagement, r.total, r.band, r.grade, r.mql,
+             r.reasons, r.cause, ${computedAt}
+      FROM r JOIN written w ON w.contact_id = r.contact_id
+      WHERE r.contact_id = ANY(${ids.changed}::uuid[])
+    )
+    SELECT contact_id::text AS id FROM written`.execute(trx)
+  return new Set(rows.map((r) => r.id))
 }

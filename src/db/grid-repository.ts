@@ -4,7 +4,7 @@
  */
 import { sql, type Transaction } from 'kysely'
 import type { Db } from './database.js'
-import { markWorkspaceForRescore } from './rescore-mark-repository.js'
+import { startWorkspaceRescore } from './rescore-chunk-repository.js'
 import type { Database, GridRow } from './schema.js'
 
 type Executor = Db | Transaction<Database>
@@ -91,8 +91,9 @@ export async function publishGrid(
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', gridId)
     .execute()
-  // Marks, not contact rows, in contact-id order: see rescore-mark-repository.ts for why this
-  // cannot deadlock with ingestion (it did when this was an UPDATE over the contact rows).
-  await markWorkspaceForRescore(trx, workspaceId, 'publish')
+  // Key ranges (a big workspace) or marks in contact-id order, never contact rows: see
+  // rescore-chunk-repository.ts and rescore-mark-repository.ts for why this cannot deadlock with
+  // ingestion (it did when this was an UPDATE over the contact rows). A pass under way restarts.
+  await startWorkspaceRescore(trx, workspaceId, 'publish', { restart: true })
   return previous
 }

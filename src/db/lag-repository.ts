@@ -5,8 +5,10 @@
  * events as soon as they are durable whatever these say; the figures show an operator when to add
  * workers. One aggregate per table, no per-row work in the application.
  */
+
 import { sql } from 'kysely'
 import type { Db } from './database.js'
+import { countChunkBacklog } from './rescore-chunk-repository.js'
 
 export interface LagSnapshot {
   rescoreMarks: number
@@ -30,7 +32,8 @@ export async function lagSnapshot(db: Db): Promise<LagSnapshot> {
   }>`
     SELECT
       (SELECT count(*) FROM contact_rescore_marks)::int AS marks,
-      (SELECT min(marked_at) FROM contact_rescore_marks) AS oldest_mark,
+      (SELECT least(min(marked_at), (SELECT min(started_at) FROM rescore_chunks))
+       FROM contact_rescore_marks) AS oldest_mark,
       (SELECT count(*) FROM outbox WHERE status = 'pending')::int AS pending,
       (SELECT count(*) FROM outbox WHERE status = 'parked')::int AS parked,
       (SELECT min(created_at) FROM outbox WHERE status = 'pending') AS oldest_pending,
@@ -39,7 +42,8 @@ export async function lagSnapshot(db: Db): Promise<LagSnapshot> {
   `.execute(db)
   const row = r.rows[0]!
   return {
-    rescoreMarks: row.marks,
+    // Contacts marked, plus those a whole-workspace pass has not reached yet (rescore-chunk-repository.ts).
+    rescoreMarks: row.marks + (await countChunkBacklog(db)),
     oldestRescoreMark: row.oldest_mark,
     outboxPending: row.pending,
     outboxParked: row.parked,

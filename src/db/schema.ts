@@ -80,6 +80,19 @@ export interface ContactRescoreMarksTable {
   reason: string
 }
 
+/** A key range of a whole-workspace rescore pass (migrations/015_rescore_chunks.sql). */
+export interface RescoreChunksTable {
+  workspace_id: string
+  lo: string
+  hi: string
+  done_to: string | null
+  grid_id: string
+  reason: string
+  started_at: ColumnType<Date, Date | string | undefined, Date | string>
+  claim: string | null
+  claimed_until: Date | null
+}
+
 export interface ContactIdentitiesTable {
   workspace_id: string
   kind: 'email' | 'hubspot' | 'pipedrive' | 'external' | 'anonymous'
@@ -230,6 +243,7 @@ export interface Database {
   connections: ConnectionsTable
   contacts: ContactsTable
   contact_rescore_marks: ContactRescoreMarksTable
+  rescore_chunks: RescoreChunksTable
   contact_identities: ContactIdentitiesTable
   events: EventsTable
   grids: GridsTable

@@ -6,6 +6,7 @@
  */
 
 import type { Db } from '../db/database.js'
+import { countChunkBacklog } from '../db/rescore-chunk-repository.js'
 import { countMarks } from '../db/rescore-mark-repository.js'
 import type { GridRow } from '../db/schema.js'
 import type { GridService } from './grid-service.js'
@@ -50,13 +51,20 @@ export function createGridPublishingService(deps: { db: Db; grids: GridService }
 
     /** Contacts still waiting for a rescore (the publish progress bar) out of all contacts. */
     async progress(workspaceId: string): Promise<{ dirty: number; total: number }> {
-      // Waiting = marked for a rescore (contact_rescore_marks, see rescore-mark-repository.ts).
+      // Waiting = marked for a rescore (contact_rescore_marks, see rescore-mark-repository.ts) or
+      // not yet reached by a whole-workspace pass (rescore-chunk-repository.ts). A contact both
+      // marked and not yet reached counts twice: capped at the total, the bar only runs late.
       const row = await db
         .selectFrom('contacts')
         .select((eb) => eb.fn.countAll<string>().as('total'))
         .where('workspace_id', '=', workspaceId)
         .executeTakeFirstOrThrow()
-      return { dirty: await countMarks(db, workspaceId), total: Number(row.total) }
+      const total = Number(row.total)
+      const [marked, ahead] = await Promise.all([
+        countMarks(db, workspaceId),
+        countChunkBacklog(db, workspaceId),
+      ])
+      return { dirty: Math.min(total, marked + ahead), total }
     },
   }
 }

@@ -21,18 +21,15 @@ import { countMarksUpTo } from '../db/bulk-score-repository.js'
 import type { Db } from '../db/database.js'
 import { loadEventsForContacts } from '../db/event-repository.js'
 import { getPublishedGrid } from '../db/grid-repository.js'
-import {
-  clearMarks,
-  markWorkspaceForRescore,
-  takeMarks,
-  workspacesWithMarks,
-} from '../db/rescore-mark-repository.js'
+import { hasChunks, startWorkspaceRescore, workspacesWithChunks } from '../db/rescore-chunk-repository.js'
+import { clearMarks, takeMarks, workspacesWithMarks } from '../db/rescore-mark-repository.js'
 import { transactionWithRetry } from '../db/retry-transaction.js'
 import { loadScores, type StoredScore, saveScores, visiblyChanged } from '../db/score-repository.js'
 import type { JobQueue } from '../jobs/queue.js'
 import { evaluate, prepareEvents } from '../scoring/index.js'
 import { createBulkRescore } from './bulk-rescore.js'
 import { compiledGridFor } from './compiled-grid-cache.js'
+import { createRangeRescore } from './range-rescore.js'
 import { type ScorePool, sharedScorePool } from './score-worker-pool.js'
 
 export { compiledGridFor } from './compiled-grid-cache.js'
@@ -66,22 +63,32 @@ export function createRescoreService(deps: RescoreDeps) {
   // The bulk path schedules a connection's flush at most once a second while it writes pages
   // (pg-boss keeps one waiting flush per connection anyway; this saves the round trips).
   const flushSentAt = new Map<string, number>()
-  const bulk = createBulkRescore({
+  const onPage = async (page: {
+    workspaceId: string
+    contacts: number
+    changed: number
+    ms: number
+    connections: string[]
+  }) => {
+    const { workspaceId, contacts, changed, ms, connections } = page
+    for (const connectionId of connections) {
+      const last = flushSentAt.get(connectionId) ?? Number.NEGATIVE_INFINITY
+      if (performance.now() - last < 1000) continue
+      flushSentAt.set(connectionId, performance.now())
+      await scheduleFlush(queue, workspaceId, connectionId)
+    }
+    if (contacts > 0) deps.onBatch?.({ workspaceId, contacts, changed, ms })
+  }
+  const bulkDeps = {
     db,
     clock,
     logger,
     writeBackMappings: deps.writeBackMappings,
     pool: deps.pool ?? sharedScorePool,
-    onPage: async ({ workspaceId, contacts, changed, ms, connections }) => {
-      for (const connectionId of connections) {
-        const last = flushSentAt.get(connectionId) ?? Number.NEGATIVE_INFINITY
-        if (performance.now() - last < 1000) continue
-        flushSentAt.set(connectionId, performance.now())
-        await scheduleFlush(queue, workspaceId, connectionId)
-      }
-      if (contacts > 0) deps.onBatch?.({ workspaceId, contacts, changed, ms })
-    },
-  })
+    onPage,
+  }
+  const bulk = createBulkRescore(bulkDeps)
+  const ranges = createRangeRescore(bulkDeps)
 
   /**
    * Rescores one batch. `taken`: marks taken (0 when none was waiting); `settled`: marks cleared
@@ -221,12 +228,31 @@ export function createRescoreService(deps: RescoreDeps) {
     return outcome
   }
 
+  async function workspacesWithDirtyContacts(): Promise<string[]> {
+    const marked = await workspacesWithMarks(db)
+    const passing = await workspacesWithChunks(db)
+    return [...new Set([...marked, ...passing])]
+  }
+
   return {
     /** Rescores every dirty contact of the workspace; returns how many were scored. */
     async rescoreDirty(workspaceId: string, batchSize = 500): Promise<number> {
       let total = 0
       let busy = 0
       const from = deps.bulk?.from ?? BULK_FROM
+      if (await hasChunks(db, workspaceId)) {
+        // A whole-workspace pass (publish, sweep, manual): its ranges first, then the marks.
+        const pass = await ranges.rescoreRanges(workspaceId, {
+          pageSize: deps.bulk?.pageSize,
+          budgetMs: deps.bulk?.budgetMs ?? JOB_BUDGET_MS,
+        })
+        total += pass.settled
+        for (const connectionId of pass.connections) await scheduleFlush(queue, workspaceId, connectionId)
+        if (!pass.done) {
+          await queue.send('rescore-dirty', { workspaceId })
+          return total
+        }
+      }
       if ((await countMarksUpTo(db, workspaceId, from)) >= from) {
         const pass = await bulk.rescoreMarked(workspaceId, {
           pageSize: deps.bulk?.pageSize,
@@ -259,29 +285,28 @@ export function createRescoreService(deps: RescoreDeps) {
       return total
     },
 
-    /** Workspaces that have dirty contacts (the catch-up job's question). */
-    async workspacesWithDirtyContacts(): Promise<string[]> {
-      return workspacesWithMarks(db)
-    },
+    /** Workspaces that have dirty contacts (the catch-up job's question): marked, or in a pass. */
+    workspacesWithDirtyContacts,
 
     /**
-     * The daily sweep: marks every contact dirty so time-based rules are recomputed. One ordered,
-     * set-based statement per workspace (each its own transaction), so a big tenant does not hold
-     * every other workspace's marks, and a contact already marked keeps the reason it had.
+     * The daily sweep: every contact due a rescore so time-based rules are recomputed — a pass over
+     * key ranges for a big workspace (one running is left to finish), or one ordered, set-based
+     * mark statement for a small one (each workspace its own transaction, so a big tenant does not
+     * hold every other workspace's marks); a contact already marked keeps the reason it had.
      */
     async markAllForSweep(): Promise<string[]> {
       const workspaces = await db.selectFrom('workspaces').select('id').orderBy('id').execute()
       for (const { id } of workspaces) {
         await transactionWithRetry(
           db,
-          (trx) => markWorkspaceForRescore(trx, id, 'sweep', { keepReason: true }),
+          (trx) => startWorkspaceRescore(trx, id, 'sweep', { keepReason: true }),
           {
             logger,
             label: 'sweep',
           },
         )
       }
-      return workspacesWithMarks(db)
+      return workspacesWithDirtyContacts()
     },
   }
 }

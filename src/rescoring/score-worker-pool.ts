@@ -33,21 +33,29 @@ interface Slot {
   busy: Pending | null
 }
 
-function startWorker(): Worker {
-  // A page's working set is a few MB; capping the heap makes V8 collect early instead of letting
-  // each thread's heap grow to hundreds of MB (measured: +400 MB RSS over a 100k rescore uncapped).
-  // The cap leaves room for pages of unusually large contacts (thousands of events each); a thread
-  // that still runs out fails its task, and the job is retried by pg-boss like any failure.
+function startWorker(heapMb: number): Worker {
+  // A page's working set is a few MB (1,000 contacts × 20 events: ≈ 15–20 MB parsed); capping the
+  // heap makes V8 collect early instead of letting each thread's heap grow to hundreds of MB
+  // (measured: +400 MB RSS over a 100k rescore uncapped; 96 MB instead of 192 saved nothing
+  // measurable at 200k — the main thread's heap is what varies). A page of unusually large
+  // contacts (thousands of events each) that does not fit is scored on the calling thread
+  // instead (see `fail` below): slower, but it ends rather than failing every retry of its job.
   return startModuleWorker(import.meta.url, 'bulk-score-worker', {
-    resourceLimits: { maxOldGenerationSizeMb: 192, maxYoungGenerationSizeMb: 16 },
+    resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: 16 },
   })
 }
 
-export function createScoreWorkerPool(options: { size?: number; idleMs?: number } = {}): ScorePool {
+/** Old-generation heap of a scoring thread, MB. */
+const THREAD_HEAP_MB = 192
+
+export function createScoreWorkerPool(
+  options: { size?: number; idleMs?: number; heapMb?: number } = {},
+): ScorePool {
   // One core is left to the main thread and, usually, PostgreSQL on the same machine: the
   // profile shows a rescore spending most of its time in the database's writes.
   const size = Math.max(0, options.size ?? Math.max(1, availableParallelism() - 1))
   const idleMs = options.idleMs ?? 30_000
+  const heapMb = options.heapMb ?? THREAD_HEAP_MB
   const slots: Slot[] = []
   const queue: Pending[] = []
   let nextId = 1
@@ -65,13 +73,22 @@ export function createScoreWorkerPool(options: { size?: number; idleMs?: number 
   }
 
   function addSlot(): Slot {
-    const slot: Slot = { worker: startWorker(), busy: null }
+    const slot: Slot = { worker: startWorker(heapMb), busy: null }
     slot.worker.on('message', (m) => settle(slot, m))
     const fail = (err: Error) => {
       const at = slots.indexOf(slot)
       if (at >= 0) slots.splice(at, 1)
-      slot.busy?.reject(err)
+      const job = slot.busy
       slot.busy = null
+      if (job && (err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        // The page does not fit a thread's capped heap: the calling thread (uncapped) scores it, so
+        // the same page cannot fail the job again and again.
+        try {
+          job.resolve(runScoreTask(job.task) as never)
+        } catch (inline) {
+          job.reject(inline as Error)
+        }
+      } else job?.reject(err)
       void slot.worker.terminate()
       dispatch()
     }
