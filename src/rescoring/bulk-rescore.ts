@@ -12,10 +12,8 @@
  * one scored with (a publish in between stops the pass; the new publish re-marked everything).
  */
 import type { Logger } from 'pino'
-import { shadowScoreChallenger } from '../calibration/challenger-service.js'
 import type { Clock } from '../clock.js'
 import type { CrmProviderName, CrmWriteBackMapping } from '../crm/types.js'
-import { enqueueWriteBack } from '../crm/write-back-outbox.js'
 import {
   clearMarksById,
   FIRST_KEY,
@@ -30,6 +28,7 @@ import { getPublishedGrid } from '../db/grid-repository.js'
 import { transactionWithRetry } from '../db/retry-transaction.js'
 import { runPipeline } from './bulk-pipeline.js'
 import type { RescoredContact } from './bulk-score-tasks.js'
+import { followUpScoredPage } from './bulk-write-back.js'
 import { compiledGridFor } from './compiled-grid-cache.js'
 import type { ScorePool } from './score-worker-pool.js'
 
@@ -108,36 +107,14 @@ export function createBulkRescore(deps: BulkRescoreDeps) {
             `[${changed.map((s) => s.record).join(',')}]`,
           )
           lap('scores')
-          const scoredAt = page.now.toISOString()
-          connections = await enqueueWriteBack(
+          connections = await followUpScoredPage(
             trx,
             workspaceId,
-            scored.map(({ contactId, result: r }) => ({
-              contactId,
-              values: {
-                score: r.total,
-                fit: r.fit,
-                engagement: r.engagement,
-                band: r.band,
-                grade: r.grade,
-                mql: r.mql,
-                mqlSince: r.mqlSince,
-                reasons: r.reasons,
-                scoredAt,
-              },
-            })),
-            deps.writeBackMappings,
-          )
-          lap('outbox')
-          // Champion/challenger (issue 10): the same contacts scored in shadow with the challenger,
-          // if the workspace has one — its own table, never the outbox; one key read when it has none.
-          await shadowScoreChallenger(
-            trx,
-            workspaceId,
-            scored.map((s) => s.contactId),
+            scored,
             page.now,
+            deps.writeBackMappings,
+            lap,
           )
-          lap('challenger')
         }
         await clearMarksById(trx, workspaceId, [...scored.map((s) => s.contactId), ...gone, ...readGone])
         lap('marks')

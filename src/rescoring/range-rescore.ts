@@ -14,10 +14,8 @@
 
 import { sql } from 'kysely'
 import type { Logger } from 'pino'
-import { shadowScoreChallenger } from '../calibration/challenger-service.js'
 import type { Clock } from '../clock.js'
 import type { CrmProviderName, CrmWriteBackMapping } from '../crm/types.js'
-import { enqueueWriteBack } from '../crm/write-back-outbox.js'
 import {
   holdUnchangedScores,
   lockContactsForScoring,
@@ -39,6 +37,7 @@ import {
 import { transactionWithRetry } from '../db/retry-transaction.js'
 import { runPipeline } from './bulk-pipeline.js'
 import type { RescoredContact } from './bulk-score-tasks.js'
+import { followUpScoredPage } from './bulk-write-back.js'
 import { compiledGridFor } from './compiled-grid-cache.js'
 import type { ScorePool } from './score-worker-pool.js'
 
@@ -129,34 +128,14 @@ export function createRangeRescore(deps: RangeRescoreDeps) {
         )
         const scored = candidates.filter((c) => written.has(c.contactId))
         lap('scores')
-        const scoredAt = page.now.toISOString()
-        const connections = await enqueueWriteBack(
+        const connections = await followUpScoredPage(
           trx,
           workspaceId,
-          scored.map(({ contactId, result: r }) => ({
-            contactId,
-            values: {
-              score: r.total,
-              fit: r.fit,
-              engagement: r.engagement,
-              band: r.band,
-              grade: r.grade,
-              mql: r.mql,
-              mqlSince: r.mqlSince,
-              reasons: r.reasons,
-              scoredAt,
-            },
-          })),
-          deps.writeBackMappings,
-        )
-        lap('outbox')
-        await shadowScoreChallenger(
-          trx,
-          workspaceId,
-          scored.map((s) => s.contactId),
+          scored,
           page.now,
+          deps.writeBackMappings,
+          lap,
         )
-        lap('challenger')
         return { steps, settled: scored.length, changed: scored.filter((s) => s.changed).length, connections }
       },
       { logger, label: 'range rescore' },
