@@ -11,9 +11,6 @@
  * scored again with that event), contacts not held by a writer, and the published grid still the
  * one scored with (a publish in between stops the pass; the new publish re-marked everything).
  */
-import type { Logger } from 'pino'
-import type { Clock } from '../clock.js'
-import type { CrmProviderName, CrmWriteBackMapping } from '../crm/types.js'
 import {
   clearMarksById,
   FIRST_KEY,
@@ -23,34 +20,16 @@ import {
   readMarkedPage,
   writeScoreRecords,
 } from '../db/bulk-score-repository.js'
-import type { Db } from '../db/database.js'
 import { getPublishedGrid } from '../db/grid-repository.js'
 import { transactionWithRetry } from '../db/retry-transaction.js'
 import { runPipeline } from './bulk-pipeline.js'
 import type { RescoredContact } from './bulk-score-tasks.js'
-import { followUpScoredPage } from './bulk-write-back.js'
+import { type BulkPassDeps, followUpScoredPage } from './bulk-write-back.js'
 import { compiledGridFor } from './compiled-grid-cache.js'
-import type { ScorePool } from './score-worker-pool.js'
 
 const DAY_MS = 86_400_000
 
-export interface BulkRescoreDeps {
-  db: Db
-  clock: Clock
-  logger: Logger
-  writeBackMappings: Partial<Record<CrmProviderName, CrmWriteBackMapping>>
-  pool: () => ScorePool
-  /** Called after each page's commit with the connections that now have outbox rows. */
-  onPage?: (info: {
-    workspaceId: string
-    contacts: number
-    changed: number
-    ms: number
-    /** Where the page's write spent its time (ms): locks and checks, scores + history, outbox, marks. */
-    steps: { lock: number; scores: number; outbox: number; marks: number }
-    connections: string[]
-  }) => Promise<void> | void
-}
+export type BulkRescoreDeps = BulkPassDeps<{ lock: number; scores: number; outbox: number; marks: number }>
 
 export interface BulkRescoreOptions {
   /** Contacts per page (one transaction each). */

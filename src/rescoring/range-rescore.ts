@@ -13,9 +13,6 @@
  */
 
 import { sql } from 'kysely'
-import type { Logger } from 'pino'
-import type { Clock } from '../clock.js'
-import type { CrmProviderName, CrmWriteBackMapping } from '../crm/types.js'
 import {
   holdUnchangedScores,
   lockContactsForScoring,
@@ -23,7 +20,6 @@ import {
   readRangePage,
   writeRangeScores,
 } from '../db/bulk-score-repository.js'
-import type { Db } from '../db/database.js'
 import { getGrid } from '../db/grid-repository.js'
 import {
   advanceChunk,
@@ -37,30 +33,19 @@ import {
 import { transactionWithRetry } from '../db/retry-transaction.js'
 import { runPipeline } from './bulk-pipeline.js'
 import type { RescoredContact } from './bulk-score-tasks.js'
-import { followUpScoredPage } from './bulk-write-back.js'
+import { type BulkPassDeps, followUpScoredPage } from './bulk-write-back.js'
 import { compiledGridFor } from './compiled-grid-cache.js'
-import type { ScorePool } from './score-worker-pool.js'
 
 const DAY_MS = 86_400_000
 /** Ranges worked at once by one pass (each its own writer). */
 const LANES = 2
 
-export interface RangeRescoreDeps {
-  db: Db
-  clock: Clock
-  logger: Logger
-  writeBackMappings: Partial<Record<CrmProviderName, CrmWriteBackMapping>>
-  pool: () => ScorePool
-  /** Called after each page's commit (as bulk-rescore.ts's onPage). */
-  onPage?: (info: {
-    workspaceId: string
-    contacts: number
-    changed: number
-    ms: number
-    steps: { lock: number; scores: number; outbox: number; challenger: number }
-    connections: string[]
-  }) => Promise<void> | void
-}
+export type RangeRescoreDeps = BulkPassDeps<{
+  lock: number
+  scores: number
+  outbox: number
+  challenger: number
+}>
 
 /** The range is no longer this pass's (a publish replaced it, or its lease was taken over). */
 class RangeLost extends Error {}
