@@ -6,7 +6,6 @@
  */
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { benchContacts } from '../../src/bench/bench-contacts.js'
 import { fixedClock } from '../../src/clock.js'
 import { loadEventsForContacts } from '../../src/db/event-repository.js'
 import { getPublishedGrid } from '../../src/db/grid-repository.js'
@@ -16,6 +15,7 @@ import type { ScoreTask } from '../../src/rescoring/bulk-score-tasks.js'
 import { compiledGridFor, createRescoreService } from '../../src/rescoring/rescore-service.js'
 import { createScoreWorkerPool, type ScorePool } from '../../src/rescoring/score-worker-pool.js'
 import { evaluate, gridSchema, prepareEvents, starterGrid } from '../../src/scoring/index.js'
+import { seedGeneratedContacts } from '../helpers/generated-contacts.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 const NOW = '2026-11-30T12:00:00.000Z'
@@ -33,26 +33,8 @@ afterAll(async () => {
 
 /** `count` generated contacts with their events, through the real ingestion path. */
 async function seed(workspaceId: string, count: number) {
-  const people = [...benchContacts({ count, eventsPerContact: 8, now: Date.parse(NOW) })]
-  await t.deps.ingestion.ingestContacts(
-    workspaceId,
-    people.map((p) => ({ contact: { email: p.email }, properties: p.profile as never })),
-    'api',
-  )
-  await t.deps.ingestion.ingestEvents(
-    workspaceId,
-    people.flatMap((p) =>
-      p.events.map((e) => ({
-        id: e.dedupeKey,
-        contact: { email: p.email },
-        type: e.type,
-        occurredAt: e.occurredAt,
-        attributes: e.attributes,
-      })),
-    ) as never,
-    'api',
-  )
-  return people.length
+  const seeded = await seedGeneratedContacts(t, workspaceId, { count, eventsPerContact: 8, now: NOW })
+  return seeded
 }
 
 /** A rescore service whose every run takes the bulk path, in pages of 7, on two threads. */

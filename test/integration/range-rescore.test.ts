@@ -8,7 +8,6 @@
  */
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { benchContacts } from '../../src/bench/bench-contacts.js'
 import { fixedClock } from '../../src/clock.js'
 import { createDraftGrid, getPublishedGrid, publishGrid } from '../../src/db/grid-repository.js'
 import { startWorkspaceRescore } from '../../src/db/rescore-chunk-repository.js'
@@ -19,6 +18,7 @@ import type { ScoreTask } from '../../src/rescoring/bulk-score-tasks.js'
 import { createRescoreService } from '../../src/rescoring/rescore-service.js'
 import { createScoreWorkerPool, type ScorePool } from '../../src/rescoring/score-worker-pool.js'
 import { gridSchema, starterGrid } from '../../src/scoring/index.js'
+import { seedGeneratedContacts } from '../helpers/generated-contacts.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 const NOW = '2026-11-30T12:00:00.000Z'
@@ -36,28 +36,10 @@ afterAll(async () => {
 
 /** `count` generated contacts with their events, scored once (the mark path) with the Starter grid. */
 async function seed(workspaceId: string, count: number) {
-  const people = [...benchContacts({ count, eventsPerContact: 8, now: Date.parse(NOW) })]
-  await t.deps.ingestion.ingestContacts(
-    workspaceId,
-    people.map((p) => ({ contact: { email: p.email }, properties: p.profile as never })),
-    'api',
-  )
-  await t.deps.ingestion.ingestEvents(
-    workspaceId,
-    people.flatMap((p) =>
-      p.events.map((e) => ({
-        id: e.dedupeKey,
-        contact: { email: p.email },
-        type: e.type,
-        occurredAt: e.occurredAt,
-        attributes: e.attributes,
-      })),
-    ) as never,
-    'api',
-  )
+  const seeded = await seedGeneratedContacts(t, workspaceId, { count, eventsPerContact: 8, now: NOW })
   await rescore().rescoreDirty(workspaceId)
   expect(await countMarks(t.deps.db, workspaceId)).toBe(0)
-  return people.length
+  return seeded
 }
 
 function rescore(threads: () => ScorePool = () => pool, pageSize = 3) {
