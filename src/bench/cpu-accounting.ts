@@ -66,24 +66,24 @@ export function isLocalServer(connectionString: string): boolean {
  * `server`: the database is a PostgreSQL server on this machine (not embedded, not remote).
  */
 export function startCpuAccount(options: { server: boolean }) {
+  const postgresNow = () => (options.server ? postgresCpuSeconds() : null)
   const process0 = processCpuSeconds()
-  const postgres0 = options.server ? postgresCpuSeconds() : null
+  const postgres0 = postgresNow()
+  const since = (now: number | null, start: number | null) =>
+    now === null || start === null ? null : now - start
   return {
     /** `senderSeconds`: the sender thread's own CPU, counted out of the service's. */
     perBatch(batches: number, senderSeconds: number | null = 0) {
-      const ms = (s: number | null, s0: number | null) =>
-        s === null || s0 === null ? null : Math.round(((s - s0) * 1000 * 100) / batches) / 100
-      const service = ms(processCpuSeconds(), process0)
+      const msPerBatch = (seconds: number | null) =>
+        seconds === null ? null : Math.round((seconds * 100_000) / batches) / 100
+      const processSeconds = since(processCpuSeconds(), process0)
       return {
-        service:
-          service === null || senderSeconds === null
-            ? null
-            : round2(service - (senderSeconds * 1000) / batches),
-        sender: senderSeconds === null ? null : round2((senderSeconds * 1000) / batches),
-        postgres: ms(postgresCpuSeconds(), postgres0),
+        service: msPerBatch(
+          processSeconds === null || senderSeconds === null ? null : processSeconds - senderSeconds,
+        ),
+        sender: msPerBatch(senderSeconds),
+        postgres: msPerBatch(since(postgresNow(), postgres0)),
       }
     },
   }
 }
-
-const round2 = (n: number) => Math.round(n * 100) / 100

@@ -33,7 +33,7 @@ import type { NewEvent } from './event-repository.js'
 /** SQLSTATEs meaning the optimistic plan went stale: the statement wrote nothing; run the transactional path. */
 const STALE_PLAN = new Set(['23505', '23503', '40P01', '40001'])
 
-export function isStalePlanError(err: unknown): boolean {
+function isStalePlanError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code
   return typeof code === 'string' && STALE_PLAN.has(code)
 }
