@@ -2,7 +2,28 @@
  * Prometheus metrics (GET /metrics). One registry per app instance, so tests don't share counters.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
-import type { LagSnapshot } from './db/lag-repository.js'
+
+/**
+ * How far the workers are behind, across every workspace: what the backlog gauges show. Read by
+ * src/db/lag-repository.ts in one aggregate per table.
+ */
+export interface LagSnapshot {
+  rescoreMarks: number
+  oldestRescoreMark: Date | null
+  outboxPending: number
+  outboxParked: number
+  oldestOutboxPending: Date | null
+  deliveriesPending: number
+  oldestDeliveryPending: Date | null
+}
+
+export interface MetricsOptions {
+  queueDepth?: () => Promise<Record<string, number>>
+  /** The workers' backlog across workspaces (src/db/lag-repository.ts). */
+  lag?: () => Promise<LagSnapshot>
+  /** The injected clock's now, for the ages of the oldest entries. */
+  now?: () => Date
+}
 
 /** The backlog kinds on /metrics, and where each one's count and oldest entry are in a snapshot. */
 const BACKLOGS = {
@@ -12,27 +33,22 @@ const BACKLOGS = {
   crm_deliveries_pending: (s: LagSnapshot) => [s.deliveriesPending, s.oldestDeliveryPending] as const,
 }
 
-export function createMetrics(
-  options: {
-    queueDepth?: () => Promise<Record<string, number>>
-    /** The workers' backlog across workspaces (src/db/lag-repository.ts). */
-    lag?: () => Promise<LagSnapshot>
-    /** The injected clock's now, for the ages of the oldest entries. */
-    now?: () => Date
-  } = {},
-) {
+export function createMetrics(options: MetricsOptions = {}) {
   const registry = new Registry()
-  // Both backlog gauges read one snapshot per scrape, not one query each.
-  let snapshot: { at: number; value: Promise<LagSnapshot> } | undefined
-  const lag = (): Promise<LagSnapshot> | undefined => {
-    if (!options.lag) return undefined
-    const t = performance.now()
-    if (!snapshot || t - snapshot.at > 1_000) snapshot = { at: t, value: options.lag() }
-    return snapshot.value
-  }
   collectDefaultMetrics({ register: registry, prefix: 'leadgrid_process_' })
-  const metrics = {
+  return {
     registry,
+    ...httpMetrics(registry),
+    ...ingestionMetrics(registry),
+    ...scoringMetrics(registry),
+    ...workerMetrics(registry, options),
+  }
+}
+
+export type Metrics = ReturnType<typeof createMetrics>
+
+function httpMetrics(registry: Registry) {
+  return {
     httpRequests: new Counter({
       name: 'leadgrid_http_requests_total',
       help: 'HTTP requests by route and status code',
@@ -46,6 +62,17 @@ export function createMetrics(
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
+    shedRequests: new Counter({
+      name: 'leadgrid_http_shed_total',
+      help: 'Requests answered 503 by the load shedding (under-pressure), by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+  }
+}
+
+function ingestionMetrics(registry: Registry) {
+  return {
     eventsIngested: new Counter({
       name: 'leadgrid_events_ingested_total',
       help: 'Events stored, by source (duplicates excluded)',
@@ -64,6 +91,11 @@ export function createMetrics(
       labelNames: ['source'] as const,
       registers: [registry],
     }),
+  }
+}
+
+function scoringMetrics(registry: Registry) {
+  return {
     contactsScored: new Counter({
       name: 'leadgrid_contacts_scored_total',
       help: 'Contact evaluations stored by the rescoring worker',
@@ -75,6 +107,20 @@ export function createMetrics(
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
+  }
+}
+
+/** The gauges read at scrape time: the job queue's depth and the workers' backlog. */
+function workerMetrics(registry: Registry, options: MetricsOptions) {
+  // Both backlog gauges read one snapshot per scrape, not one query each.
+  let snapshot: { at: number; value: Promise<LagSnapshot> } | undefined
+  const lag = (): Promise<LagSnapshot> | undefined => {
+    if (!options.lag) return undefined
+    const t = performance.now()
+    if (!snapshot || t - snapshot.at > 1_000) snapshot = { at: t, value: options.lag() }
+    return snapshot.value
+  }
+  return {
     queueDepth: new Gauge({
       name: 'leadgrid_queue_depth',
       help: 'Jobs waiting, by queue',
@@ -124,14 +170,5 @@ export function createMetrics(
         }
       },
     }),
-    shedRequests: new Counter({
-      name: 'leadgrid_http_shed_total',
-      help: 'Requests answered 503 by the load shedding (under-pressure), by reason',
-      labelNames: ['reason'] as const,
-      registers: [registry],
-    }),
   }
-  return metrics
 }
-
-export type Metrics = ReturnType<typeof createMetrics>

@@ -1,9 +1,9 @@
 /**
- * Assembles a running Leadgrid from its config: database (migrated), job queue, services.
- * server.ts, the CLI and the tests all start from here, so they run the same code paths.
+ * Assembles a running Leadgrid from its config: database (migrated), job queue, services — the
+ * one composition root (with services.ts beside it). server.ts, the CLI and the tests all start
+ * from here, so they run the same code paths.
  */
 
-import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { AppDeps } from './app-deps.js'
 import { type Clock, systemClock } from './clock.js'
@@ -14,14 +14,15 @@ import { createSharedDailyBudgets } from './crm/shared-daily-budgets.js'
 import { createSharedRateWindows } from './crm/shared-rate-windows.js'
 import { resolveSecrets } from './crypto/local-secrets.js'
 import { createSecretBox } from './crypto/secret-box.js'
-import { type DatabaseHandle, openDatabase } from './db/database.js'
+import { type DatabaseHandle, openDatabase, pingDatabase } from './db/database.js'
 import { lagSnapshot } from './db/lag-repository.js'
 import { migrate, pendingMigrations } from './db/migrate.js'
 import { createIngestionService } from './events/ingestion-service.js'
 import { startJobQueue } from './jobs/queue.js'
 import { createMetrics } from './metrics.js'
-import { crmOutcomeRecorder } from './outcomes/outcome-service.js'
+import { createOutcomeService, crmOutcomeRecorder } from './outcomes/outcome-service.js'
 import { createRescoreService } from './rescoring/rescore-service.js'
+import { buildAppServices } from './services.js'
 
 export interface Runtime {
   deps: AppDeps
@@ -67,7 +68,8 @@ export async function startRuntime(
   const secrets = resolveSecrets(config)
   const ingestion = createIngestionService({ db: database.db, queue, clock, logger, metrics })
   const secretBox = createSecretBox(secrets.encryptionKey)
-  // Server mode: every process draws on one window per CRM account (issue 9, item 5).
+  const outcomes = createOutcomeService({ db: database.db })
+  // Server mode: every process draws on one window per CRM account.
   const rateWindows = database.embedded ? undefined : createSharedRateWindows({ db: database.db, logger })
   const dailyBudgets = database.embedded ? undefined : createSharedDailyBudgets({ db: database.db, logger })
   const crm = createCrmServices({
@@ -79,7 +81,7 @@ export async function startRuntime(
     secretBox,
     sessionSecret: secrets.sessionSecret,
     ingestion,
-    recordOutcomes: crmOutcomeRecorder({ db: database.db }),
+    recordOutcomes: crmOutcomeRecorder(outcomes),
     rateWindows,
     dailyBudgets,
   })
@@ -95,7 +97,9 @@ export async function startRuntime(
       metrics.scoringBatchSeconds.observe(ms / 1000)
     },
   })
+  const services = buildAppServices({ db: database.db, clock, queue, ingestion })
   const deps: AppDeps = {
+    ...services,
     config,
     db: database.db,
     clock,
@@ -106,11 +110,12 @@ export async function startRuntime(
     sessionSecret: secrets.sessionSecret,
     ingestion,
     rescore,
+    outcomes,
     crm,
     rateWindows,
     async readiness() {
       try {
-        await sql`SELECT 1`.execute(database.db)
+        await pingDatabase(database.db)
         const pending = await pendingMigrations(database.db)
         return pending.length === 0
           ? { ok: true, detail: 'database reachable, migrations applied' }

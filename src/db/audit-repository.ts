@@ -19,7 +19,8 @@ export interface AuditEntry {
 export async function appendAudit(
   db: Executor,
   workspaceId: string,
-  entry: { actor: string; action: string; details: Record<string, unknown>; at: Date },
+  /** Without `at`, the database's own time of the insert (its column default). */
+  entry: { actor: string; action: string; details: Record<string, unknown>; at?: Date },
 ): Promise<void> {
   await db
     .insertInto('audit_log')
@@ -28,7 +29,7 @@ export async function appendAudit(
       actor: entry.actor,
       action: entry.action,
       details: JSON.stringify(entry.details),
-      at: entry.at,
+      ...(entry.at ? { at: entry.at } : {}),
     })
     .execute()
 }

@@ -3,7 +3,7 @@
  * Either way the rest of the code sees one kysely instance over a `pg` pool.
  */
 import { dirname, join } from 'node:path'
-import { Kysely, PostgresDialect } from 'kysely'
+import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import { pgSslOption, type SslMode } from '../config.js'
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres.js'
@@ -31,6 +31,11 @@ export interface DatabaseHandle {
  * serialisation costs nothing more. Never await a pool query inside a transaction in this mode.
  */
 export const EMBEDDED_POOL_SIZE = 1
+
+/** One trivial round trip: throws when the database cannot be reached (GET /readyz). */
+export async function pingDatabase(db: Db): Promise<void> {
+  await sql`SELECT 1`.execute(db)
+}
 
 // int8 (bigint ids, counts) as JS numbers: our counts stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10))

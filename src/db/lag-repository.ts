@@ -1,5 +1,5 @@
 /**
- * How far the workers are behind, across every workspace, for GET /metrics (issue 9, item 6): the
+ * How far the workers are behind, across every workspace, for GET /metrics: the
  * rescore marks waiting, the outbox rows waiting or parked, the CRM deliveries stored but not yet
  * processed — each with the time its oldest entry has waited since. The web role acknowledges
  * events as soon as they are durable whatever these say; the figures show an operator when to add
@@ -7,18 +7,9 @@
  */
 
 import { sql } from 'kysely'
+import type { LagSnapshot } from '../metrics.js'
 import type { Db } from './database.js'
 import { countChunkBacklog } from './rescore-chunk-repository.js'
-
-export interface LagSnapshot {
-  rescoreMarks: number
-  oldestRescoreMark: Date | null
-  outboxPending: number
-  outboxParked: number
-  oldestOutboxPending: Date | null
-  deliveriesPending: number
-  oldestDeliveryPending: Date | null
-}
 
 export async function lagSnapshot(db: Db): Promise<LagSnapshot> {
   const r = await sql<{

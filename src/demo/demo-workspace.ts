@@ -5,7 +5,12 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { AppDeps } from '../app-deps.js'
+import type { Logger } from 'pino'
+import type { Clock } from '../clock.js'
+import type { Config } from '../config.js'
+import type { Db } from '../db/database.js'
+import { anyWorkspaceExists } from '../db/workspace-repository.js'
+import type { IngestionService } from '../events/ingestion-service.js'
 import { createWorkspace } from '../workspaces/workspace-service.js'
 import { sampleContacts } from './sample-contacts.js'
 
@@ -15,13 +20,21 @@ export interface DemoCredentials {
   publicKey: string
 }
 
+export interface DemoDeps {
+  db: Db
+  clock: Clock
+  ingestion: Pick<IngestionService, 'ingestContacts' | 'ingestEvents'>
+  logger: Pick<Logger, 'info'>
+  config: Pick<Config, 'DATA_DIR'>
+}
+
 export async function ensureDemoWorkspace(
-  deps: Pick<AppDeps, 'db' | 'clock' | 'ingestion' | 'logger' | 'config'>,
+  deps: DemoDeps,
   contactCount = 300,
 ): Promise<DemoCredentials | null> {
   const file = join(deps.config.DATA_DIR, 'demo-workspace.json')
-  const any = await deps.db.selectFrom('workspaces').select('id').limit(1).executeTakeFirst()
-  if (any) return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials) : null
+  if (await anyWorkspaceExists(deps.db))
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials) : null
   const now = deps.clock.now()
   const created = await createWorkspace(deps.db, { name: 'Demo workspace', isDemo: true, now })
   writeFileSync(file, JSON.stringify(created, null, 2), { mode: 0o600 })

@@ -7,8 +7,7 @@
  */
 import pg from 'pg'
 import type { Logger } from 'pino'
-
-export const JOB_WAKE_CHANNEL = 'leadgrid_job_wake'
+import { JOB_WAKE_CHANNEL, listenForJobWakeUps } from '../db/job-wake-repository.js'
 
 const RECONNECT_MS = 5_000
 
@@ -50,7 +49,7 @@ export function listenForJobWakes(options: {
       await c.end().catch(() => {})
       return
     }
-    await c.query(`LISTEN ${JOB_WAKE_CHANNEL}`)
+    await listenForJobWakeUps(c)
     client = c
   }
 

@@ -2,8 +2,8 @@
  * The job queue: pg-boss over the same Postgres (SQL is the queue's truth), typed by the catalog.
  * Handlers are registered by name; a handler failure is retried by pg-boss with backoff.
  *
- * Workers do not wait for their next poll to see a new job (issue 9, item 4: each poll interval
- * on the event → score → CRM path added up to half a second): a job sent to run now wakes this
+ * Workers do not wait for their next poll to see a new job (each poll interval on the
+ * event → score → CRM path added up to half a second): a job sent to run now wakes this
  * process's worker for it, or — when this process has none (a web-only process) — every process
  * listening through PostgreSQL's NOTIFY (job-wake-listener.ts). Polling stays, as the safety net
  * for delayed and retried jobs and for a lost notification.
@@ -12,8 +12,9 @@
 import type pg from 'pg'
 import PgBoss from 'pg-boss'
 import type { Logger } from 'pino'
+import { notifyJobWakeUp } from '../db/job-wake-repository.js'
 import { type JobName, type JobPayload, jobCatalog } from './catalog.js'
-import { JOB_WAKE_CHANNEL, listenForJobWakes } from './job-wake-listener.js'
+import { listenForJobWakes } from './job-wake-listener.js'
 
 export type JobHandler<N extends JobName> = (payload: JobPayload<N>) => Promise<void>
 
@@ -85,7 +86,7 @@ export async function startJobQueue(options: {
     if (localWorkers.has(name)) return wakeLocal(name)
     if (!listener) return
     try {
-      await boss.getDb().executeSql('SELECT pg_notify($1, $2)', [JOB_WAKE_CHANNEL, name])
+      await notifyJobWakeUp(boss.getDb(), name)
     } catch (err) {
       // The job is stored; a worker's next poll finds it.
       options.logger.warn({ err, job: name }, 'could not notify workers; they will poll')

@@ -58,8 +58,7 @@ export type OutcomeService = ReturnType<typeof createOutcomeService>
  * Outcomes a CRM reported (a Pipedrive deal won or lost), into the same store as the API's: each
  * keyed by the CRM's own fact (deal, status, person), so a redelivery records nothing twice.
  */
-export function crmOutcomeRecorder(deps: { db: Db }) {
-  const outcomes = createOutcomeService(deps)
+export function crmOutcomeRecorder(outcomes: OutcomeService) {
   return async (workspaceId: string, provider: CrmProviderName, reported: CrmOutcome[]): Promise<void> => {
     await outcomes.record(
       workspaceId,

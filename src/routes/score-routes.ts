@@ -1,6 +1,7 @@
 /** GET /api/v1/contacts/:key/score — the score, its reasons and contributions, and recent changes. */
 import type { FastifyInstance } from 'fastify'
 import type { AppDeps } from '../app-deps.js'
+import { namedIdentitiesOf } from '../db/contact-identity-repository.js'
 import { findContactByKey } from '../db/contact-repository.js'
 import { loadScores, scoreHistory, scoreSummary } from '../db/score-repository.js'
 import { NotFound } from '../errors.js'
@@ -15,13 +16,7 @@ export function scoreRoutes(deps: Pick<AppDeps, 'db'>) {
       if (!contactId)
         throw new NotFound(`No contact with email or CRM id "${request.params.key}" in this workspace`)
       const [score] = [...(await loadScores(db, workspaceId, [contactId])).values()]
-      const identities = await db
-        .selectFrom('contact_identities')
-        .select(['kind', 'value'])
-        .where('workspace_id', '=', workspaceId)
-        .where('contact_id', '=', contactId)
-        .where('kind', '!=', 'anonymous')
-        .execute()
+      const identities = await namedIdentitiesOf(db, workspaceId, contactId)
       const history = await scoreHistory(db, workspaceId, contactId, 50)
       return {
         contactId,

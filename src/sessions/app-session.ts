@@ -10,7 +10,7 @@ import { hkdfSync } from 'node:crypto'
 import csrfProtection from '@fastify/csrf-protection'
 import secureSession from '@fastify/secure-session'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { AppDeps } from '../app-deps.js'
+import type { Config } from '../config.js'
 import type { AppRole } from '../db/login-token-repository.js'
 import { Forbidden, Unauthorized } from '../errors.js'
 
@@ -40,7 +40,7 @@ function sessionKey(secret: string): Buffer {
 
 export async function registerAppSessions(
   app: FastifyInstance,
-  deps: Pick<AppDeps, 'sessionSecret' | 'config'>,
+  deps: { sessionSecret: string; config: Pick<Config, 'PUBLIC_URL'> },
 ): Promise<void> {
   const https = deps.config.PUBLIC_URL.startsWith('https:')
   await app.register(secureSession, {

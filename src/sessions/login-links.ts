@@ -4,14 +4,17 @@
  * backend call. Only the token's SHA-256 is stored; the link is spent on first use.
  */
 import { randomBytes } from 'node:crypto'
-import type { AppDeps } from '../app-deps.js'
+import type { Clock } from '../clock.js'
+import type { Config } from '../config.js'
 import { hashSecret } from '../crypto/api-keys.js'
+import type { Db } from '../db/database.js'
 import {
   type AppRole,
   deleteStaleLoginTokens,
   insertLoginToken,
   redeemLoginToken,
 } from '../db/login-token-repository.js'
+import { findWorkspace } from '../db/workspace-repository.js'
 import { BadRequest, NotFound } from '../errors.js'
 
 export type { AppRole } from '../db/login-token-repository.js'
@@ -29,18 +32,19 @@ export interface LoginLinkOptions {
   ttlMs?: number
 }
 
-type LinkDeps = Pick<AppDeps, 'db' | 'clock' | 'config'>
+/** What a sign-in link needs: the database, the time, and PUBLIC_URL for the link itself. */
+export interface LoginLinkDeps {
+  db: Db
+  clock: Clock
+  config: Pick<Config, 'PUBLIC_URL'>
+}
 
 /** Creates a one-time sign-in link and returns it as an absolute URL under PUBLIC_URL. */
-export async function createLoginLink(deps: LinkDeps, options: LoginLinkOptions): Promise<string> {
+export async function createLoginLink(deps: LoginLinkDeps, options: LoginLinkOptions): Promise<string> {
   const role = options.role ?? 'admin'
   if (role !== 'admin' && role !== 'viewer') throw new BadRequest('role must be "admin" or "viewer"')
   if (!UUID.test(options.workspaceId)) throw new NotFound(`No workspace ${options.workspaceId}`)
-  const ws = await deps.db
-    .selectFrom('workspaces')
-    .select('id')
-    .where('id', '=', options.workspaceId)
-    .executeTakeFirst()
+  const ws = await findWorkspace(deps.db, options.workspaceId)
   if (!ws) throw new NotFound(`No workspace ${options.workspaceId}`)
   const token = randomBytes(32).toString('base64url')
   const now = deps.clock.now()
@@ -58,7 +62,7 @@ export async function createLoginLink(deps: LinkDeps, options: LoginLinkOptions)
 }
 
 /** What a token grants, spending it; null when it is malformed, unknown, expired or already used. */
-export async function redeemLoginLink(deps: Pick<AppDeps, 'db' | 'clock'>, token: unknown) {
+export async function redeemLoginLink(deps: Pick<LoginLinkDeps, 'db' | 'clock'>, token: unknown) {
   if (typeof token !== 'string' || !TOKEN.test(token)) return null
   return redeemLoginToken(deps.db, hashSecret(token), deps.clock.now())
 }

@@ -8,10 +8,11 @@
  * testing the form, or a forged request) records b@x's event under b@x alone, and never merges
  * two known people into one.
  */
-import type { AppDeps } from '../app-deps.js'
+import { emailsOfVisitor } from '../db/contact-identity-repository.js'
 import type { Db } from '../db/database.js'
 import { normalizeEmail } from '../domain/contact.js'
 import type { EventInput } from '../events/ingestion-schemas.js'
+import type { IngestionService } from '../events/ingestion-service.js'
 import type { CollectBatch } from './collect-schema.js'
 
 export const TRACKING_SOURCE = 'tracking'
@@ -23,25 +24,7 @@ export interface CollectResult {
   unlinked: number
 }
 
-/** The emails of the contact this visitor id already belongs to (empty when unknown or anonymous). */
-export async function emailsOfVisitor(db: Db, workspaceId: string, visitorId: string): Promise<Set<string>> {
-  const rows = await db
-    .selectFrom('contact_identities as visitor')
-    .innerJoin('contact_identities as known', (j) =>
-      j
-        .onRef('known.workspace_id', '=', 'visitor.workspace_id')
-        .onRef('known.contact_id', '=', 'visitor.contact_id'),
-    )
-    .select('known.value')
-    .where('visitor.workspace_id', '=', workspaceId)
-    .where('visitor.kind', '=', 'anonymous')
-    .where('visitor.value', '=', visitorId)
-    .where('known.kind', '=', 'email')
-    .execute()
-  return new Set(rows.map((r) => r.value))
-}
-
-export function createTrackingService(deps: Pick<AppDeps, 'db' | 'ingestion'>) {
+export function createTrackingService(deps: { db: Db; ingestion: Pick<IngestionService, 'ingest'> }) {
   const { db, ingestion } = deps
 
   return {

@@ -14,7 +14,7 @@ export async function readPanel(
   deps: { db: Db; config: { PUBLIC_URL: string } },
   companyId: string,
   personId: string,
-  /** The settings page, signed in as this Pipedrive user (src/sessions/pipedrive-sign-in.ts). */
+  /** The settings page, signed in as this Pipedrive user (pipedrive-sign-in.ts). */
   settingsUrl: string | null = null,
 ) {
   const { db } = deps

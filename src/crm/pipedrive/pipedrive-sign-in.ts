@@ -6,10 +6,12 @@
  * A user who authorized the app (installed it) is an admin; any other user of the company reads.
  */
 import { SignJWT } from 'jose'
-import type { AppDeps } from '../app-deps.js'
-import { verifyPanelToken } from '../crm/pipedrive/panel.js'
-import { findConnectionByAccount, hasAuthorization } from '../db/connection-repository.js'
-import type { AppSession } from './app-session.js'
+import type { Clock } from '../../clock.js'
+import type { Config } from '../../config.js'
+import { findConnectionByAccount, hasAuthorization } from '../../db/connection-repository.js'
+import type { Db } from '../../db/database.js'
+import type { AppSession } from '../../sessions/app-session.js'
+import { verifyPanelToken } from './panel.js'
 
 const LINK_TTL_SECONDS = 300
 
@@ -29,7 +31,7 @@ export function signPipedriveSignInToken(
 
 /** What a Pipedrive token grants, or null when it is missing, forged, expired or names no install. */
 export async function pipedriveSignInGrant(
-  deps: Pick<AppDeps, 'db' | 'clock' | 'config'>,
+  deps: { db: Db; clock: Clock; config: Pick<Config, 'PIPEDRIVE_CLIENT_SECRET'> },
   token: string | undefined,
 ): Promise<AppSession | null> {
   const secret = deps.config.PIPEDRIVE_CLIENT_SECRET
