@@ -1,5 +1,5 @@
 /**
- * Everything a running Leadgrid needs, built once (src/runtime.ts, src/services.ts) and handed to
+ * Everything a running Leadgrid needs, built once (src/runtime.ts) and handed to
  * the HTTP app, the commands and the workers. Those take only the parts they use
  * (`Pick<AppDeps, …>`); the services below the app contract declare narrow deps of their own.
  */
@@ -33,7 +33,7 @@ export interface CalibrationServices {
   kpis: KpiService
 }
 
-/** The services of grids, calibration and tracking (built by src/services.ts). */
+/** The services of grids, calibration and tracking (built by src/runtime.ts). */
 export interface AppServices {
   grids: GridService
   publishing: GridPublishingService

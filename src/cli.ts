@@ -8,7 +8,7 @@ import { createReadStream, readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { BENCH_USAGE, BenchUsageError, runBenchCommand } from './bench/bench-command.js'
-import { CALIBRATE_USAGE, calibrateCommand } from './calibration/calibrate-command.js'
+import { CALIBRATE_USAGE, calibrateCommand } from './commands/calibrate-command.js'
 import {
   type CommandArgs,
   CommandError,
@@ -20,10 +20,10 @@ import {
 } from './commands/command-registry.js'
 import { controlSocketOf, sendCommand } from './commands/control-channel.js'
 import { databaseCommands } from './commands/database-commands.js'
+import { OUTCOMES_USAGE } from './commands/outcomes-command.js'
 import { ConfigError, loadConfig } from './config.js'
 import { acquireDataDirLock, DataDirInUse, dataDirLockHolder } from './db/data-dir-lock.js'
 import { createLogger } from './logger.js'
-import { OUTCOMES_USAGE } from './outcomes/outcomes-command.js'
 import { type Runtime, startRuntime } from './runtime.js'
 import { compileGrid, gridSchema, scoreOfflineLine, starterGrid } from './scoring/index.js'
 

@@ -1,11 +1,16 @@
 /**
- * Assembles a running Leadgrid from its config: database (migrated), job queue, services — the
- * one composition root (with services.ts beside it). server.ts, the CLI and the tests all start
- * from here, so they run the same code paths.
+ * Assembles a running Leadgrid from its config: database (migrated), job queue, services. The one
+ * composition root: every service is built here, once per process, and handed down through
+ * AppDeps — routes, commands and jobs receive ready instances and build none of their own.
+ * server.ts, the CLI and the tests all start from here, so they run the same code paths.
  */
 
 import type { Logger } from 'pino'
-import type { AppDeps } from './app-deps.js'
+import type { AppDeps, AppServices } from './app-deps.js'
+import { createBacktestService } from './calibration/backtest-service.js'
+import { createChallengerService } from './calibration/challenger-service.js'
+import { createKpiService } from './calibration/kpi-service.js'
+import { createSuggestService } from './calibration/suggest-service.js'
 import { type Clock, systemClock } from './clock.js'
 import type { Config } from './config.js'
 import { createCrmServices } from './crm/crm-services.js'
@@ -14,15 +19,19 @@ import { createSharedDailyBudgets } from './crm/shared-daily-budgets.js'
 import { createSharedRateWindows } from './crm/shared-rate-windows.js'
 import { resolveSecrets } from './crypto/local-secrets.js'
 import { createSecretBox } from './crypto/secret-box.js'
-import { type DatabaseHandle, openDatabase, pingDatabase } from './db/database.js'
+import { type DatabaseHandle, type Db, openDatabase, pingDatabase } from './db/database.js'
 import { lagSnapshot } from './db/lag-repository.js'
 import { migrate, pendingMigrations } from './db/migrate.js'
-import { createIngestionService } from './events/ingestion-service.js'
-import { startJobQueue } from './jobs/queue.js'
+import { createIngestionService, type IngestionService } from './events/ingestion-service.js'
+import { createGridPreviewService } from './grids/grid-preview-service.js'
+import { createGridPublishingService } from './grids/grid-publishing-service.js'
+import { createGridService } from './grids/grid-service.js'
+import { createPublishApprovalService } from './grids/publish-approval-service.js'
+import { type JobQueue, startJobQueue } from './jobs/queue.js'
 import { createMetrics } from './metrics.js'
 import { createOutcomeService, crmOutcomeRecorder } from './outcomes/outcome-service.js'
 import { createRescoreService } from './rescoring/rescore-service.js'
-import { buildAppServices } from './services.js'
+import { createTrackingService } from './tracking/tracking-service.js'
 
 export interface Runtime {
   deps: AppDeps
@@ -60,6 +69,25 @@ export async function startRuntime(
     schedule: options.schedule,
     pollingIntervalSeconds: options.pollingIntervalSeconds,
   })
+  return {
+    deps: buildServices({ config, logger, clock, database, queue }),
+    database,
+    async close() {
+      await queue.stop()
+      await database.close()
+    },
+  }
+}
+
+/** Every service of the process, each built once, in the order they need one another. */
+function buildServices(base: {
+  config: Readonly<Config>
+  logger: Logger
+  clock: Clock
+  database: DatabaseHandle
+  queue: JobQueue
+}): AppDeps {
+  const { config, logger, clock, database, queue } = base
   const metrics = createMetrics({
     queueDepth: () => queue.depth(),
     lag: () => lagSnapshot(database.db),
@@ -97,9 +125,8 @@ export async function startRuntime(
       metrics.scoringBatchSeconds.observe(ms / 1000)
     },
   })
-  const services = buildAppServices({ db: database.db, clock, queue, ingestion })
-  const deps: AppDeps = {
-    ...services,
+  return {
+    ...appServices({ db: database.db, clock, queue, ingestion }),
     config,
     db: database.db,
     clock,
@@ -113,24 +140,44 @@ export async function startRuntime(
     outcomes,
     crm,
     rateWindows,
-    async readiness() {
-      try {
-        await pingDatabase(database.db)
-        const pending = await pendingMigrations(database.db)
-        return pending.length === 0
-          ? { ok: true, detail: 'database reachable, migrations applied' }
-          : { ok: false, detail: `migrations pending: ${pending.join(', ')}` }
-      } catch (err) {
-        return { ok: false, detail: `database unreachable: ${(err as Error).message}` }
-      }
-    },
+    readiness: () => readinessOf(database.db),
   }
+}
+
+/** Grids, calibration and tracking: the services the routes and commands share. */
+function appServices(deps: {
+  db: Db
+  clock: Clock
+  queue: JobQueue
+  ingestion: IngestionService
+}): AppServices {
+  const { db, clock, queue, ingestion } = deps
+  const grids = createGridService({ db, clock, queue })
+  const publishing = createGridPublishingService({ db, grids })
   return {
-    deps,
-    database,
-    async close() {
-      await queue.stop()
-      await database.close()
+    grids,
+    publishing,
+    preview: createGridPreviewService({ db, clock }),
+    approvals: createPublishApprovalService({ db, clock, publishing }),
+    calibration: {
+      backtests: createBacktestService({ db }),
+      suggestions: createSuggestService({ db }),
+      challengers: createChallengerService({ db, clock, publishing }),
+      kpis: createKpiService({ db, clock }),
     },
+    tracking: createTrackingService({ db, ingestion }),
+  }
+}
+
+/** Database reachable and migrated (GET /readyz). */
+async function readinessOf(db: Db): Promise<{ ok: boolean; detail: string }> {
+  try {
+    await pingDatabase(db)
+    const pending = await pendingMigrations(db)
+    return pending.length === 0
+      ? { ok: true, detail: 'database reachable, migrations applied' }
+      : { ok: false, detail: `migrations pending: ${pending.join(', ')}` }
+  } catch (err) {
+    return { ok: false, detail: `database unreachable: ${(err as Error).message}` }
   }
 }

@@ -8,11 +8,11 @@ import { databaseCommands } from './commands/database-commands.js'
 import { ConfigError, loadConfig } from './config.js'
 import { acquireDataDirLock } from './db/data-dir-lock.js'
 import { ensureDemoWorkspace } from './demo/demo-workspace.js'
-import { startWorkers } from './jobs/workers.js'
 import { createLogger } from './logger.js'
 import { startRuntime } from './runtime.js'
 import { createLoginLink } from './sessions/login-links.js'
 import { startBannerLines } from './start-banner.js'
+import { startWorkers } from './workers.js'
 
 /** How long the banner waits for the start's jobs (demo scoring, catch-up) to drain. */
 const BANNER_SETTLE_MS = 15_000

@@ -1,5 +1,5 @@
 /**
- * The CLI commands that need the database (SPEC §7), as `DatabaseCommand`s: each parses its
+ * The CLI commands that need the database, as `DatabaseCommand`s: each parses its
  * arguments in the CLI's process (reading local files there) and runs against whichever database
  * handle it is given — the CLI's own, or the running server's (see command-registry.ts).
  */
@@ -10,8 +10,6 @@ import { migrate } from '../db/migrate.js'
 import { publishApprovalRequired } from '../db/publish-request-repository.js'
 import { startWorkspaceRescore } from '../db/rescore-chunk-repository.js'
 import { transactionWithRetry } from '../db/retry-transaction.js'
-import { createGridService } from '../grids/grid-service.js'
-import { outcomesImportCommand } from '../outcomes/outcomes-command.js'
 import { type AppRole, createLoginLink } from '../sessions/login-links.js'
 import { createWorkspace, workspaceExists } from '../workspaces/workspace-service.js'
 import {
@@ -21,6 +19,7 @@ import {
   defineCommand,
   usage,
 } from './command-registry.js'
+import { outcomesImportCommand } from './outcomes-command.js'
 
 async function requireWorkspace({ deps }: CommandContext, workspaceId: string): Promise<void> {
   if (!(await workspaceExists(deps.db, workspaceId))) {
@@ -126,7 +125,7 @@ const gridImportCommand = defineCommand({
       throw new CommandError(
         `Workspace ${args.workspace} requires a second admin's approval to publish (two-person rule). Import without --publish, then publish from the settings page, where another admin approves it.`,
       )
-    const grids = createGridService(context.deps)
+    const { grids } = context.deps
     const draft = await grids.createDraft(args.workspace, args.definition, `imported from ${args.file}`)
     const row = args.publish
       ? (await grids.publish(args.workspace, draft.id, { actor: 'command line (grid import)' })).grid

@@ -4,16 +4,25 @@
  * session (../provider-registry.ts). A connection that no longer exists, or of a provider this
  * version does not know, is logged and its job dropped (retrying would not change that).
  */
-import type { AppDeps } from '../app-deps.js'
+import type { Logger } from 'pino'
 import { NotFound } from '../errors.js'
 import type { JobPayload } from '../jobs/catalog.js'
+import type { JobQueue } from '../jobs/queue.js'
+import type { CrmServices } from './crm-services.js'
 import { ProviderNotRegistered } from './provider-registry.js'
+
+/** What the CRM jobs need: the CRM services, a logger for dropped jobs, the queue to work on. */
+export interface CrmWorkerDeps {
+  crm: CrmServices
+  logger: Pick<Logger, 'warn'>
+  queue: Pick<JobQueue, 'work'>
+}
 
 type ConnectionPayload = JobPayload<'crm-flush'>
 type ConnectionJob = 'crm-flush' | 'crm-process-deliveries' | 'crm-install'
 
 export function crmJobHandlers(
-  deps: Pick<AppDeps, 'crm' | 'logger'>,
+  deps: Pick<CrmWorkerDeps, 'crm' | 'logger'>,
 ): Record<ConnectionJob, (p: ConnectionPayload) => Promise<void>> & { 'crm-reconcile'(): Promise<void> } {
   const { crm, logger } = deps
   const dropUnknown =
@@ -41,7 +50,7 @@ export function crmJobHandlers(
 }
 
 /** Registers the CRM jobs on the queue (ROLE=worker and ROLE=all). */
-export async function startCrmWorkers(deps: Pick<AppDeps, 'crm' | 'logger' | 'queue'>): Promise<void> {
+export async function startCrmWorkers(deps: CrmWorkerDeps): Promise<void> {
   const h = crmJobHandlers(deps)
   for (const name of ['crm-flush', 'crm-process-deliveries', 'crm-install'] as const) {
     await deps.queue.work(name, h[name])

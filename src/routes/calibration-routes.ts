@@ -1,24 +1,16 @@
 /**
- * Calibration API (issue 10): backtest a grid version, suggest one from the workspace's outcomes,
+ * Calibration API: backtest a grid version, suggest one from the workspace's outcomes,
  * run a challenger in shadow and promote it, the funnel KPIs per version and the review reminder.
  */
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../app-deps.js'
-import { createBacktestService } from '../calibration/backtest-service.js'
-import { createChallengerService } from '../calibration/challenger-service.js'
-import { createKpiService } from '../calibration/kpi-service.js'
-import { createSuggestService } from '../calibration/suggest-service.js'
 import { BadRequest, NotFound } from '../errors.js'
-import { createGridPublishingService } from '../grids/grid-publishing-service.js'
-import { createGridService, gridView } from '../grids/grid-service.js'
+import { gridView } from '../grids/grid-service.js'
+import { instant, isUuid, parseOrThrow, periodOf, periodProblem } from '../http/request-values.js'
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-const DAY_MS = 86_400_000
-const MAX_PERIOD_MS = 5 * 366 * DAY_MS
 /** An API key names no person: the audit log records the key's workspace access as the actor. */
 const API_ACTOR = 'api key'
-const instant = z.iso.datetime({ offset: true }).transform((v) => new Date(v))
 // The period's order is checked after both instants parsed: a zod refine would also run on a
 // half-invalid body and read a string as a Date.
 const body = z.object({ from: instant, to: instant }).strict()
@@ -38,52 +30,13 @@ const suggestBody = z
 const kpiQuery = z.object({ from: instant.optional(), to: instant.optional() }).strict()
 const reviewBody = z.object({ note: z.string().max(1000).optional() }).strict()
 
-function periodProblem(from: Date, to: Date): string | null {
-  if (from >= to) return 'to: must be after from'
-  if (to.getTime() - from.getTime() > MAX_PERIOD_MS) return 'to: a period covers at most 5 years'
-  return null
-}
-
-export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, shape: string): T {
-  const parsed = schema.safeParse(value ?? {})
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!
-    throw new BadRequest(
-      `${i.path.join('.') || 'body'}: ${i.path.length ? i.message : `expected ${shape}`}`,
-      undefined,
-      'invalid_request',
-    )
-  }
-  return parsed.data
-}
-
-/** A period from optional instants, defaulting to the `days` before now; 400 when inverted or too long. */
-export function periodOf(now: Date, days: number, from?: Date, to?: Date): { from: Date; to: Date } {
-  const end = to ?? new Date(now.getTime() + 1)
-  const start = from ?? new Date(end.getTime() - days * DAY_MS)
-  const problem = periodProblem(start, end)
-  if (problem) throw new BadRequest(problem, undefined, 'invalid_request')
-  return { from: start, to: end }
-}
-
 const gridId = (id: string) => {
-  if (!UUID.test(id)) throw new NotFound(`No grid ${id} in this workspace`)
+  if (!isUuid(id)) throw new NotFound(`No grid ${id} in this workspace`)
   return id
 }
 
-export function calibrationServices(deps: Pick<AppDeps, 'db' | 'clock' | 'queue'>) {
-  const grids = createGridService(deps)
-  const publishing = createGridPublishingService({ db: deps.db, grids })
-  return {
-    backtests: createBacktestService(deps),
-    suggestions: createSuggestService(deps),
-    challengers: createChallengerService({ db: deps.db, clock: deps.clock, publishing }),
-    kpis: createKpiService(deps),
-  }
-}
-
-export function calibrationRoutes(deps: Pick<AppDeps, 'db' | 'clock' | 'queue'>) {
-  const { backtests, suggestions, challengers, kpis } = calibrationServices(deps)
+export function calibrationRoutes(deps: Pick<AppDeps, 'clock' | 'calibration'>) {
+  const { backtests, suggestions, challengers, kpis } = deps.calibration
   return async function register(app: FastifyInstance) {
     app.post<{ Params: { id: string } }>('/grids/:id/backtest', async (request) => {
       const id = gridId(request.params.id)

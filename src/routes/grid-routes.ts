@@ -1,16 +1,15 @@
 /** /api/v1/grids: list, create a draft, read, publish, simulate. */
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import type { Db } from '../db/database.js'
-import { publishApprovalRequired } from '../db/publish-request-repository.js'
+import type { AppDeps } from '../app-deps.js'
 import { BadRequest, Conflict } from '../errors.js'
-import type { GridPreviewService } from '../grids/grid-preview-service.js'
-import { type GridService, gridView } from '../grids/grid-service.js'
+import { gridView } from '../grids/grid-service.js'
 import { gridSchema } from '../scoring/index.js'
 
 const createBody = z.object({ definition: z.unknown(), note: z.string().max(1000).optional() }).strict()
 
-export function gridRoutes(grids: GridService, preview?: GridPreviewService, db?: Db) {
+export function gridRoutes(deps: Pick<AppDeps, 'grids' | 'preview' | 'approvals'>) {
+  const { grids, preview, approvals } = deps
   return async function register(app: FastifyInstance) {
     app.get('/grids', async (request) => ({ grids: (await grids.list(request.workspaceId)).map(gridView) }))
 
@@ -37,7 +36,7 @@ export function gridRoutes(grids: GridService, preview?: GridPreviewService, db?
     // With the two-person rule on, an API key cannot publish: it names no person, so it cannot be
     // one of two different admins. The publish goes through the settings page and its approval.
     app.post<{ Params: { id: string } }>('/grids/:id/publish', action, async (request) => {
-      if (db && (await publishApprovalRequired(db, request.workspaceId)))
+      if (await approvals.required(request.workspaceId))
         throw new Conflict(
           'This workspace requires a second admin’s approval to publish (two-person rule): publish from the settings page, where another admin approves it, or have an admin turn the rule off',
           'approval_required',
@@ -56,7 +55,7 @@ export function gridRoutes(grids: GridService, preview?: GridPreviewService, db?
         const mode = request.query.mode ?? 'sample'
         if (mode !== 'sample' && mode !== 'full')
           throw new BadRequest('mode must be "sample" or "full"', undefined, 'invalid_request')
-        if (mode === 'sample' || !preview) return grids.simulate(request.workspaceId, request.params.id)
+        if (mode === 'sample') return grids.simulate(request.workspaceId, request.params.id)
         const row = await grids.get(request.workspaceId, request.params.id)
         return {
           gridId: row.id,

@@ -6,8 +6,6 @@ import type { FastifyInstance } from 'fastify'
 import type { AppDeps } from '../app-deps.js'
 import { hubspotRoutes } from '../crm/hubspot/hubspot-routes.js'
 import { pipedriveApiRoutes, pipedriveRoutes } from '../crm/pipedrive/pipedrive-routes.js'
-import { createGridPreviewService } from '../grids/grid-preview-service.js'
-import { createGridService } from '../grids/grid-service.js'
 import { apiKeyAuth } from '../http/api-key-auth.js'
 import { createAuthFailureLimiter } from '../http/auth-failure-limiter.js'
 import { appRoutes } from '../web/app-routes.js'
@@ -29,7 +27,6 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
   await app.register(pipedriveRoutes(deps))
 
   // The workspace API: every route below requires a workspace API key.
-  const grids = createGridService(deps)
   await app.register(
     async (api) => {
       api.decorateRequest('workspaceId', '')
@@ -39,7 +36,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
       )
       await api.register(ingestionRoutes(deps))
       await api.register(scoreRoutes(deps))
-      await api.register(gridRoutes(grids, createGridPreviewService(deps), deps.db))
+      await api.register(gridRoutes(deps))
       await api.register(connectionRoutes(deps))
       await api.register(outcomeRoutes(deps))
       await api.register(calibrationRoutes(deps))
@@ -49,5 +46,5 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
   )
 
   // The settings page and contact view (/, /app, /app/api): session cookie, not API keys.
-  await app.register(appRoutes(deps, grids))
+  await app.register(appRoutes(deps))
 }

@@ -9,7 +9,6 @@ import { listOutcomes } from '../db/outcome-repository.js'
 import { BadRequest } from '../errors.js'
 import { parseBatch } from '../events/ingestion-schemas.js'
 import { outcomeInputSchema } from '../outcomes/outcome-schemas.js'
-import { createOutcomeService } from '../outcomes/outcome-service.js'
 
 const body = z.object({ outcomes: z.unknown() }).strict()
 const instant = z.iso.datetime({ offset: true }).transform((v) => new Date(v))
@@ -39,8 +38,8 @@ function decodeCursor(cursor: string): { occurredAt: Date; id: string } {
   throw new BadRequest('cursor: not a cursor returned by this API', undefined, 'invalid_request')
 }
 
-export function outcomeRoutes(deps: Pick<AppDeps, 'db'>) {
-  const outcomes = createOutcomeService(deps)
+export function outcomeRoutes(deps: Pick<AppDeps, 'db' | 'outcomes'>) {
+  const { outcomes } = deps
   return async function register(app: FastifyInstance) {
     app.post('/outcomes', async (request, reply) => {
       const parsed = body.safeParse(request.body)

@@ -16,7 +16,6 @@ import type { AuthFailureLimiter } from '../http/auth-failure-limiter.js'
 import { jsonTextParser } from '../http/json-body.js'
 import { parseCollectBody } from '../tracking/collect-schema.js'
 import { etagMatches, loadSnippet, pickEncoding } from '../tracking/snippet-asset.js'
-import { createTrackingService } from '../tracking/tracking-service.js'
 import { authenticatePublicKey } from '../workspaces/workspace-service.js'
 
 export const COLLECT_BODY_LIMIT_BYTES = 64 * 1024
@@ -25,10 +24,10 @@ export const COLLECT_RATE_LIMIT = { max: 120, timeWindow: 60_000 } as const
 const SNIPPET_CACHE_CONTROL = 'public, max-age=3600, stale-while-revalidate=86400'
 
 export function trackingRoutes(
-  deps: Pick<AppDeps, 'db' | 'ingestion' | 'metrics' | 'config' | 'clock'>,
+  deps: Pick<AppDeps, 'db' | 'tracking' | 'metrics' | 'config' | 'clock'>,
   authFailures: AuthFailureLimiter,
 ) {
-  const tracking = createTrackingService(deps)
+  const { tracking } = deps
 
   return async function register(app: FastifyInstance) {
     const snippet = await loadSnippet()

@@ -1,5 +1,5 @@
 /**
- * The settings page and contact view under /app (issue 8): the sign-in link, the page shell, its
+ * The settings page and contact view under /app: the sign-in link, the page shell, its
  * assets (src/web/assets, served as written — no build step) and the ES modules it imports from
  * node_modules (Preact, htm, uPlot), and the page's JSON API under /app/api. `/` and `/app` lead here.
  */
@@ -10,15 +10,10 @@ import fastifyStatic from '@fastify/static'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppDeps } from '../app-deps.js'
 import { pipedriveSignInGrant } from '../crm/pipedrive/pipedrive-sign-in.js'
-import { createGridPreviewService } from '../grids/grid-preview-service.js'
-import { createGridPublishingService } from '../grids/grid-publishing-service.js'
-import type { GridService } from '../grids/grid-service.js'
-import { createPublishApprovalService } from '../grids/publish-approval-service.js'
 import { currentSession, registerAppSessions, startSession } from '../sessions/app-session.js'
 import { redeemLoginLink } from '../sessions/login-links.js'
 import { appApiRoutes } from './app-api-routes.js'
 import { appShell, languageOf, setPageHeaders, signedOutPage } from './app-page.js'
-import { calibrationApiRoutes } from './calibration-api-routes.js'
 
 const ASSETS_DIR = fileURLToPath(new URL('./assets/', import.meta.url))
 const require = createRequire(import.meta.url)
@@ -33,11 +28,8 @@ const VENDOR: Record<string, [string, string]> = {
   'uPlot.min.css': [join(packageDir('uplot/package.json'), 'dist'), 'uPlot.min.css'],
 }
 
-export function appRoutes(deps: AppDeps, grids: GridService) {
+export function appRoutes(deps: AppDeps) {
   const https = deps.config.PUBLIC_URL.startsWith('https:')
-  const publishing = createGridPublishingService({ db: deps.db, grids })
-  const preview = createGridPreviewService(deps)
-  const approvals = createPublishApprovalService({ db: deps.db, clock: deps.clock, publishing })
 
   return async function register(app: FastifyInstance) {
     app.get('/', async (_request, reply) => reply.redirect('/app/', 302))
@@ -95,16 +87,7 @@ export function appRoutes(deps: AppDeps, grids: GridService) {
         // /app without the slash: relative asset URLs and the cookie path both want /app/.
         web.get('', async (_request, reply) => reply.redirect('/app/', 302))
 
-        const hubspotAttachTicket = (workspaceId: string) =>
-          deps.crm.hubspot.oauth.createState({ workspaceId })
-        await web.register(
-          appApiRoutes(deps, { grids, publishing, preview, approvals, hubspotAttachTicket }),
-          {
-            prefix: '/api',
-          },
-        )
-        // Calibration tab (issue 10): its own file, same guard.
-        await web.register(calibrationApiRoutes(deps, { grids, approvals }), { prefix: '/api' })
+        await web.register(appApiRoutes(deps), { prefix: '/api' })
       },
       { prefix: '/app' },
     )

@@ -2,20 +2,19 @@
  * /app/api/calibration/… — the settings page's Calibration tab: backtest of the published grid or
  * of the unsaved draft, the suggestion from the workspace's outcomes, the challenger (try the draft,
  * compare, promote, stop), the KPIs per version and the review reminder. Session cookie + CSRF as
- * every /app/api route; changes are for admins. The services are the API's (src/calibration).
+ * every /app/api route (app-api-routes.ts); changes are for admins. The services are the API's
+ * (AppDeps.calibration).
  */
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../app-deps.js'
 import { getPublishedGrid } from '../db/grid-repository.js'
 import { BadRequest, NotFound } from '../errors.js'
-import { type GridService, gridView } from '../grids/grid-service.js'
-import type { PublishApprovalService } from '../grids/publish-approval-service.js'
-import { calibrationServices, parseOrThrow, periodOf } from '../routes/calibration-routes.js'
+import { gridView } from '../grids/grid-service.js'
+import { instant, parseOrThrow, periodOf } from '../http/request-values.js'
 import { parseGrid } from '../scoring/index.js'
-import { guardAppApi, requireAdmin, sessionOf } from '../sessions/app-session.js'
+import { requireAdmin, sessionOf } from '../sessions/app-session.js'
 
-const instant = z.iso.datetime({ offset: true }).transform((v) => new Date(v))
 const backtestBody = z
   .object({ definition: z.unknown().optional(), from: instant.optional(), to: instant.optional() })
   .strict()
@@ -34,13 +33,11 @@ function validGrid(definition: unknown) {
 }
 
 export function calibrationApiRoutes(
-  deps: Pick<AppDeps, 'db' | 'clock' | 'queue'>,
-  services: { grids: GridService; approvals: PublishApprovalService },
+  deps: Pick<AppDeps, 'db' | 'clock' | 'calibration' | 'grids' | 'approvals'>,
 ) {
-  const { backtests, suggestions, challengers, kpis } = calibrationServices(deps)
+  const { backtests, suggestions, challengers, kpis } = deps.calibration
+  const { grids, approvals } = deps
   return async function register(api: FastifyInstance) {
-    guardAppApi(api)
-
     /** Backtest of the draft (when given) or the published grid over the last year by default. */
     api.post('/calibration/backtest', async (request) => {
       const { workspaceId } = sessionOf(request)
@@ -79,7 +76,7 @@ export function calibrationApiRoutes(
       const s = requireAdmin(request)
       const b = parseOrThrow(definitionBody, request.body, '{"definition": {grid}}')
       validGrid(b.definition)
-      const draft = await services.grids.createDraft(s.workspaceId, b.definition, 'Challenger')
+      const draft = await grids.createDraft(s.workspaceId, b.definition, 'Challenger')
       return reply.status(201).send(await challengers.start(s.workspaceId, draft.id, s.actor))
     })
 
@@ -92,11 +89,11 @@ export function calibrationApiRoutes(
     /** Promote: publish now, or — two-person rule — ask another admin (202, as a publish does). */
     api.post('/calibration/challenger/promote', async (request, reply) => {
       const s = requireAdmin(request)
-      if (await services.approvals.required(s.workspaceId)) {
+      if (await approvals.required(s.workspaceId)) {
         const { row } = await challengers.current(s.workspaceId)
         return reply.status(202).send({
           approvalRequired: true,
-          request: await services.approvals.request(
+          request: await approvals.request(
             s.workspaceId,
             s.actor,
             row.definition,

@@ -7,10 +7,9 @@
  */
 import { parseArgs } from 'node:util'
 import { CsvError, readCsvFile } from '../calibration/csv-table.js'
-import { type CommandArgs, CommandError, defineCommand, usage } from '../commands/command-registry.js'
+import { type OutcomeInput, outcomeInputSchema } from '../outcomes/outcome-schemas.js'
 import { workspaceExists } from '../workspaces/workspace-service.js'
-import { type OutcomeInput, outcomeInputSchema } from './outcome-schemas.js'
-import { createOutcomeService } from './outcome-service.js'
+import { type CommandArgs, CommandError, defineCommand, usage } from './command-registry.js'
 
 export const OUTCOMES_USAGE = `  outcomes import --workspace <id> --csv <file> [--email <col>] [--hubspot-id <col>]
             [--external-id <col>] [--kind <col>] [--occurred-at <col>] [--id <col>]
@@ -108,7 +107,7 @@ export const outcomesImportCommand = defineCommand<OutcomesImportArgs>({
         `No workspace ${args.workspace}: check the id (\`leadgrid workspace create\` makes one)`,
       )
     }
-    const service = createOutcomeService(deps)
+    const service = deps.outcomes
     let accepted = 0
     let duplicates = 0
     for (let i = 0; i < args.items.length; i += BATCH) {

@@ -1,14 +1,19 @@
 /**
- * `leadgrid calibrate` (issue 10, item 4): reads a CSV of historical leads, learns a suggested grid
+ * `leadgrid calibrate`: reads a CSV of historical leads, learns a suggested grid
  * and prints it with its held-out figures. With --json the last line is
  * {"heldOutAuc","baselineAuc","precision","recall","threshold","grid"}, `grid` importable as a
  * draft with `leadgrid grid import`. Kept out of cli.ts so the command line stays a list of commands.
  */
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { CalibrationInputError, type CalibrationResult, calibrate, type Goal } from './calibrate.js'
-import { CsvError, readCsvFile } from './csv-table.js'
-import { round4 } from './metrics.js'
+import {
+  CalibrationInputError,
+  type CalibrationResult,
+  calibrate,
+  type Goal,
+} from '../calibration/calibrate.js'
+import { CsvError, readCsvFile } from '../calibration/csv-table.js'
+import { round4 } from '../calibration/metrics.js'
 
 export const CALIBRATE_USAGE = `  calibrate --csv <file> --outcome <column> [--positive <value>] [--id <column>]
             [--exclude <col,col>] [--missing <value,value>] [--precision <p> | --mql-share <q>]

@@ -1,8 +1,9 @@
 /**
- * The worker side: which handler works which job. ROLE=worker and ROLE=all run these.
+ * The worker side: which handler works which job. ROLE=worker and ROLE=all run these. Beside the
+ * composition root because it hands the services runtime.ts built to the job queue.
  */
-import type { AppDeps } from '../app-deps.js'
-import { startCrmWorkers } from '../crm/crm-workers.js'
+import type { AppDeps } from './app-deps.js'
+import { startCrmWorkers } from './crm/crm-workers.js'
 
 export async function startWorkers(deps: AppDeps): Promise<void> {
   const { queue, rescore, logger } = deps
