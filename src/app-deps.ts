@@ -19,6 +19,7 @@ import type { GridPreviewService } from './grids/grid-preview-service.js'
 import type { GridPublishingService } from './grids/grid-publishing-service.js'
 import type { GridService } from './grids/grid-service.js'
 import type { PublishApprovalService } from './grids/publish-approval-service.js'
+import type { AuthFailureLimiter } from './http/auth-failure-limiter.js'
 import type { JobQueue } from './jobs/queue.js'
 import type { Metrics } from './metrics.js'
 import type { OutcomeService } from './outcomes/outcome-service.js'
@@ -62,6 +63,8 @@ export interface AppDeps extends AppServices {
    * embedded PGlite, one process, where each limiter's in-memory window is exact.
    */
   rateWindows?: SharedRateWindows | undefined
+  /** Failed key checks per client address, shared by every route that checks a guessable key. */
+  authFailures: AuthFailureLimiter
   /** Database reachable and migrated (GET /readyz). */
   readiness(): Promise<{ ok: boolean; detail: string }>
 }

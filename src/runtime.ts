@@ -27,6 +27,7 @@ import { createGridPreviewService } from './grids/grid-preview-service.js'
 import { createGridPublishingService } from './grids/grid-publishing-service.js'
 import { createGridService } from './grids/grid-service.js'
 import { createPublishApprovalService } from './grids/publish-approval-service.js'
+import { createAuthFailureLimiter } from './http/auth-failure-limiter.js'
 import { type JobQueue, startJobQueue } from './jobs/queue.js'
 import { createMetrics } from './metrics.js'
 import { createOutcomeService, crmOutcomeRecorder } from './outcomes/outcome-service.js'
@@ -140,6 +141,7 @@ function buildServices(base: {
     outcomes,
     crm,
     rateWindows,
+    authFailures: createAuthFailureLimiter(clock),
     readiness: () => readinessOf(database.db),
   }
 }

@@ -7,7 +7,6 @@ import type { AppDeps } from '../app-deps.js'
 import { hubspotRoutes } from '../crm/hubspot/hubspot-routes.js'
 import { pipedriveApiRoutes, pipedriveRoutes } from '../crm/pipedrive/pipedrive-routes.js'
 import { apiKeyAuth } from '../http/api-key-auth.js'
-import { createAuthFailureLimiter } from '../http/auth-failure-limiter.js'
 import { appRoutes } from '../web/app-routes.js'
 import { calibrationRoutes } from './calibration-routes.js'
 import { connectionRoutes } from './connection-routes.js'
@@ -19,10 +18,8 @@ import { scoreRoutes } from './score-routes.js'
 import { trackingRoutes } from './tracking-routes.js'
 
 export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  // Failed key checks per client address, shared by every route that checks a guessable key.
-  const authFailures = createAuthFailureLimiter(deps.clock)
   await app.register(healthRoutes(deps))
-  await app.register(trackingRoutes(deps, authFailures))
+  await app.register(trackingRoutes(deps))
   await app.register(hubspotRoutes(deps))
   await app.register(pipedriveRoutes(deps))
 
@@ -32,7 +29,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
       api.decorateRequest('workspaceId', '')
       api.addHook(
         'onRequest',
-        apiKeyAuth(deps.db, authFailures, () => deps.clock.now().getTime()),
+        apiKeyAuth(deps.db, deps.authFailures, () => deps.clock.now().getTime()),
       )
       await api.register(ingestionRoutes(deps))
       await api.register(scoreRoutes(deps))

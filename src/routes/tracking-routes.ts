@@ -12,7 +12,6 @@ import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AppDeps } from '../app-deps.js'
 import { AppError, BadRequest, Unauthorized } from '../errors.js'
-import type { AuthFailureLimiter } from '../http/auth-failure-limiter.js'
 import { jsonTextParser } from '../http/json-body.js'
 import { parseCollectBody } from '../tracking/collect-schema.js'
 import { etagMatches, loadSnippet, pickEncoding } from '../tracking/snippet-asset.js'
@@ -24,10 +23,9 @@ export const COLLECT_RATE_LIMIT = { max: 120, timeWindow: 60_000 } as const
 const SNIPPET_CACHE_CONTROL = 'public, max-age=3600, stale-while-revalidate=86400'
 
 export function trackingRoutes(
-  deps: Pick<AppDeps, 'db' | 'tracking' | 'metrics' | 'config' | 'clock'>,
-  authFailures: AuthFailureLimiter,
+  deps: Pick<AppDeps, 'db' | 'tracking' | 'metrics' | 'config' | 'clock' | 'authFailures'>,
 ) {
-  const { tracking } = deps
+  const { tracking, authFailures } = deps
 
   return async function register(app: FastifyInstance) {
     const snippet = await loadSnippet()
