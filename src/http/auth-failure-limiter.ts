@@ -1,5 +1,5 @@
 /**
- * Limits FAILED authentications per client address (issue 6, item 5): 2,000 wrong API keys in a row
+ * Limits FAILED authentications per client address: 2,000 wrong API keys in a row
  * used to get 2,000 × 401, so a key could be guessed at the speed of the server. Past `maxFailures`
  * failures in a window, the address gets 429 with Retry-After until the window ends — before any
  * key is looked up, so a blocked client learns nothing more and costs no database read.

@@ -3,7 +3,7 @@
  * over the exact bytes the sender sent (HubSpot v3, Pipedrive), never over a re-serialisation.
  *
  * Everything here is linear and iterative, never recursive: a 10 KB body of 5,000 nested arrays
- * must not overflow the stack (issue 6). Nesting is measured on the text before JSON.parse, and a
+ * must not overflow the stack. Nesting is measured on the text before JSON.parse, and a
  * body deeper than MAX_JSON_DEPTH is refused (400 `json_too_deep`) — or, on routes that must not
  * lose a batch over a field they do not read (HubSpot webhooks), parsed with the over-deep
  * subtrees pruned. Either way nothing deeper than the limit reaches zod, JSON.stringify or Postgres.

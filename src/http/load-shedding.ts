@@ -1,5 +1,5 @@
 /**
- * Load shedding for the HTTP role (issue 9, item 6), with @fastify/under-pressure: when the event
+ * Load shedding for the HTTP role, with @fastify/under-pressure: when the event
  * loop lags or the heap fills, new requests get 503 with Retry-After at once — a sender retries
  * later, instead of every request slowing down until they all time out. Events already acknowledged
  * are durable in PostgreSQL, so shedding loses nothing; the workers' backlog does not trigger it

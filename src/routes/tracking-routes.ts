@@ -1,5 +1,5 @@
 /**
- * Website tracking (SPEC §7): GET /t.js serves the snippet, POST /t/collect receives its events.
+ * Website tracking: GET /t.js serves the snippet, POST /t/collect receives its events.
  *
  * /t/collect is called from customers' pages on any origin with a public write key, so: CORS open
  * to every origin without credentials; a text/plain body holding JSON is accepted (what
