@@ -582,7 +582,7 @@ describe('Pipedrive panel', () => {
       url: `/pipedrive/panel?resource=person&view=details&selectedIds=8&companyId=${COMPANY}&token=${token}`,
     })
     expect(res.statusCode).toBe(200)
-    const item = res.json().data[0]
+    const item = res.json().data
     expect(item.id).toBe(8)
     expect(typeof item.score).toBe('number')
     expect(Object.keys(item).length).toBeLessThanOrEqual(20)
