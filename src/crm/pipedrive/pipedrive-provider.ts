@@ -323,8 +323,9 @@ export function createPipedriveProvider(deps: PipedriveProviderDeps): CrmProvide
       },
 
       async uninstall() {
-        // Pipedrive has no app-uninstall call for a token; its webhooks go with the user's uninstall.
-        // Leadgrid's own disconnect removes the webhooks it registered, so Pipedrive stops sending.
+        // Leadgrid's own disconnect removes the webhooks it registered, so Pipedrive stops sending;
+        // the connection service then revokes every user's refresh token (`revokeRefreshToken`),
+        // which is what marks the app uninstalled on Pipedrive's side.
         const url = webhookUrl(deps.publicUrl, connection.id)
         try {
           for (const hook of await client.listWebhooks()) {
@@ -356,6 +357,7 @@ export function createPipedriveProvider(deps: PipedriveProviderDeps): CrmProvide
       }
     },
     isRevoked: (err) => err instanceof PipedriveAuthError && err.revoked,
+    revokeRefreshToken: (refreshToken) => oauth.revoke(refreshToken),
     isBudgetSpent: (err) => err instanceof PipedriveApiError && err.dailyBudgetSpent,
     open,
     deliveryOrder(payload) {
