@@ -249,6 +249,17 @@ export function appApiRoutes(
       return { retried: await deps.crm.connections.retryParked(s.workspaceId, id, s.actor) }
     })
 
+    // Disconnect from the Connections tab: the same service as `DELETE /api/v1/connections/:id` — the
+    // CRM's own uninstall first (Pipedrive: Leadgrid's webhooks removed and every authorized user's
+    // refresh token revoked), then the connection marked, audited under this admin's name.
+    api.post<{ Params: { id: string } }>('/connections/:id/disconnect', async (request) => {
+      const s = requireAdmin(request)
+      const id = request.params.id
+      if (!UUID.test(id)) throw new NotFound(`No connection ${id} in this workspace`)
+      await deps.crm.connections.disconnect(s.workspaceId, id, s.actor)
+      return { disconnected: true }
+    })
+
     // "Connect another CRM": the install link that attaches a new HubSpot portal to this workspace.
     // Admins only, and bound to this browser by a cookie the install route checks (see there).
     api.post('/connections/hubspot/install-link', async (request, reply) => {

@@ -1,6 +1,7 @@
 /**
  * Connections and health: each CRM connection with the health fields recorded today, its backfill
- * progress, and (admins) a button sending parked write-backs back to the queue; "connect another
+ * progress, and (admins) a button sending parked write-backs back to the queue and one disconnecting
+ * the connection (the CRM's own uninstall; Pipedrive's tokens revoked); "connect another
  * CRM" to attach a new HubSpot portal to this workspace; the website tracking snippet with a copy
  * button and when it was last heard from.
  */
@@ -37,6 +38,25 @@ export function ConnectionsPanel({ t, role }) {
       setNotice(err.message)
     }
   }
+  const disconnect = async (c) => {
+    const name = c.provider === 'hubspot' ? 'HubSpot' : 'Pipedrive'
+    if (
+      !confirm(
+        t('Disconnect {crm} account {account}? Scores stop being written there.', {
+          crm: name,
+          account: c.accountId,
+        }),
+      )
+    )
+      return
+    try {
+      await api.post(`/connections/${c.id}/disconnect`)
+      setNotice(t('{crm} account {account} disconnected.', { crm: name, account: c.accountId }))
+      await load()
+    } catch (err) {
+      setNotice(err.message)
+    }
+  }
   const connect = (provider) => async () => {
     try {
       const { url } = await api.post(`/connections/${provider}/install-link`)
@@ -66,7 +86,7 @@ export function ConnectionsPanel({ t, role }) {
         data.connections.length === 0
           ? html`<p>${t('No CRM connected yet. Install Leadgrid from the HubSpot marketplace to connect a portal.')}</p>`
           : html`<div class="table-wrap"><table>
-            <thead><tr>${['CRM', 'Account', 'Status', 'Token expires', 'Last webhook', 'Initial import', 'Write-back backlog', 'Parked', 'Last error'].map((h) => html`<th scope="col">${t(h)}</th>`)}</tr></thead>
+            <thead><tr>${['CRM', 'Account', 'Status', 'Token expires', 'Last webhook', 'Initial import', 'Write-back backlog', 'Parked', 'Last error', ...(admin ? ['Actions'] : [])].map((h) => html`<th scope="col">${t(h)}</th>`)}</tr></thead>
             <tbody>${data.connections.map(
               (c) => html`<tr>
                 <td>${c.provider === 'hubspot' ? 'HubSpot' : 'Pipedrive'}</td><td>${c.accountId}</td>
@@ -82,6 +102,16 @@ export function ConnectionsPanel({ t, role }) {
                       : ''
                   }</td>
                 <td>${c.lastError ? html`${c.lastError} <small>(${t.date(c.lastErrorAt)})</small>` : '—'}</td>
+                ${
+                  admin
+                    ? html`<td>${
+                        c.status === 'uninstalled'
+                          ? '—'
+                          : html`<button type="button" onClick=${() => disconnect(c)}
+                    aria-label=${t('Disconnect account {account}', { account: c.accountId })}>${t('Disconnect')}</button>`
+                      }</td>`
+                    : ''
+                }
               </tr>`,
             )}</tbody></table></div>`
       }

@@ -214,6 +214,12 @@ const fr = {
   '{n} parked write-backs sent back to the queue.': '{n} écritures en échec remises dans la file.',
   'Connect another HubSpot account': 'Connecter un autre compte HubSpot',
   'Connect Pipedrive': 'Connecter Pipedrive',
+  Actions: 'Actions',
+  Disconnect: 'Déconnecter',
+  'Disconnect account {account}': 'Déconnecter le compte {account}',
+  'Disconnect {crm} account {account}? Scores stop being written there.':
+    'Déconnecter le compte {crm} {account} ? Les scores n’y seront plus écrits.',
+  '{crm} account {account} disconnected.': 'Compte {crm} {account} déconnecté.',
   // Calibration tab
   Calibration: 'Calibrage',
   'Contacts with an outcome': 'Contacts avec un résultat',
