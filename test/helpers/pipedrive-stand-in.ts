@@ -17,6 +17,7 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { PIPEDRIVE_SCOPES } from '../../src/crm/pipedrive/pipedrive-scopes.js'
 
 export interface StandInPerson {
   id: number
@@ -123,7 +124,7 @@ export async function startPipedriveStandIn(opts: {
   persons?: StandInPerson[]
   companyId?: number
   userId?: number
-  /** The app's scopes in Developer Hub (default: the ones Leadgrid documents). */
+  /** The app's scopes in Developer Hub (default: Leadgrid's, src/crm/pipedrive/pipedrive-scopes.ts). */
   scopes?: string[]
 }): Promise<PipedriveStandIn> {
   const companyId = opts.companyId ?? 5380474
@@ -135,16 +136,7 @@ export async function startPipedriveStandIn(opts: {
   const webhooks: StandInWebhook[] = []
   const calls: PipedriveStandIn['calls'] = []
   const revocations: PipedriveStandIn['revocations'] = []
-  const scopes = [
-    'base',
-    ...(opts.scopes ?? [
-      'contacts:full',
-      'contact-fields:full',
-      'webhooks:full',
-      'deals:read',
-      'activities:read',
-    ]),
-  ]
+  const scopes = ['base', ...(opts.scopes ?? PIPEDRIVE_SCOPES.map((s) => s.scope))]
   /** access and refresh tokens → the company and user they were granted for */
   const tokens = new Map<string, { companyId: number; userId: number; refresh: string }>()
   let installing = { companyId, userId }

@@ -1,6 +1,7 @@
 /**
- * The Connections tab's actions (issue 8 §5): retrying parked write-backs (admin, CSRF), disconnecting a connection (admin, CSRF) and
- * "connect another CRM", which attaches a new HubSpot portal to the signed-in admin's workspace.
+ * The Connections tab's actions (issue 8 §5): retrying parked write-backs (admin, CSRF), disconnecting
+ * a connection (admin, CSRF) and "connect another CRM", which attaches a new HubSpot portal to the
+ * signed-in admin's workspace.
  */
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'

@@ -12,6 +12,7 @@
  */
 import { SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PIPEDRIVE_SCOPES } from '../../src/crm/pipedrive/pipedrive-scopes.js'
 import { createLoginLink } from '../../src/sessions/login-links.js'
 import { panelAnswerErrors } from '../helpers/pipedrive-panel-schema.js'
 import { type PipedriveStandIn, startPipedriveStandIn } from '../helpers/pipedrive-stand-in.js'
@@ -21,8 +22,8 @@ import { until } from '../helpers/until.js'
 
 const CLIENT_ID = 'pd-marketplace-client'
 const CLIENT_SECRET = 'pd-marketplace-secret-0123456789'
-/** Leadgrid's scopes in Developer Hub, as README and docs/pipedrive.md list them. */
-const SCOPES = ['contacts:full', 'contact-fields:full', 'webhooks:full', 'deals:read', 'activities:read']
+/** Leadgrid's scopes in Developer Hub (README and docs/pipedrive.md list the same, a unit test checks). */
+const SCOPES = PIPEDRIVE_SCOPES.map((s) => s.scope)
 const COMPANY = 5380474
 let pd: PipedriveStandIn
 let t: TestApp

@@ -39,6 +39,7 @@ import { createPipedriveClient } from './pipedrive-client.js'
 import type { PipedriveOAuth } from './pipedrive-oauth.js'
 import type { PipedriveConnectionSettings } from './pipedrive-provider.js'
 import type { PipedriveRateLimits } from './pipedrive-rate-limits.js'
+import { missingScopes } from './pipedrive-scopes.js'
 
 export const STATE_TTL_MS = 10 * 60 * 1000
 
@@ -143,6 +144,11 @@ export function createPipedriveInstallService(deps: PipedriveInstallDeps) {
       }).currentUser()
       const companyId = String(me.companyId)
       const now = clock.now()
+      // Pipedrive answers the scopes granted; an app registered without one of Leadgrid's (or a
+      // token of an older scope set) fails later on the calls it opens, so say it now.
+      const missing = tokens.scopes.length > 0 ? missingScopes(tokens.scopes) : []
+      if (missing.length > 0)
+        logger.warn({ companyId, missingScopes: missing }, 'Pipedrive install lacks scopes Leadgrid needs')
       const sealed = {
         access_token_enc: secretBox.encrypt(tokens.accessToken),
         refresh_token_enc: secretBox.encrypt(tokens.refreshToken),
@@ -204,7 +210,13 @@ export function createPipedriveInstallService(deps: PipedriveInstallDeps) {
         await appendAudit(trx, workspaceId, {
           actor: `pipedrive:${me.userId}`,
           action: found ? 'connection.reinstalled' : 'connection.installed',
-          details: { provider: 'pipedrive', companyId, connectionId, isAdmin: me.isAdmin },
+          details: {
+            provider: 'pipedrive',
+            companyId,
+            connectionId,
+            isAdmin: me.isAdmin,
+            ...(missing.length > 0 ? { missingScopes: missing } : {}),
+          },
           at: now,
         })
         return { workspaceId, connectionId, reinstalled: found !== undefined }
