@@ -49,7 +49,10 @@ export function signedFetchHeaders(
   opts: { secret: string; ageMs?: number; method?: string },
 ): Record<string, string> {
   const timestamp = String(Date.now() - (opts.ageMs ?? 1000))
-  const decoded = uri.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (m) => DECODED[m.toUpperCase()] ?? m)
+  const decoded = uri.replace(
+    /%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi,
+    (m) => DECODED[m.toUpperCase()] ?? m,
+  )
   const signature = createHmac('sha256', opts.secret)
     .update(`${opts.method ?? 'POST'}${decoded}${body}${timestamp}`, 'utf8')
     .digest('base64')

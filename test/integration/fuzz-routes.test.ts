@@ -372,9 +372,7 @@ function hubspotRoute(
         remoteAddress: clientAddress,
       })
       .map(({ query, extra, contentType, body, signature, remoteAddress }) => {
-        const url = hubspotQuery
-          ? `${path}?${hubspotQuery}${query.replace(/^\?/, '&')}`
-          : `${path}${query}`
+        const url = hubspotQuery ? `${path}?${hubspotQuery}${query.replace(/^\?/, '&')}` : `${path}${query}`
         const text = typeof body === 'string' ? body : body.toString('utf8')
         const timestamp = String(clock.now().getTime() - (signature === 'stale' ? 10 * 60_000 : 1000))
         const headers: Record<string, string> = { ...extra }

@@ -47,8 +47,7 @@ function signed(path: string, body: string, opts: { secret?: string; ageMs?: num
 }
 
 /** A card request's URL as HubSpot's hubspot.fetch proxy calls it: the portal it signs in the query. */
-const cardPath = (portalId: number | string = PORTAL) =>
-  `/hubspot/card?userId=7&portalId=${portalId}&appId=1`
+const cardPath = (portalId: number | string = PORTAL) => `/hubspot/card?userId=7&portalId=${portalId}&appId=1`
 
 function postWebhook(events: unknown[], opts: { secret?: string; ageMs?: number; tamper?: boolean } = {}) {
   const body = JSON.stringify(events)

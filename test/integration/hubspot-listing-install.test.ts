@@ -24,8 +24,7 @@ const appConfig = JSON.parse(
 )
 const scopes: string[] = appConfig.config.auth.requiredScopes
 
-const get = (url: string, headers: Record<string, string> = {}) =>
-  fetch(url, { redirect: 'manual', headers })
+const get = (url: string, headers: Record<string, string> = {}) => fetch(url, { redirect: 'manual', headers })
 const tokenCalls = () => hs.calls.filter((c) => c.route === 'POST /oauth/v3/token')
 const connections = () =>
   t.deps.db
@@ -65,7 +64,7 @@ describe('an install from the HubSpot Marketplace listing (code + returnUrl)', (
       forged.searchParams.set('returnUrl', evil)
       const res = await get(forged.toString())
       expect(res.status).toBe(400)
-      expect((await res.json()).error.code).toBe('invalid_return_url')
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid_return_url')
       expect(res.headers.get('location')).toBeNull()
     }
     expect(tokenCalls()).toHaveLength(0)
@@ -78,7 +77,7 @@ describe('an install from the HubSpot Marketplace listing (code + returnUrl)', (
     forged.searchParams.set('returnUrl', 'https://app.hubspot.com/marketplace/1/installed')
     const res = await get(forged.toString())
     expect(res.status).toBe(400)
-    expect((await res.json()).error.code).toBe('install_failed')
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('install_failed')
     expect(await connections()).toEqual([])
   })
 
@@ -99,13 +98,15 @@ describe('an install from the HubSpot Marketplace listing (code + returnUrl)', (
     const calls = tokenCalls().length
     const again = await get(url)
     expect(again.status).toBe(400)
-    expect((await again.json()).error.code).toBe('code_used')
+    expect(((await again.json()) as { error: { code: string } }).error.code).toBe('code_used')
     expect(tokenCalls()).toHaveLength(calls)
     expect(await connections()).toHaveLength(1)
   })
 
   it('refuses the partner-sign-in variant, which Leadgrid’s listing does not use', async () => {
-    const res = await get(`${installUrl}?step=authorize&returnUrl=${encodeURIComponent('https://app.hubspot.com/x')}`)
+    const res = await get(
+      `${installUrl}?step=authorize&returnUrl=${encodeURIComponent('https://app.hubspot.com/x')}`,
+    )
     expect(res.status).toBe(400)
   })
 })
@@ -126,7 +127,7 @@ describe('an install started from Leadgrid (state cookie)', () => {
     expect(callback.headers.get('location')).toContain('/app/?installed=hubspot')
     const replay = await get(callbackUrl, { cookie })
     expect(replay.status).toBe(400)
-    expect((await replay.json()).error.code).toBe('state_used')
+    expect(((await replay.json()) as { error: { code: string } }).error.code).toBe('state_used')
   })
 })
 

@@ -54,7 +54,10 @@ function requireHubSpotSignature(deps: Deps, request: FastifyRequest, allowV2 = 
     })
     if (!result.ok) {
       // The path only: HubSpot puts the user's email address in the query of hubspot.fetch requests.
-      request.log.warn({ reason: result.reason, path: request.url.split('?')[0] }, 'HubSpot signature rejected')
+      request.log.warn(
+        { reason: result.reason, path: request.url.split('?')[0] },
+        'HubSpot signature rejected',
+      )
       throw new Unauthorized('The HubSpot signature is missing, stale or wrong', 'invalid_signature')
     }
     return

@@ -55,7 +55,10 @@ export async function completeListingInstall(
 ): Promise<string> {
   const hs = deps.crm.hubspot
   if (query.step !== undefined)
-    throw refused('Leadgrid does not use partner sign-in in its HubSpot install', 'partner_sign_in_unsupported')
+    throw refused(
+      'Leadgrid does not use partner sign-in in its HubSpot install',
+      'partner_sign_in_unsupported',
+    )
   if (!isHubSpotReturnUrl(query.returnUrl))
     throw refused('The returnUrl of this install is not a HubSpot address', 'invalid_return_url')
   const now = deps.clock.now()
@@ -73,7 +76,10 @@ export async function completeListingInstall(
   } catch (err) {
     // A forged, used or expired code: HubSpot refuses it (4xx). Its unreachability stays a 5xx.
     if (err instanceof CrmError && !err.retryable)
-      throw refused('HubSpot refused this authorisation code (forged, already used or expired)', 'install_failed')
+      throw refused(
+        'HubSpot refused this authorisation code (forged, already used or expired)',
+        'install_failed',
+      )
     throw err
   }
   return query.returnUrl
