@@ -44,4 +44,5 @@ export type {
   ProfileCondition,
   ScoreResult,
 } from './types.js'
+export { CONDITION_OP_VALUES, type ConditionValue } from './condition-values.js'
 export { CONDITION_OPS } from './types.js'
