@@ -18,7 +18,7 @@ import { useApi } from './lib/use-api.js'
  * @property {string} fatal why the page cannot show ('signed-out' when the session is gone)
  * @property {GridVersion | null} published
  * @property {GridDefinition | null} draft
- * @property {(draft: GridDefinition) => void} setDraft takes a copy of a whole definition, or an edit
+ * @property {(draft: GridDefinition) => void} setDraft replaces the draft (an edit, an import, a suggestion)
  * @property {Issue[]} issues what the server's schema says of the draft
  * @property {() => Promise<void>} onPublished after a publish or rollback: reloads what it changed
  * @property {number} refreshKey grows after each publish, for the views showing scores and versions
