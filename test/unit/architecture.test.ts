@@ -56,7 +56,8 @@ export function layerViolations(units: Unit[], graph: Map<string, string[]>): st
       const b = unitOf(units, to)
       if (!b || a === b) continue
       if (b.layer > a.layer) violations.push(`${from} → ${to} climbs (layer ${a.layer} → ${b.layer})`)
-      else if (b.layer === a.layer) violations.push(`${from} → ${to} crosses to a peer (${a.pattern} → ${b.pattern})`)
+      else if (b.layer === a.layer)
+        violations.push(`${from} → ${to} crosses to a peer (${a.pattern} → ${b.pattern})`)
     }
   }
   return violations
@@ -115,7 +116,10 @@ describe('the layers of src/', () => {
 
   it('catches an import that climbs from db/ to a service', () => {
     const graph = importGraph(files)
-    graph.set('db/contact-repository.ts', [...(graph.get('db/contact-repository.ts') ?? []), 'grids/grid-service.ts'])
+    graph.set('db/contact-repository.ts', [
+      ...(graph.get('db/contact-repository.ts') ?? []),
+      'grids/grid-service.ts',
+    ])
     expect(layerViolations(units, graph)).toContain(
       `db/contact-repository.ts → grids/grid-service.ts climbs (layer ${unitOf(units, 'db/x.ts')?.layer} → ${unitOf(units, 'grids/x.ts')?.layer})`,
     )
