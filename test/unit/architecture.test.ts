@@ -47,7 +47,7 @@ function importGraph(files: SourceFile[]): Map<string, string[]> {
 }
 
 /** Every import that goes to a higher layer, or sideways to another unit of the same layer. */
-export function layerViolations(units: Unit[], graph: Map<string, string[]>): string[] {
+function layerViolations(units: Unit[], graph: Map<string, string[]>): string[] {
   const violations: string[] = []
   for (const [from, targets] of graph) {
     const a = unitOf(units, from)
@@ -64,7 +64,7 @@ export function layerViolations(units: Unit[], graph: Map<string, string[]>): st
 }
 
 /** Strongly connected components of more than one file (Tarjan), each as a sorted list. */
-export function importCircles(graph: Map<string, string[]>): string[][] {
+function importCircles(graph: Map<string, string[]>): string[][] {
   let index = 0
   const order = new Map<string, number>()
   const low = new Map<string, number>()
