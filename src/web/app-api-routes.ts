@@ -18,7 +18,7 @@ import type { GridPreviewService } from '../grids/grid-preview-service.js'
 import type { GridPublishingService } from '../grids/grid-publishing-service.js'
 import { type GridService, gridView } from '../grids/grid-service.js'
 import type { PublishApprovalService } from '../grids/publish-approval-service.js'
-import { CONDITION_OPS, parseGrid } from '../scoring/index.js'
+import { CONDITION_OP_VALUES, parseGrid } from '../scoring/index.js'
 import { guardAppApi, requireAdmin, sessionOf } from '../sessions/app-session.js'
 import { TRACKING_SOURCE } from '../tracking/tracking-service.js'
 
@@ -82,7 +82,7 @@ export function appApiRoutes(
         vocabulary: {
           eventTypes: EVENT_TYPES,
           emailCategories: EMAIL_CATEGORIES,
-          conditionOps: CONDITION_OPS,
+          conditionOps: CONDITION_OP_VALUES,
         },
       }
     })
