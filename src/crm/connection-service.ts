@@ -14,12 +14,14 @@ import {
   deleteAuthorizations,
   findConnection,
   latestAuthorization,
+  listAuthorizations,
   listConnections,
   lockConnection,
   recordConnectionError,
   setConnectionJson,
   setConnectionStatus,
   storeConnectionTokens,
+  uninstallConnection,
   upsertAuthorization,
 } from '../db/connection-repository.js'
 import type { Db } from '../db/database.js'
@@ -162,18 +164,43 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       .open(connection, () => accessToken(connection.workspace_id, connection.id))
   }
 
-  /** Disconnect from Leadgrid: the CRM's own uninstall first (so it stops sending), then mark. */
+  /**
+   * Every refresh token stored for a connection, decrypted: each authorized user's and the
+   * connection's own (the same as one of them, unless it predates per-user authorizations).
+   */
+  async function storedRefreshTokens(connection: ConnectionRow): Promise<string[]> {
+    const sealed = (await listAuthorizations(db, connection)).map((a) => a.refresh_token_enc)
+    if (connection.refresh_token_enc) sealed.push(connection.refresh_token_enc)
+    return [...new Set(sealed.map((s) => secretBox.decrypt(s)))]
+  }
+
+  /**
+   * Disconnect from Leadgrid: the CRM's own uninstall first (so it stops sending); where the CRM asks
+   * for it, every stored refresh token revoked (then the tokens are deleted); then mark.
+   */
   async function disconnect(workspaceId: string, connectionId: string, actor: string): Promise<void> {
     const connection = await byId(workspaceId, connectionId)
+    const provider = providers.get(connection.provider)
     if (connection.status === 'active') {
       try {
         await sessionFor(connection).uninstall()
       } catch (err) {
         // Already revoked on the CRM's side: there is nothing left to uninstall there.
-        if (!providers.get(connection.provider).isRevoked(err)) throw err
+        if (!provider.isRevoked(err)) throw err
       }
     }
-    await markUninstalled(connection, 'disconnected from Leadgrid')
+    if (provider.revokeRefreshToken) {
+      // A failure throws before anything is marked: the disconnect can be asked again, and revoking
+      // a token twice is harmless.
+      for (const token of await storedRefreshTokens(connection)) await provider.revokeRefreshToken(token)
+      await uninstallConnection(db, connection, 'disconnected from Leadgrid', clock.now())
+      logger.warn(
+        { workspaceId, connectionId, provider: connection.provider },
+        'CRM connection disconnected; its authorizations revoked',
+      )
+    } else {
+      await markUninstalled(connection, 'disconnected from Leadgrid')
+    }
     await appendAudit(db, workspaceId, {
       actor,
       action: 'connection.disconnected',

@@ -1,6 +1,6 @@
 /**
  * The CRM daily budgets shared by every Leadgrid process of a deployment, over PostgreSQL
- * (src/db/daily-budget-repository.ts, migration 017). Pipedrive's rate limits take it as an injected
+ * (src/db/daily-budget-repository.ts). A provider's rate limits take it as an injected
  * `SharedDailyBudgets`, so adapters still never touch the database themselves.
  *
  * Built only in server mode (src/runtime.ts), for the reasons shared-rate-windows.ts gives: embedded
@@ -10,7 +10,7 @@
 import type { Logger } from 'pino'
 import { exhaustDailyBudget, takeDailyBudget } from '../db/daily-budget-repository.js'
 import type { Db } from '../db/database.js'
-import type { SharedDailyBudgets } from './pipedrive/pipedrive-rate-limits.js'
+import type { SharedDailyBudgets } from './daily-budget.js'
 
 const DAY_MS = 86_400_000
 

@@ -11,7 +11,7 @@
 import type { Logger } from 'pino'
 import type { Db } from '../db/database.js'
 import { pauseRateWindow, takeRateSlot } from '../db/rate-window-repository.js'
-import type { SharedRateWindows } from './hubspot/rate-limiter.js'
+import type { SharedRateWindows } from './rate-limiter.js'
 
 export function createSharedRateWindows(deps: { db: Db; logger: Pick<Logger, 'warn'> }): SharedRateWindows {
   const { db, logger } = deps

@@ -169,6 +169,11 @@ export interface CrmProvider {
   /** The refresh token is dead (uninstalled, revoked, expired): stop and mark the connection. */
   isRevoked(err: unknown): boolean
   /**
+   * Revokes one user's refresh token, for a disconnect started from Leadgrid where the CRM asks the
+   * app to (Pipedrive: revoking it marks the app uninstalled for that user). Absent: nothing to revoke.
+   */
+  revokeRefreshToken?(refreshToken: string): Promise<void>
+  /**
    * The account's daily API allowance is spent: writes wait for `retryAfterMs` (its reset) without
    * counting as failed attempts, and the connection's health shows why.
    */

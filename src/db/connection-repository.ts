@@ -257,6 +257,47 @@ export async function deleteAuthorizations(
   await q.execute()
 }
 
+/** Every user's authorization of a connection (a disconnect revokes each one's refresh token). */
+export async function listAuthorizations(
+  db: Queryable,
+  connection: Pick<ConnectionRow, 'workspace_id' | 'id'>,
+): Promise<StoredAuthorization[]> {
+  return db
+    .selectFrom('crm_authorizations')
+    .select(['user_id', 'access_token_enc', 'refresh_token_enc', 'token_expires_at'])
+    .where('workspace_id', '=', connection.workspace_id)
+    .where('connection_id', '=', connection.id)
+    .orderBy('user_id')
+    .execute()
+}
+
+/**
+ * Another user's authorization takes over a connection whose acting user left: its tokens become the
+ * connection's, and provisioning is to redo (the CRM removed what was registered with the old token).
+ */
+export async function handOverConnection(
+  db: Queryable,
+  connection: Pick<ConnectionRow, 'workspace_id' | 'id'>,
+  next: StoredAuthorization,
+  settings: Record<string, unknown>,
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('connections')
+    .set({
+      access_token_enc: next.access_token_enc,
+      refresh_token_enc: next.refresh_token_enc,
+      token_expires_at: next.token_expires_at,
+      authorized_by: next.user_id,
+      settings: JSON.stringify(settings),
+      provisioning: JSON.stringify({}),
+      updated_at: now,
+    })
+    .where('workspace_id', '=', connection.workspace_id)
+    .where('id', '=', connection.id)
+    .execute()
+}
+
 /** The most recently renewed authorization left on a connection, if any. */
 export async function latestAuthorization(
   db: Queryable,

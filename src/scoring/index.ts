@@ -4,6 +4,7 @@
  */
 export { type EngineBenchOptions, type EngineBenchResult, runEngineBench } from './bench-engine.js'
 export { type CompiledGrid, compileGrid } from './compile.js'
+export { CONDITION_OP_VALUES, type ConditionValue } from './condition-values.js'
 export { evaluate } from './evaluate.js'
 export { isFreeEmailDomain } from './free-email.js'
 export { normalizeText } from './normalize.js'

@@ -1,7 +1,8 @@
 /**
  * The Connections tab's JSON: each CRM connection's health (tokens, provisioning, backfill, last
  * webhook, writes waiting or parked), the tracking snippet with its last hit, parked writes sent
- * back to the queue, and the install links that attach another CRM account to this workspace.
+ * back to the queue, disconnecting, and the install links that attach another CRM account to this
+ * workspace.
  */
 import type { FastifyInstance } from 'fastify'
 import type { AppDeps } from '../app-deps.js'
@@ -54,6 +55,17 @@ export function connectionsApiRoutes(deps: ConnectionsDeps) {
       // The same service as `POST /api/v1/connections/:id/retry-parked` (one audit entry, one flush).
       if (!isUuid(id)) throw new NotFound(`No connection ${id} in this workspace`)
       return { retried: await deps.crm.connections.retryParked(s.workspaceId, id, s.actor) }
+    })
+
+    // Disconnect from the Connections tab: the same service as `DELETE /api/v1/connections/:id` — the
+    // CRM's own uninstall first (Pipedrive: Leadgrid's webhooks removed and every authorized user's
+    // refresh token revoked), then the connection marked, audited under this admin's name.
+    api.post<{ Params: { id: string } }>('/connections/:id/disconnect', async (request) => {
+      const s = requireAdmin(request)
+      const id = request.params.id
+      if (!isUuid(id)) throw new NotFound(`No connection ${id} in this workspace`)
+      await deps.crm.connections.disconnect(s.workspaceId, id, s.actor)
+      return { disconnected: true }
     })
 
     installLinkRoutes(api, deps)

@@ -7,7 +7,7 @@ import type { AppDeps } from '../app-deps.js'
 import { findWorkspace } from '../db/workspace-repository.js'
 import { EMAIL_CATEGORIES, EVENT_TYPES } from '../domain/lead-event.js'
 import { NotFound } from '../errors.js'
-import { CONDITION_OPS } from '../scoring/index.js'
+import { CONDITION_OP_VALUES } from '../scoring/index.js'
 import { sessionOf } from '../sessions/app-session.js'
 
 export function sessionApiRoutes(deps: Pick<AppDeps, 'db' | 'approvals'>) {
@@ -27,7 +27,7 @@ export function sessionApiRoutes(deps: Pick<AppDeps, 'db' | 'approvals'>) {
         vocabulary: {
           eventTypes: EVENT_TYPES,
           emailCategories: EMAIL_CATEGORIES,
-          conditionOps: CONDITION_OPS,
+          conditionOps: CONDITION_OP_VALUES,
         },
       }
     })

@@ -57,6 +57,12 @@ export interface HubSpotStandIn {
   deals: Map<string, StandInDeal>
   groups: { name: string; label: string }[]
   properties: { name: string; type: string; fieldType: string; groupName: string; options?: unknown[] }[]
+  /**
+   * The Install button of a Marketplace listing (HubSpot's install flow without partner sign-in):
+   * consents at once and answers the URL HubSpot sends the user to — `installUrl` with a fresh
+   * `code` (issued for that URL) and `returnUrl`. `scopes`: what the app's configuration asks for.
+   */
+  listingInstall(installUrl: string, opts?: { returnUrl?: string; scopes?: string[] }): string
   /** Every call, in order: `METHOD /path` and the parsed body. */
   calls: { route: string; body: unknown }[]
   batchUpdates(): { inputs: { id: string; properties: Record<string, string> }[] }[]
@@ -97,6 +103,13 @@ export async function startHubSpotStandIn(
   ]
   const calls: HubSpotStandIn['calls'] = []
   const tokens = new Set<string>()
+  // Authorization codes: single use, and only for the redirect URI they were issued to, as OAuth says.
+  const codes = new Map<string, string>()
+  const newCode = (redirectUri: string) => {
+    const code = `code-${randomUUID()}`
+    codes.set(code, redirectUri)
+    return code
+  }
   const now = () => new Date().toISOString()
   const view = (c: StandInContact, props?: string[]) => ({
     id: c.id,
@@ -132,15 +145,19 @@ export async function startHubSpotStandIn(
     if (route === 'GET /oauth/authorize') {
       granted = (url.searchParams.get('scope') ?? 'oauth').split(' ').filter(Boolean)
       const back = new URL(url.searchParams.get('redirect_uri')!)
-      back.searchParams.set('code', `code-${randomUUID()}`)
+      back.searchParams.set('code', newCode(url.searchParams.get('redirect_uri')!))
       back.searchParams.set('state', url.searchParams.get('state') ?? '')
       res.writeHead(302, { location: back.toString() })
       return res.end()
     }
     if (route === 'POST /oauth/v3/token') {
       const f = body as Record<string, string>
-      if (f['grant_type'] === 'authorization_code' && f['code']?.startsWith('code-'))
-        return json(res, 200, issue())
+      if (f['grant_type'] === 'authorization_code') {
+        const issuedTo = codes.get(f['code'] ?? '')
+        codes.delete(f['code'] ?? '')
+        if (issuedTo !== undefined && issuedTo === f['redirect_uri']) return json(res, 200, issue())
+        return json(res, 400, { status: 'BAD_AUTH_CODE', message: 'missing or unknown auth code' })
+      }
       if (f['grant_type'] === 'refresh_token' && f['refresh_token']?.startsWith('refresh-'))
         return json(res, 200, issue())
       return json(res, 400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token' })
@@ -297,6 +314,14 @@ export async function startHubSpotStandIn(
     groups,
     properties,
     calls,
+    listingInstall: (installUrl, opts = {}) => {
+      const returnUrl = opts.returnUrl ?? `https://app.hubspot.com/marketplace/${portalId}/installed`
+      if (opts.scopes) granted = opts.scopes
+      const url = new URL(installUrl)
+      url.searchParams.set('code', newCode(installUrl))
+      url.searchParams.set('returnUrl', returnUrl)
+      return url.toString()
+    },
     batchUpdates: () =>
       calls
         .filter((c) => c.route === 'POST /crm/v3/objects/contacts/batch/update')

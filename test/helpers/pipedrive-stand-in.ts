@@ -1,16 +1,23 @@
 /**
  * A local stand-in for Pipedrive over real HTTP, written from Pipedrive's documentation: the OAuth
  * server (authorize consents at once; POST /oauth/token with the app's Basic credentials, answering
- * `api_domain` = this server) and, on that API domain, /api/v1/users/me, /api/v2/personFields (+ options),
- * /api/v2/persons (cursor pages of ≤ 500, updated_since, deal_id; GET/PATCH one), /api/v1/webhooks.
- * Every API answer carries `x-ratelimit-limit|remaining|reset`. `deliver()` sends a v2 webhook to every
- * matching subscription with its Basic credentials, as Pipedrive does.
- * Sources: pipedrive.readme.io marketplace-oauth-authorization, guide-for-webhooks-v2,
- * core-api-concepts-rate-limiting; developers.pipedrive.com/docs/api/v1 (v2 Persons, PersonFields).
+ * `api_domain` = this server; POST /oauth/revoke, RFC 7009) and, on that API domain, /api/v1/users/me,
+ * /api/v2/personFields (+ options), /api/v2/persons (cursor pages of ≤ 500, updated_since, deal_id;
+ * GET/PATCH one), /api/v1/webhooks. Every API answer carries `x-ratelimit-limit|remaining|reset`.
+ * `deliver()` sends a v2 webhook to every matching subscription with its Basic credentials, as
+ * Pipedrive does; `uninstall()` plays one user's uninstall (that user's tokens and the webhooks
+ * created with them gone, then the DELETE to the app's callback URL).
+ *
+ * Scopes are the app's (Developer Hub), granted to every token: each API route answers 403 unless the
+ * token holds one of the scopes Pipedrive's scopes page lists for its endpoint (`ROUTE_SCOPES`).
+ * Sources: pipedrive.readme.io marketplace-oauth-authorization, marketplace-scopes-and-permissions-explanations,
+ * app-uninstallation, webhooks-for-apps, guide-for-webhooks-v2, core-api-concepts-rate-limiting;
+ * developers.pipedrive.com/docs/api/v1 (v2 Persons, PersonFields).
  */
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { PIPEDRIVE_SCOPES } from '../../src/crm/pipedrive/pipedrive-scopes.js'
 
 export interface StandInPerson {
   id: number
@@ -37,6 +44,20 @@ export interface StandInField {
   options: { id: number; label: string }[] | null
 }
 
+/**
+ * The scopes that open each route Leadgrid calls, as https://pipedrive.readme.io/docs/marketplace-scopes-and-permissions-explanations
+ * lists them (`base` is always granted).
+ */
+export const ROUTE_SCOPES: [RegExp, string[]][] = [
+  [/^GET \/api\/v1\/users\/me$/, ['base']],
+  [/^GET \/api\/v2\/personFields$/, ['contacts:read', 'contacts:full', 'contact-fields:full', 'admin']],
+  [/^POST \/api\/v2\/personFields(\/[^/]+\/options)?$/, ['contact-fields:full', 'admin']],
+  [/^GET \/api\/v2\/persons(\/\d+)?$/, ['contacts:read', 'contacts:full']],
+  [/^PATCH \/api\/v2\/persons\/\d+$/, ['contacts:full']],
+  [/^GET \/api\/v1\/webhooks$/, ['webhooks:read', 'webhooks:full', 'admin']],
+  [/^(POST \/api\/v1\/webhooks|DELETE \/api\/v1\/webhooks\/\d+)$/, ['webhooks:full', 'admin']],
+]
+
 export interface StandInWebhook {
   id: number
   name: string
@@ -47,6 +68,8 @@ export interface StandInWebhook {
   http_auth_password: string
   version: string
   user_id?: number
+  /** The user whose token created it: Pipedrive removes it when that user uninstalls. */
+  created_by: number
 }
 
 export interface PipedriveStandIn {
@@ -59,7 +82,18 @@ export interface PipedriveStandIn {
   fields: StandInField[]
   webhooks: StandInWebhook[]
   calls: { route: string; body: unknown }[]
+  /** Every token revocation Pipedrive received, with the token and its hint. */
+  revocations: { token: string; token_type_hint?: string }[]
+  /** The scopes the app has (every token is granted them). */
+  scopes: string[]
   patches(): { id: number; body: Record<string, unknown> }[]
+  /** Whether the user still has the app installed (holds a live refresh token). */
+  installed(userId: number): boolean
+  /**
+   * One user uninstalls the app in Pipedrive: their tokens and the app webhooks created with them go,
+   * then the app's callback URL gets the documented DELETE. Returns Leadgrid's answer status.
+   */
+  uninstall(userId: number, callbackUrl: string): Promise<number>
   /** The company and user the next consent is given as (another company of the same app). */
   installAs(companyId: number, userId: number): void
   /** Sends a webhook v2 delivery to every subscription matching the entity and action. */
@@ -90,6 +124,8 @@ export async function startPipedriveStandIn(opts: {
   persons?: StandInPerson[]
   companyId?: number
   userId?: number
+  /** The app's scopes in Developer Hub (default: Leadgrid's, src/crm/pipedrive/pipedrive-scopes.ts). */
+  scopes?: string[]
 }): Promise<PipedriveStandIn> {
   const companyId = opts.companyId ?? 5380474
   const userId = opts.userId ?? 777
@@ -99,8 +135,10 @@ export async function startPipedriveStandIn(opts: {
   ]
   const webhooks: StandInWebhook[] = []
   const calls: PipedriveStandIn['calls'] = []
+  const revocations: PipedriveStandIn['revocations'] = []
+  const scopes = ['base', ...(opts.scopes ?? PIPEDRIVE_SCOPES.map((s) => s.scope))]
   /** access and refresh tokens → the company and user they were granted for */
-  const tokens = new Map<string, { companyId: number; userId: number }>()
+  const tokens = new Map<string, { companyId: number; userId: number; refresh: string }>()
   let installing = { companyId, userId }
   let nextId = 1000
   let baseUrl = ''
@@ -108,16 +146,18 @@ export async function startPipedriveStandIn(opts: {
   const basicOk = (h: string | undefined) =>
     h === `Basic ${Buffer.from(`${opts.clientId}:${opts.clientSecret}`).toString('base64')}`
   const codes = new Map<string, { companyId: number; userId: number }>()
-  const issue = (who: { companyId: number; userId: number }) => {
+  const issue = (
+    who: { companyId: number; userId: number },
+    refresh = `${who.companyId}:${who.userId}:${randomUUID()}`,
+  ) => {
     const access = `v1u:${randomUUID()}`
-    const refresh = `${who.companyId}:${who.userId}:${randomUUID()}`
-    tokens.set(access, who)
-    tokens.set(refresh, who)
+    tokens.set(access, { ...who, refresh })
+    tokens.set(refresh, { ...who, refresh })
     return {
       access_token: access,
       token_type: 'Bearer',
       refresh_token: refresh,
-      scope: 'base,contacts:full,deals:read,activities:read,admin',
+      scope: scopes.join(','),
       expires_in: 3599,
       api_domain: baseUrl,
     }
@@ -133,6 +173,10 @@ export async function startPipedriveStandIn(opts: {
         }),
       ),
     }
+  }
+
+  const revoke = (which: (t: { userId: number; refresh: string }) => boolean) => {
+    for (const [token, grant] of tokens) if (which(grant)) tokens.delete(token)
   }
 
   const server: Server = createServer(async (req, res) => {
@@ -166,11 +210,32 @@ export async function startPipedriveStandIn(opts: {
         return json(res, 200, issue(byCode))
       }
       const byRefresh = f.grant_type === 'refresh_token' ? tokens.get(f.refresh_token ?? '') : undefined
-      if (byRefresh) return json(res, 200, issue(byRefresh))
+      // The refresh token does not rotate (marketplace-oauth-authorization, step 7).
+      if (byRefresh) return json(res, 200, issue(byRefresh, byRefresh.refresh))
       return json(res, 400, { error: 'invalid_grant', error_description: 'Invalid grant' })
+    }
+    if (route === 'POST /oauth/revoke') {
+      // app-uninstallation, "Token revocation": Basic client credentials, form-encoded; a refresh
+      // token takes every token of that grant with it; 200 for an unknown token too (RFC 7009 §2.2).
+      if (!basicOk(req.headers.authorization)) return json(res, 401, { error: 'invalid_client' })
+      if (!isForm) return json(res, 400, { error: 'invalid_request' })
+      const f = body as Record<string, string>
+      if (!f.token) return json(res, 400, { error: 'invalid_request' })
+      revocations.push({
+        token: f.token,
+        ...(f.token_type_hint ? { token_type_hint: f.token_type_hint } : {}),
+      })
+      const grant = tokens.get(f.token)
+      if (grant && grant.refresh === f.token) revoke((t) => t.refresh === f.token)
+      else tokens.delete(f.token)
+      res.writeHead(200)
+      return res.end()
     }
     const who = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''))
     if (!who) return json(res, 401, { success: false, error: 'unauthorized access', errorCode: 401 })
+    const needed = ROUTE_SCOPES.find(([pattern]) => pattern.test(route))?.[1]
+    if (needed && !needed.some((scope) => scopes.includes(scope)))
+      return json(res, 403, { success: false, error: 'Scope and URL mismatch', errorCode: 403 })
     const mine = (p: StandInPerson) => (p.company_id ?? companyId) === who.companyId
 
     if (route === 'GET /api/v1/users/me') {
@@ -249,14 +314,17 @@ export async function startPipedriveStandIn(opts: {
         return json(res, 200, { success: true, data: view(p) }, rate)
       }
     }
-    if (route === 'GET /api/v1/webhooks') return json(res, 200, { success: true, data: webhooks }, rate)
+    // Who created a webhook is the stand-in's own bookkeeping, not part of Pipedrive's answer.
+    const hookView = ({ created_by: _c, ...hook }: StandInWebhook) => hook
+    if (route === 'GET /api/v1/webhooks')
+      return json(res, 200, { success: true, data: webhooks.map(hookView) }, rate)
     if (route === 'POST /api/v1/webhooks') {
       const b = body as Omit<StandInWebhook, 'id'>
       if (!b.subscription_url || !b.event_action || !b.event_object || !b.name)
         return json(res, 400, { success: false, error: 'missing field' }, rate)
-      const hook = { ...b, id: nextId++, version: b.version ?? '2.0' }
+      const hook = { ...b, id: nextId++, version: b.version ?? '2.0', created_by: who.userId }
       webhooks.push(hook)
-      return json(res, 201, { success: true, data: hook }, rate)
+      return json(res, 201, { success: true, data: hookView(hook) }, rate)
     }
     const hookMatch = url.pathname.match(/^\/api\/v1\/webhooks\/(\d+)$/)
     if (req.method === 'DELETE' && hookMatch) {
@@ -280,6 +348,29 @@ export async function startPipedriveStandIn(opts: {
     fields,
     webhooks,
     calls,
+    revocations,
+    scopes,
+    installed: (u) => [...tokens.entries()].some(([token, g]) => g.userId === u && g.refresh === token),
+    async uninstall(u, callbackUrl) {
+      const company = [...tokens.values()].find((g) => g.userId === u)?.companyId ?? companyId
+      revoke((g) => g.userId === u)
+      for (let i = webhooks.length - 1; i >= 0; i--) if (webhooks[i]!.created_by === u) webhooks.splice(i, 1)
+      const res = await fetch(callbackUrl, {
+        method: 'DELETE',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from(`${opts.clientId}:${opts.clientSecret}`).toString('base64')}`,
+        },
+        body: JSON.stringify({
+          client_id: opts.clientId,
+          company_id: company,
+          user_id: u,
+          timestamp: new Date().toISOString(),
+        }),
+      })
+      await res.arrayBuffer()
+      return res.status
+    },
     installAs(c, u) {
       installing = { companyId: c, userId: u }
     },

@@ -83,7 +83,8 @@ export function functionSizes(file: SourceFile): FunctionSize[] {
 function functionName(node: ts.SignatureDeclaration): string {
   if (node.name) return node.name.getText()
   const parent = node.parent
-  if (parent && (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent))) return parent.name.getText()
+  if (parent && (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent)))
+    return parent.name.getText()
   return '(anonymous)'
 }
 

@@ -1,6 +1,7 @@
 /**
- * The Connections tab's actions (issue 8 §5): retrying parked write-backs (admin, CSRF) and
- * "connect another CRM", which attaches a new HubSpot portal to the signed-in admin's workspace.
+ * The Connections tab's actions (issue 8 §5): retrying parked write-backs (admin, CSRF), disconnecting
+ * a connection (admin, CSRF) and "connect another CRM", which attaches a new HubSpot portal to the
+ * signed-in admin's workspace.
  */
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -290,5 +291,47 @@ describe('POST /app/api/connections/pipedrive/install-link', () => {
       headers: viewer,
     })
     expect(refused.statusCode).toBe(403)
+  })
+})
+
+describe('POST /app/api/connections/:id/disconnect', () => {
+  const status = async (id: string) =>
+    (
+      await t.deps.db
+        .selectFrom('connections')
+        .select('status')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow()
+    ).status
+
+  it('refuses a viewer (403), another workspace’s connection (404) and a request without CSRF token; nothing is disconnected', async () => {
+    const ws = t.workspace.workspaceId
+    const { id } = await connection(ws, '1004')
+    const viewer = await signIn(ws, 'viewer')
+    const asViewer = await t.app.inject({
+      method: 'POST',
+      url: `/app/api/connections/${id}/disconnect`,
+      headers: viewer,
+      payload: {},
+    })
+    expect(asViewer.statusCode).toBe(403)
+    const admin = await signIn(ws)
+    const noCsrf = await t.app.inject({
+      method: 'POST',
+      url: `/app/api/connections/${id}/disconnect`,
+      headers: { cookie: admin.cookie },
+      payload: {},
+    })
+    expect(noCsrf.statusCode).toBe(403)
+    const stranger = await t.createWorkspace('Stranger 2')
+    const other = await connection(stranger.workspaceId, '1005')
+    const elsewhere = await t.app.inject({
+      method: 'POST',
+      url: `/app/api/connections/${other.id}/disconnect`,
+      headers: admin,
+      payload: {},
+    })
+    expect(elsewhere.statusCode).toBe(404)
+    expect([await status(id), await status(other.id)]).toEqual(['active', 'active'])
   })
 })

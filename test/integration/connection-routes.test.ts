@@ -12,6 +12,7 @@ import { listAudit } from '../../src/db/audit-repository.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 const API = 'https://acme-sandbox.pipedrive.com'
+const OAUTH = 'https://oauth.pipedrive.test'
 const clock = fixedClock('2026-11-30T12:00:00.000Z')
 let t: TestApp
 
@@ -48,7 +49,10 @@ const settingsOf = async (id: string) =>
 beforeAll(async () => {
   nock.disableNetConnect()
   nock.enableNetConnect(/127\.0\.0\.1|localhost/)
-  t = await startTestApp({ clock })
+  t = await startTestApp({
+    clock,
+    env: { PIPEDRIVE_CLIENT_ID: 'pd-id', PIPEDRIVE_CLIENT_SECRET: 'pd-secret', PIPEDRIVE_OAUTH_BASE: OAUTH },
+  })
 })
 afterAll(async () => {
   await t?.close()
@@ -83,7 +87,7 @@ describe('/api/v1/connections for every provider', () => {
     expect(await settingsOf(id)).toEqual({ pipedriveUserId: 7 })
   })
 
-  it('DELETE disconnects a Pipedrive connection (its webhooks removed first) and audits who did it', async () => {
+  it('DELETE disconnects a Pipedrive connection (its webhooks removed first, its token revoked) and audits who did it', async () => {
     const id = await pipedriveConnection(t.workspace.workspaceId, '9100002')
     const hookUrl = `${t.deps.config.PUBLIC_URL}/webhooks/pipedrive/${id}`
     nock(API)
@@ -98,6 +102,7 @@ describe('/api/v1/connections for every provider', () => {
     nock(API)
       .delete('/api/v1/webhooks/41')
       .reply(200, { success: true, data: { id: 41 } })
+    nock(OAUTH).post('/oauth/revoke', { token: 'pd-refresh', token_type_hint: 'refresh_token' }).reply(200)
     const res = await t.app.inject({ method: 'DELETE', url: `/api/v1/connections/${id}`, headers: auth() })
     expect(res.statusCode).toBe(204)
     const row = await t.deps.db

@@ -351,6 +351,8 @@ function hubspotRoute(
   template: unknown,
   ok: number[],
   signed: boolean,
+  /** What HubSpot's proxy adds to a hubspot.fetch URL (the portal it signs), before the odd query. */
+  hubspotQuery = '',
 ): RouteSpec {
   return {
     name,
@@ -370,7 +372,7 @@ function hubspotRoute(
         remoteAddress: clientAddress,
       })
       .map(({ query, extra, contentType, body, signature, remoteAddress }) => {
-        const url = `${path}${query}`
+        const url = hubspotQuery ? `${path}?${hubspotQuery}${query.replace(/^\?/, '&')}` : `${path}${query}`
         const text = typeof body === 'string' ? body : body.toString('utf8')
         const timestamp = String(clock.now().getTime() - (signature === 'stale' ? 10 * 60_000 : 1000))
         const headers: Record<string, string> = { ...extra }
@@ -452,6 +454,7 @@ function routes(): RouteSpec[] {
     propertyValue: 'CEO',
   }
   const card = { portalId: PORTAL, objectId: 901 }
+  const signedPortal = `userId=7&portalId=${PORTAL}&userEmail=admin%40acme.example&appId=1`
   const workflow = {
     callbackId: 'cb-1',
     origin: { portalId: PORTAL },
@@ -561,16 +564,24 @@ function routes(): RouteSpec[] {
       true,
     ),
     hubspotRoute('POST /webhooks/hubspot (unsigned)', '/webhooks/hubspot', [hubspotEvent], [], false),
-    hubspotRoute('POST /hubspot/card (signed)', '/hubspot/card', card, [200], true),
-    hubspotRoute('POST /hubspot/card (unsigned)', '/hubspot/card', card, [], false),
+    hubspotRoute('POST /hubspot/card (signed)', '/hubspot/card', card, [200], true, signedPortal),
+    hubspotRoute('POST /hubspot/card (unsigned)', '/hubspot/card', card, [], false, signedPortal),
     hubspotRoute(
       'POST /hubspot/app-link (signed)',
       '/hubspot/app-link',
       { portalId: PORTAL, userId: 7 },
       [200],
       true,
+      signedPortal,
     ),
-    hubspotRoute('POST /hubspot/app-link (unsigned)', '/hubspot/app-link', { portalId: PORTAL }, [], false),
+    hubspotRoute(
+      'POST /hubspot/app-link (unsigned)',
+      '/hubspot/app-link',
+      { portalId: PORTAL },
+      [],
+      false,
+      signedPortal,
+    ),
     hubspotRoute('POST /hubspot/workflow-action (signed)', '/hubspot/workflow-action', workflow, [200], true),
     hubspotRoute('POST /hubspot/workflow-action (unsigned)', '/hubspot/workflow-action', workflow, [], false),
     getRoute('GET /oauth/hubspot/install', '/oauth/hubspot/install', [302, 303], oauthQuery),

@@ -4,6 +4,7 @@
  */
 import { createHmac } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hubspotFetchPath } from '../helpers/hubspot-fetch.js'
 import { type HubSpotStandIn, startHubSpotStandIn } from '../helpers/hubspot-stand-in.js'
 import { freePort } from '../helpers/server-process.js'
 import { startTestApp, TEST_ENV, type TestApp } from '../helpers/test-app.js'
@@ -224,13 +225,19 @@ describe('HubSpot acceptance over real HTTP', () => {
     expect(await t.deps.db.selectFrom('events').select('dedupe_key').execute()).toHaveLength(events.length)
   })
 
-  it('the card endpoint answers for the installed portal and refuses another', async () => {
-    const mine = JSON.stringify({ portalId: hs.portalId, objectId: 101 })
-    const ok = await post('/hubspot/card', mine, sign('/hubspot/card', mine))
+  it('the card answers for the portal HubSpot signs and refuses a body naming another', async () => {
+    const path = hubspotFetchPath('/hubspot/card', { userId: 7, portalId: hs.portalId, appId: hs.appId })
+    const mine = JSON.stringify({ objectId: 101 })
+    const ok = await post(path, mine, sign(path, mine))
     expect(ok.status).toBe(200)
     expect(await ok.json()).toMatchObject({ scored: true, score: 60, band: 'warm', grade: 'A2', mql: false })
     const other = JSON.stringify({ portalId: 99999, objectId: 101 })
-    expect((await post('/hubspot/card', other, sign('/hubspot/card', other))).status).toBe(403)
+    const refused = await post(path, other, sign(path, other))
+    expect(refused.status).toBe(403)
+    expect(JSON.stringify(await refused.json())).not.toContain('score')
+    // Without the portal HubSpot adds to the URL, a body alone is not trusted.
+    const bare = JSON.stringify({ portalId: hs.portalId, objectId: 101 })
+    expect((await post('/hubspot/card', bare, sign('/hubspot/card', bare))).status).toBe(401)
   })
 
   it('a company edit delivered by webhook rescores its contact and writes the new score back', async () => {

@@ -46,6 +46,9 @@ function signed(path: string, body: string, opts: { secret?: string; ageMs?: num
   }
 }
 
+/** A card request's URL as HubSpot's hubspot.fetch proxy calls it: the portal it signs in the query. */
+const cardPath = (portalId: number | string = PORTAL) => `/hubspot/card?userId=7&portalId=${portalId}&appId=1`
+
 function postWebhook(events: unknown[], opts: { secret?: string; ageMs?: number; tamper?: boolean } = {}) {
   const body = JSON.stringify(events)
   const headers = signed('/webhooks/hubspot', body, opts)
@@ -387,11 +390,11 @@ describe('HubSpot app', () => {
   })
 
   it('the card answers for the installed portal from the database, and refuses another portal', async () => {
-    const body = JSON.stringify({ portalId: PORTAL, objectId: 101 })
+    const body = JSON.stringify({ objectId: 101 })
     const res = await t.app.inject({
       method: 'POST',
-      url: '/hubspot/card',
-      headers: signed('/hubspot/card', body),
+      url: cardPath(),
+      headers: signed(cardPath(), body),
       payload: body,
     })
     expect(res.statusCode).toBe(200)
@@ -406,17 +409,37 @@ describe('HubSpot app', () => {
     expect(res.json().topReasons.length).toBeGreaterThan(0)
     expect(res.json().recentChanges.length).toBe(2)
 
-    const other = JSON.stringify({ portalId: 99999, objectId: 101 })
+    // HubSpot signed another portal (not installed): refused.
     const refused = await t.app.inject({
       method: 'POST',
-      url: '/hubspot/card',
-      headers: signed('/hubspot/card', other),
-      payload: other,
+      url: cardPath(99999),
+      headers: signed(cardPath(99999), body),
+      payload: body,
     })
     expect(refused.statusCode).toBe(403)
-    const unsigned = await t.app.inject({
+    // Signed for this portal, but the body names another: refused, nothing read.
+    const other = JSON.stringify({ portalId: 99999, objectId: 101 })
+    const mismatch = await t.app.inject({
+      method: 'POST',
+      url: cardPath(),
+      headers: signed(cardPath(), other),
+      payload: other,
+    })
+    expect(mismatch.statusCode).toBe(403)
+    expect(mismatch.json().error.code).toBe('portal_mismatch')
+    // Signed, but without the portal HubSpot adds: refused, whatever the body says.
+    const bare = JSON.stringify({ portalId: PORTAL, objectId: 101 })
+    const noPortal = await t.app.inject({
       method: 'POST',
       url: '/hubspot/card',
+      headers: signed('/hubspot/card', bare),
+      payload: bare,
+    })
+    expect(noPortal.statusCode).toBe(401)
+    expect(noPortal.body).not.toContain('score')
+    const unsigned = await t.app.inject({
+      method: 'POST',
+      url: cardPath(),
       headers: { 'content-type': 'application/json' },
       payload: body,
     })
@@ -484,8 +507,8 @@ describe('HubSpot app', () => {
     const body = JSON.stringify({ portalId: PORTAL, objectId: 101 })
     const card = await t.app.inject({
       method: 'POST',
-      url: '/hubspot/card',
-      headers: signed('/hubspot/card', body),
+      url: cardPath(),
+      headers: signed(cardPath(), body),
       payload: body,
     })
     expect(card.json()).toMatchObject({ scored: false })

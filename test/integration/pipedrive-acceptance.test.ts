@@ -222,8 +222,8 @@ describe('Pipedrive acceptance over real HTTP', () => {
       `${leadgrid}/pipedrive/panel?resource=person&view=details&selectedIds=8&companyId=${pd.companyId}&token=${await sign(CLIENT_SECRET)}`,
     )
     expect(ok.status).toBe(200)
-    const body = (await ok.json()) as { data: Record<string, unknown>[] }
-    expect(body.data[0]!.score).toBe(pd.persons.get(8)!.custom_fields[scoreField()])
+    const body = (await ok.json()) as { data: Record<string, unknown> }
+    expect(body.data.score).toBe(pd.persons.get(8)!.custom_fields[scoreField()])
     const forged = await fetch(
       `${leadgrid}/pipedrive/panel?selectedIds=8&token=${await sign('forged-secret')}`,
     )

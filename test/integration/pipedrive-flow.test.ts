@@ -582,7 +582,7 @@ describe('Pipedrive panel', () => {
       url: `/pipedrive/panel?resource=person&view=details&selectedIds=8&companyId=${COMPANY}&token=${token}`,
     })
     expect(res.statusCode).toBe(200)
-    const item = res.json().data[0]
+    const item = res.json().data
     expect(item.id).toBe(8)
     expect(typeof item.score).toBe('number')
     expect(Object.keys(item).length).toBeLessThanOrEqual(20)
@@ -856,13 +856,19 @@ describe('Pipedrive in the connections API', () => {
     expect(list.body).not.toContain('webhookAuthEnc')
 
     // Disconnecting from Leadgrid removes Leadgrid's webhooks — here the company's daily budget is
-    // spent (an earlier test), so the webhooks stay and the connection is still disconnected.
+    // spent (an earlier test), so the webhooks stay and the connection is still disconnected — and
+    // revokes the refresh token, which marks the app uninstalled on Pipedrive's side.
+    const { refresh_token } = pipedriveFixture<{ refresh_token: string }>('token-response.json')
+    nock(OAUTH, { reqheaders: { authorization: appBasic } })
+      .post('/oauth/revoke', { token: refresh_token, token_type_hint: 'refresh_token' })
+      .reply(200)
     const res = await t.app.inject({
       method: 'DELETE',
       url: `/api/v1/connections/${connectionId}`,
       headers: auth,
     })
     expect(res.statusCode).toBe(204)
-    expect((await connection()).status).toBe('uninstalled')
+    const row = await connection()
+    expect([row.status, row.access_token_enc, row.refresh_token_enc]).toEqual(['uninstalled', null, null])
   })
 })

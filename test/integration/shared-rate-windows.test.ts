@@ -5,7 +5,7 @@
  * window's SQL runs on embedded PGlite too.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { createSlidingWindowLimiter } from '../../src/crm/hubspot/rate-limiter.js'
+import { createSlidingWindowLimiter } from '../../src/crm/rate-limiter.js'
 import { createSharedRateWindows } from '../../src/crm/shared-rate-windows.js'
 import { createKysely, type DatabaseHandle, type Db } from '../../src/db/database.js'
 import { createLogger } from '../../src/logger.js'

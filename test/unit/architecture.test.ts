@@ -47,7 +47,7 @@ function importGraph(files: SourceFile[]): Map<string, string[]> {
 }
 
 /** Every import that goes to a higher layer, or sideways to another unit of the same layer. */
-export function layerViolations(units: Unit[], graph: Map<string, string[]>): string[] {
+function layerViolations(units: Unit[], graph: Map<string, string[]>): string[] {
   const violations: string[] = []
   for (const [from, targets] of graph) {
     const a = unitOf(units, from)
@@ -56,14 +56,15 @@ export function layerViolations(units: Unit[], graph: Map<string, string[]>): st
       const b = unitOf(units, to)
       if (!b || a === b) continue
       if (b.layer > a.layer) violations.push(`${from} → ${to} climbs (layer ${a.layer} → ${b.layer})`)
-      else if (b.layer === a.layer) violations.push(`${from} → ${to} crosses to a peer (${a.pattern} → ${b.pattern})`)
+      else if (b.layer === a.layer)
+        violations.push(`${from} → ${to} crosses to a peer (${a.pattern} → ${b.pattern})`)
     }
   }
   return violations
 }
 
 /** Strongly connected components of more than one file (Tarjan), each as a sorted list. */
-export function importCircles(graph: Map<string, string[]>): string[][] {
+function importCircles(graph: Map<string, string[]>): string[][] {
   let index = 0
   const order = new Map<string, number>()
   const low = new Map<string, number>()
@@ -115,7 +116,10 @@ describe('the layers of src/', () => {
 
   it('catches an import that climbs from db/ to a service', () => {
     const graph = importGraph(files)
-    graph.set('db/contact-repository.ts', [...(graph.get('db/contact-repository.ts') ?? []), 'grids/grid-service.ts'])
+    graph.set('db/contact-repository.ts', [
+      ...(graph.get('db/contact-repository.ts') ?? []),
+      'grids/grid-service.ts',
+    ])
     expect(layerViolations(units, graph)).toContain(
       `db/contact-repository.ts → grids/grid-service.ts climbs (layer ${unitOf(units, 'db/x.ts')?.layer} → ${unitOf(units, 'grids/x.ts')?.layer})`,
     )

@@ -11,8 +11,9 @@
  *          https://developers.hubspot.com/docs/api-reference/latest/crm/search-the-crm
  */
 import { Client } from '@hubspot/api-client'
+import type { RateLimiter } from '../rate-limiter.js'
 import { bodyField, HubSpotApiError, parseBody } from './hubspot-errors.js'
-import type { HubSpotRateLimits, RateLimiter } from './rate-limiter.js'
+import type { HubSpotRateLimits } from './rate-limiter.js'
 
 /** HubSpot batch endpoints take at most 100 inputs per call. */
 export const BATCH_LIMIT = 100

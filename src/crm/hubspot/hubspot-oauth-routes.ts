@@ -1,5 +1,10 @@
 /**
- * The HubSpot install (issue 6, item 6): GET /oauth/hubspot/install and GET /oauth/hubspot/callback.
+ * The HubSpot install: GET /oauth/hubspot/install and GET /oauth/hubspot/callback.
+ *
+ * Two ways in. An install from Leadgrid's Marketplace listing arrives at the install URL with
+ * HubSpot's `code` and `returnUrl` (listing-install.ts: single-use code, HubSpot-only returnUrl).
+ * An install started from Leadgrid (no code) runs the authorization-code flow below, protected by
+ * the state cookie and a single-use signed state.
  *
  * The authorization-code flow runs on @fastify/oauth2: it builds the authorize URL (our
  * HUBSPOT_AUTHORIZE_URL), sets the state cookie that binds the state to the browser that started
@@ -33,6 +38,7 @@ import type { AppDeps } from '../../app-deps.js'
 import { consumeOAuthStateNonce } from '../../db/oauth-state-repository.js'
 import { BadRequest, CrmError, NotConfigured } from '../../errors.js'
 import { authErrorFromResponse } from './hubspot-errors.js'
+import { completeListingInstall, listingInstallQuery } from './listing-install.js'
 import { type OAuthState, STATE_TTL_MS } from './oauth.js'
 
 type Deps = Pick<AppDeps, 'config' | 'db' | 'clock' | 'crm'>
@@ -158,6 +164,12 @@ export function hubspotOAuthRoutes(deps: Deps) {
 
     app.get(INSTALL_PATH, async (request, reply) => {
       if (!oauth2) throw notConfigured()
+      reply.header('cache-control', 'no-store')
+      const q = request.query as Record<string, unknown>
+      if (q['code'] !== undefined || q['returnUrl'] !== undefined || q['step'] !== undefined) {
+        const returnUrl = await completeListingInstall(deps, listingInstallQuery.parse(q))
+        return reply.redirect(returnUrl, 302)
+      }
       const { attach } = z.object({ attach: z.string().max(2048).optional() }).parse(request.query)
       if (attach !== undefined) {
         const invalid = new BadRequest(

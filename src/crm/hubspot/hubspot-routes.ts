@@ -5,15 +5,17 @@
  *  POST /hubspot/card                 (v3; answers from Leadgrid's database)
  *  POST /hubspot/app-link             (v3; a one-time sign-in link to the settings page, for the
  *                                      app's settings component and the card)
+ * Card and app link trust only the portal HubSpot signs into the URL (fetch-identity.ts).
  *  POST /hubspot/workflow-action      ("Record engagement in Leadgrid"; v3, else v2 as documented for actions)
 The /api/v1/connections routes are every provider's: src/routes/connection-routes.ts.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../app-deps.js'
-import { BadRequest, NotFound, Unauthorized } from '../../errors.js'
+import { BadRequest, Unauthorized } from '../../errors.js'
 import { eventInputSchema } from '../../events/ingestion-schemas.js'
 import { createLoginLink } from '../../sessions/login-links.js'
+import { requireSignedPortal, signedFetchIdentity } from './fetch-identity.js'
 import { hubspotOAuthRoutes } from './hubspot-oauth-routes.js'
 import { publicRequestUri, verifyV2Signature, verifyV3Signature } from './signature.js'
 import { parseWebhookBatch } from './webhooks.js'
@@ -51,7 +53,11 @@ function requireHubSpotSignature(deps: Deps, request: FastifyRequest, allowV2 = 
       nowMs: deps.clock.now().getTime(),
     })
     if (!result.ok) {
-      request.log.warn({ reason: result.reason, url: request.url }, 'HubSpot signature rejected')
+      // The path only: HubSpot puts the user's email address in the query of hubspot.fetch requests.
+      request.log.warn(
+        { reason: result.reason, path: request.url.split('?')[0] },
+        'HubSpot signature rejected',
+      )
       throw new Unauthorized('The HubSpot signature is missing, stale or wrong', 'invalid_signature')
     }
     return
@@ -66,20 +72,18 @@ function requireHubSpotSignature(deps: Deps, request: FastifyRequest, allowV2 = 
   if (!ok) throw new Unauthorized('The HubSpot signature is missing or wrong', 'invalid_signature')
 }
 
+const hubspotId = z.union([z.number().int().positive(), z.string().regex(/^\d{1,20}$/)]).transform(String)
+
+// The portal is HubSpot's, from the signed URL (fetch-identity.ts); one in the body (written by
+// extensions deployed earlier) is only checked against it.
 const cardBody = z.object({
-  portalId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]).transform(String),
-  objectId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]).transform(String),
+  portalId: hubspotId.optional(),
+  objectId: hubspotId,
   objectTypeId: z.string().max(20).optional(),
 })
 
-const appLinkBody = z.object({
-  portalId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]).transform(String),
-  // The HubSpot user who clicked (context.user.id), so the audit log can name them.
-  userId: z
-    .union([z.number().int().positive(), z.string().regex(/^\d{1,20}$/)])
-    .transform(String)
-    .optional(),
-})
+// The user is HubSpot's too (`userId` in the signed URL); a `userId` in the body is ignored.
+const appLinkBody = z.object({ portalId: hubspotId.optional() })
 
 /**
  * Short: the component fetches the link when it renders and the user clicks it right away; a
@@ -156,37 +160,33 @@ export function hubspotRoutes(deps: Deps) {
 
     app.post('/hubspot/card', async (request) => {
       requireHubSpotSignature(deps, request)
+      const who = signedFetchIdentity(request.url)
       const body = cardBody.parse(request.body)
-      const q = request.query as Record<string, unknown>
-      // When HubSpot appends the portal to the (signed) URL, it must agree with the body.
-      if (typeof q['portalId'] === 'string' && q['portalId'] !== body.portalId) {
-        throw new Unauthorized('The portal of this request does not match', 'portal_mismatch')
-      }
-      return hs.card.cardFor(body.portalId, body.objectId)
+      requireSignedPortal(who, body.portalId)
+      return hs.card.cardFor(who.portalId, body.objectId)
     })
 
-    // Sign-in from HubSpot: only HubSpot can sign this request, and only for a portal that has
-    // Leadgrid installed, so the link grants that portal's workspace. Admin: HubSpot shows app
+    // Sign-in from HubSpot: only HubSpot can sign this request, and the portal it signs into the URL
+    // is the one the user is in, so the link grants that portal's workspace. Admin: HubSpot shows app
     // settings only to users allowed to manage apps. The button opens a new tab (a top-level
     // visit), so the link is not a framed one and the session cookie stays SameSite=Lax.
+    // "Not installed" is a 200 with `installed: false`: HubSpot's proxy may hand the component its
+    // own error instead of an error answer of ours, so nothing the component needs rides on one.
     app.post('/hubspot/app-link', async (request) => {
       requireHubSpotSignature(deps, request)
-      const body = appLinkBody.parse(request.body)
-      const q = request.query as Record<string, unknown>
-      if (typeof q['portalId'] === 'string' && q['portalId'] !== body.portalId) {
-        throw new Unauthorized('The portal of this request does not match', 'portal_mismatch')
-      }
-      const connection = await hs.install.byPortal(body.portalId)
-      if (connection?.status !== 'active')
-        throw new NotFound('Leadgrid is not installed in this HubSpot account', 'not_installed')
+      const who = signedFetchIdentity(request.url)
+      const body = appLinkBody.parse(request.body ?? {})
+      requireSignedPortal(who, body.portalId)
+      const connection = await hs.install.byPortal(who.portalId)
+      if (connection?.status !== 'active') return { installed: false }
       const url = await createLoginLink(deps, {
         workspaceId: connection.workspace_id,
         role: 'admin',
-        actor: body.userId ? `HubSpot user ${body.userId}` : `HubSpot portal ${body.portalId}`,
+        actor: who.userId ? `HubSpot user ${who.userId}` : `HubSpot portal ${who.portalId}`,
         ttlMs: HUBSPOT_APP_LINK_TTL_MS,
       })
       request.log.info({ workspaceId: connection.workspace_id }, 'HubSpot sign-in link handed out')
-      return { url, expiresInSeconds: HUBSPOT_APP_LINK_TTL_MS / 1000 }
+      return { installed: true, url, expiresInSeconds: HUBSPOT_APP_LINK_TTL_MS / 1000 }
     })
 
     app.post('/hubspot/workflow-action', async (request) => {

@@ -91,6 +91,9 @@ export function createHubSpotOAuth({ config, clock, fetch = globalThis.fetch }: 
   const clientSecret = config.HUBSPOT_CLIENT_SECRET
   const apiBase = config.HUBSPOT_API_BASE.replace(/\/+$/, '')
   const redirectUri = `${config.PUBLIC_URL}/oauth/hubspot/callback`
+  // The install URL of a Marketplace listing: HubSpot sends the code there (listing-install.ts), so
+  // it is the redirect URI of that code's exchange and one of the app's redirectUrls.
+  const installRedirectUri = `${config.PUBLIC_URL}/oauth/hubspot/install`
   // The state key is derived, so the session secret itself never signs anything visible.
   const stateKey = (() => {
     const secret = config.SESSION_SECRET ?? clientSecret
@@ -220,12 +223,13 @@ export function createHubSpotOAuth({ config, clock, fetch = globalThis.fetch }: 
     }
   }
 
-  async function exchangeCode(code: string): Promise<HubSpotTokens> {
+  /** `redirect` is the URI the code was sent to: the callback, or the install URL (a listing install). */
+  async function exchangeCode(code: string, redirect: string = redirectUri): Promise<HubSpotTokens> {
     const { id, secret } = requireCredentials()
     const body = await postForm('/oauth/v3/token', {
       grant_type: 'authorization_code',
       code,
-      redirect_uri: redirectUri,
+      redirect_uri: redirect,
       client_id: id,
       client_secret: secret,
     })
@@ -304,6 +308,7 @@ export function createHubSpotOAuth({ config, clock, fetch = globalThis.fetch }: 
 
   return {
     redirectUri,
+    installRedirectUri,
     scopes: HUBSPOT_REQUIRED_SCOPES,
     installUrl,
     createState,

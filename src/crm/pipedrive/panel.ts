@@ -5,6 +5,12 @@
  *
  * Only the token's claims are trusted. The query's own `companyId` / `userId` are whatever the caller
  * typed; a request naming another company in the query than in its token is refused.
+ *
+ * One person has one score, so the panel is a single-object panel: `panel-schema.json` (the schema
+ * uploaded to Developer Hub) is `"type": "object"` and every answer is `{"data": {…}}`. Pipedrive
+ * documents that data not matching the schema's type shows "Something went wrong…" instead of the
+ * panel (https://pipedrive.readme.io/docs/json-panels-adding-a-panel, "Fields" and "Templates");
+ * `test/integration/pipedrive-conformance.test.ts` checks every answer against the schema file.
  */
 
 import { errors as joseErrors, jwtVerify } from 'jose'
@@ -73,6 +79,8 @@ export interface PanelScore extends CrmScoreValues {
 }
 
 const BAND_COLOR = { hot: 'red', warm: 'yellow', cold: 'blue' } as const
+/** Label texts are in sentence case (Pipedrive's panel guidelines). */
+const BAND_LABEL = { hot: 'Hot', warm: 'Warm', cold: 'Cold' } as const
 
 /** The panel for one person: its score, why, and its last changes, within Pipedrive's limits. */
 export function scorePanel(s: PanelScore, contactViewUrl: string | null, settingsUrl: string | null) {
@@ -80,7 +88,7 @@ export function scorePanel(s: PanelScore, contactViewUrl: string | null, setting
     id: Number(s.personId),
     header: `Lead score ${s.score}`,
     score: s.score,
-    band: { label: s.band, color: BAND_COLOR[s.band] },
+    band: { label: BAND_LABEL[s.band], color: BAND_COLOR[s.band] },
     grade: s.grade,
     fit: s.fit,
     engagement: s.engagement,
@@ -97,7 +105,7 @@ export function scorePanel(s: PanelScore, contactViewUrl: string | null, setting
       .slice(0, 255)
   }
   return {
-    data: [item],
+    data: item,
     ...(settingsUrl ? { settings: { url: settingsUrl } } : {}),
     ...(contactViewUrl ? { external_link: { url: contactViewUrl, label: 'Open in Leadgrid' } } : {}),
   }
@@ -106,12 +114,10 @@ export function scorePanel(s: PanelScore, contactViewUrl: string | null, setting
 /** The panel when Leadgrid has not scored this person yet. */
 export function unscoredPanel(personId: string) {
   return {
-    data: [
-      {
-        id: Number(personId),
-        header: 'Not scored yet',
-        status: { label: 'Waiting for the first score', color: 'grey' },
-      },
-    ],
+    data: {
+      id: Number(personId),
+      header: 'Not scored yet',
+      status: { label: 'Waiting for the first score', color: 'grey' },
+    },
   }
 }

@@ -11,14 +11,20 @@
  */
 
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { Transaction } from 'kysely'
 import type { Logger } from 'pino'
 import type { Clock } from '../../clock.js'
 import type { SecretBox } from '../../crypto/secret-box.js'
 import { appendAudit } from '../../db/audit-repository.js'
 import {
+  deleteAuthorizations,
   findConnectionByAccount,
+  handOverConnection,
+  hasAuthorization,
   insertConnection,
+  latestAuthorization,
   lockAccountConnection,
+  lockConnection,
   reactivateConnection,
   uninstallConnection,
   upsertAuthorization,
@@ -26,11 +32,14 @@ import {
 } from '../../db/connection-repository.js'
 import type { Db } from '../../db/database.js'
 import { consumeOAuthStateNonce } from '../../db/oauth-state-repository.js'
+import type { ConnectionRow, Database } from '../../db/schema.js'
 import type { JobQueue } from '../../jobs/queue.js'
 import { createWorkspaceIn } from '../../workspaces/workspace-service.js'
 import { createPipedriveClient } from './pipedrive-client.js'
 import type { PipedriveOAuth } from './pipedrive-oauth.js'
+import type { PipedriveConnectionSettings } from './pipedrive-provider.js'
 import type { PipedriveRateLimits } from './pipedrive-rate-limits.js'
+import { missingScopes } from './pipedrive-scopes.js'
 
 export const STATE_TTL_MS = 10 * 60 * 1000
 
@@ -135,6 +144,11 @@ export function createPipedriveInstallService(deps: PipedriveInstallDeps) {
       }).currentUser()
       const companyId = String(me.companyId)
       const now = clock.now()
+      // Pipedrive answers the scopes granted; an app registered without one of Leadgrid's (or a
+      // token of an older scope set) fails later on the calls it opens, so say it now.
+      const missing = tokens.scopes.length > 0 ? missingScopes(tokens.scopes) : []
+      if (missing.length > 0)
+        logger.warn({ companyId, missingScopes: missing }, 'Pipedrive install lacks scopes Leadgrid needs')
       const sealed = {
         access_token_enc: secretBox.encrypt(tokens.accessToken),
         refresh_token_enc: secretBox.encrypt(tokens.refreshToken),
@@ -196,7 +210,13 @@ export function createPipedriveInstallService(deps: PipedriveInstallDeps) {
         await appendAudit(trx, workspaceId, {
           actor: `pipedrive:${me.userId}`,
           action: found ? 'connection.reinstalled' : 'connection.installed',
-          details: { provider: 'pipedrive', companyId, connectionId, isAdmin: me.isAdmin },
+          details: {
+            provider: 'pipedrive',
+            companyId,
+            connectionId,
+            isAdmin: me.isAdmin,
+            ...(missing.length > 0 ? { missingScopes: missing } : {}),
+          },
           at: now,
         })
         return { workspaceId, connectionId, reinstalled: found !== undefined }
@@ -207,27 +227,76 @@ export function createPipedriveInstallService(deps: PipedriveInstallDeps) {
     },
 
     /**
-     * The uninstall callback (already authenticated): writes stop (connection uninstalled), the
-     * company's tokens are deleted, scores and history stay. False when the company is unknown.
+     * The uninstall callback (already authenticated) for the one user it names: Pipedrive installs are
+     * per user, so only that user's authorization goes (https://pipedrive.readme.io/docs/app-uninstallation).
+     * The company's connection keeps running while another user's authorization is left; when the
+     * user who acted for it leaves, the most recent other authorization takes over, and since Pipedrive
+     * removed the webhooks registered with the leaving user's token (webhooks-for-apps), the install
+     * job registers them again with the new one's. With nobody left, writes stop (uninstalled), the
+     * tokens are deleted, scores and history stay.
      */
-    async uninstall(companyId: string, userId: string | null): Promise<boolean> {
+    async uninstall(companyId: string, userId: string): Promise<UninstallOutcome> {
       const now = clock.now()
       const done = await db.transaction().execute(async (trx) => {
         const found = await findConnectionByAccount(trx, 'pipedrive', companyId)
         if (!found) return null
-        await uninstallConnection(trx, found, 'uninstalled in Pipedrive', now)
-        await appendAudit(trx, found.workspace_id, {
-          actor: userId ? `pipedrive:${userId}` : 'pipedrive',
-          action: 'connection.uninstalled',
-          details: { provider: 'pipedrive', companyId, connectionId: found.id },
-          at: now,
-        })
-        return found
+        // Under the row's lock: a token refresh of this connection waits, then sees the outcome.
+        const row = await lockConnection(trx, found.workspace_id, found.id)
+        const outcome = await removeUserAuthorization(trx, row, userId, now)
+        if (outcome !== 'not_authorized') {
+          await appendAudit(trx, row.workspace_id, {
+            actor: `pipedrive:${userId}`,
+            action: outcome === 'uninstalled' ? 'connection.uninstalled' : 'connection.user_uninstalled',
+            details: { provider: 'pipedrive', companyId, connectionId: row.id, userId, outcome },
+            at: now,
+          })
+        }
+        return { row, outcome }
       })
-      if (done) logger.warn({ companyId, connectionId: done.id }, 'Pipedrive app uninstalled')
-      return done !== null
+      if (!done) return 'unknown_company'
+      const { row, outcome } = done
+      if (outcome === 'handed_over')
+        await queue.send('crm-install', { workspaceId: row.workspace_id, connectionId: row.id })
+      logger.warn({ companyId, connectionId: row.id, userId, outcome }, 'Pipedrive app uninstalled by a user')
+      return outcome
     },
   }
+}
+
+/** What one user's uninstall did to the company's connection. */
+export type UninstallOutcome =
+  | 'unknown_company'
+  /** The user had no authorization of this connection left: nothing changed. */
+  | 'not_authorized'
+  /** Another user acts for the company; only the leaving user's authorization went. */
+  | 'user_removed'
+  /** The acting user left; another user's authorization acts for the company now. */
+  | 'handed_over'
+  /** The last authorized user left: the connection is uninstalled. */
+  | 'uninstalled'
+
+async function removeUserAuthorization(
+  trx: Transaction<Database>,
+  row: ConnectionRow,
+  userId: string,
+  now: Date,
+): Promise<Exclude<UninstallOutcome, 'unknown_company'>> {
+  // Already uninstalled (a disconnect from Leadgrid revoked the tokens, and Pipedrive reports it).
+  if (row.status === 'uninstalled') return 'not_authorized'
+  const settings = row.settings as PipedriveConnectionSettings
+  // Connections installed before per-user authorizations name their installer in settings only.
+  const acting = row.authorized_by ?? (settings.pipedriveUserId ? String(settings.pipedriveUserId) : null)
+  const had = await hasAuthorization(trx, row, userId)
+  if (!had && acting !== userId) return 'not_authorized'
+  await deleteAuthorizations(trx, row, userId)
+  if (acting !== userId) return 'user_removed'
+  const next = await latestAuthorization(trx, row)
+  if (!next) {
+    await uninstallConnection(trx, row, 'uninstalled in Pipedrive by its last authorized user', now)
+    return 'uninstalled'
+  }
+  await handOverConnection(trx, row, next, { ...settings, pipedriveUserId: Number(next.user_id) }, now)
+  return 'handed_over'
 }
 
 export type PipedriveInstallService = ReturnType<typeof createPipedriveInstallService>

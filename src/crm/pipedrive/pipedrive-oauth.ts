@@ -1,6 +1,8 @@
 /**
- * Pipedrive's token endpoint (https://pipedrive.readme.io/docs/marketplace-oauth-authorization):
- * `POST {PIPEDRIVE_OAUTH_BASE}/oauth/token`, form-encoded, the app's credentials as HTTP Basic.
+ * Pipedrive's token and revocation endpoints (https://pipedrive.readme.io/docs/marketplace-oauth-authorization,
+ * https://pipedrive.readme.io/docs/app-uninstallation):
+ * `POST {PIPEDRIVE_OAUTH_BASE}/oauth/token` and `/oauth/revoke`, form-encoded, the app's credentials
+ * as HTTP Basic.
  * Access tokens live 60 minutes; the refresh token does not rotate and dies after 60 unused days.
  * The answer names the company's API host (`api_domain`) but neither company nor user: those come
  * from `/api/v1/users/me` (pipedrive-client.ts).
@@ -126,6 +128,46 @@ export function createPipedriveOAuth(
 
     refresh(refreshToken: string): Promise<PipedriveTokens> {
       return tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshToken })
+    },
+
+    /**
+     * Revokes a user's refresh token, which marks the app uninstalled for that user: what Pipedrive
+     * requires of an uninstall started on the vendor's side (https://pipedrive.readme.io/docs/app-uninstallation,
+     * "Token revocation"): `POST /oauth/revoke` (RFC 7009), form-encoded `token` and
+     * `token_type_hint=refresh_token`, the app's credentials as HTTP Basic. 200 also for a token
+     * Pipedrive no longer knows (RFC 7009 §2.2), so revoking twice is safe.
+     */
+    async revoke(refreshToken: string): Promise<void> {
+      const { id, secret } = credentials()
+      let res: Response
+      try {
+        res = await fetch(`${base}/oauth/revoke`, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+            accept: 'application/json',
+          },
+          body: new URLSearchParams({ token: refreshToken, token_type_hint: 'refresh_token' }).toString(),
+          signal: AbortSignal.timeout(15_000),
+        })
+      } catch (err) {
+        throw new PipedriveAuthError(
+          `Pipedrive's revocation endpoint is unreachable: ${(err as Error).message}`,
+          undefined,
+          true,
+          undefined,
+        )
+      }
+      if (res.ok) return
+      const code = oauthErrorCode(await res.json().catch(() => undefined))
+      throw new PipedriveAuthError(
+        `Pipedrive refused the token revocation (${res.status}${code ? ` ${code}` : ''})`,
+        res.status,
+        res.status >= 500 || res.status === 429,
+        // No code: a refused revocation must never read as a token already dead (`revoked`).
+        undefined,
+      )
     },
 
     /** Whether an `Authorization: Basic …` header carries this app's credentials (uninstall callback). */

@@ -2,7 +2,7 @@
  * Pipedrive behind Leadgrid's CRM contract (../types.ts): the provider-neutral services (connections,
  * outbox flush, install/backfill/reconcile, deliveries) call this and never a Pipedrive API directly.
  *
- * - provision: the SPEC §6 person fields, matched by name and type, created (or given their missing
+ * - provision: Leadgrid's person fields, matched by name and type, created (or given their missing
  *   options) only when absent; their codes and option ids go to settings `pipedriveFields`.
  * - subscribe: app webhooks v2 (person *, activity *, deal change) to /webhooks/pipedrive/:connectionId
  *   with random per-connection Basic credentials, sealed in settings `webhookAuthEnc`.
@@ -43,7 +43,7 @@ import type { PipedriveOAuth } from './pipedrive-oauth.js'
 import type { PipedriveRateLimits } from './pipedrive-rate-limits.js'
 import { classifyDelivery, parsePipedriveWebhook, webhookInstant } from './webhooks.js'
 
-/** The webhooks Leadgrid registers for each connection (SPEC §6 inputs: persons, activities, deals). */
+/** The webhooks Leadgrid registers for each connection (its inputs: persons, activities, deals). */
 export const PIPEDRIVE_SUBSCRIPTIONS = [
   { event_object: 'person', event_action: '*' },
   { event_object: 'activity', event_action: '*' },
@@ -323,8 +323,9 @@ export function createPipedriveProvider(deps: PipedriveProviderDeps): CrmProvide
       },
 
       async uninstall() {
-        // Pipedrive has no app-uninstall call for a token; its webhooks go with the user's uninstall.
-        // Leadgrid's own disconnect removes the webhooks it registered, so Pipedrive stops sending.
+        // Leadgrid's own disconnect removes the webhooks it registered, so Pipedrive stops sending;
+        // the connection service then revokes every user's refresh token (`revokeRefreshToken`),
+        // which is what marks the app uninstalled on Pipedrive's side.
         const url = webhookUrl(deps.publicUrl, connection.id)
         try {
           for (const hook of await client.listWebhooks()) {
@@ -356,6 +357,7 @@ export function createPipedriveProvider(deps: PipedriveProviderDeps): CrmProvide
       }
     },
     isRevoked: (err) => err instanceof PipedriveAuthError && err.revoked,
+    revokeRefreshToken: (refreshToken) => oauth.revoke(refreshToken),
     isBudgetSpent: (err) => err instanceof PipedriveApiError && err.dailyBudgetSpent,
     open,
     deliveryOrder(payload) {

@@ -11,12 +11,14 @@
  * search 40; v2 is documented as cheaper, so these are upper bounds) and stops Leadgrid at 95 % of it,
  * leaving the rest to the company's other integrations.
  */
+
+import type { DailyBudget, SharedDailyBudgets } from '../daily-budget.js'
 import {
   createSlidingWindowLimiter,
   type LimiterTiming,
   type RateLimiter,
   type SharedRateWindows,
-} from '../hubspot/rate-limiter.js'
+} from '../rate-limiter.js'
 
 export const BURST_WINDOW_MS = 2_000
 /** Lite's burst limit: the safe start until a response names the company's own. */
@@ -31,37 +33,10 @@ export type PipedrivePlan = keyof typeof PLAN_MULTIPLIER
 
 const DAY_MS = 86_400_000
 
-export interface DailyBudget {
-  /**
-   * Charges one call of `kind` to today's budget before it is sent: 0 when it fits, otherwise the
-   * milliseconds until the budget resets (nothing is charged then).
-   */
-  take(kind: CallKind): Promise<number>
-  /**
-   * A 429 that the burst window does not explain: the budget is gone until the next midnight.
-   * Resolves to the milliseconds until then.
-   */
-  markExhausted(): Promise<number>
-}
-
-/**
- * The daily budgets every process shares (implemented over PostgreSQL in src/crm/shared-daily-budgets.ts,
- * injected, never imported here). Time is the store's own: only durations cross this line.
- */
-export interface SharedDailyBudgets {
-  /** `allowance` null: unknown, only the CRM's refusal stops the day. */
-  take(
-    key: { provider: string; accountId: string },
-    cost: number,
-    allowance: number | null,
-  ): Promise<{ granted: true } | { granted: false; resetInMs: number }>
-  exhaust(key: { provider: string; accountId: string }): Promise<number>
-}
-
 export interface CompanyLimiters {
   api: RateLimiter
   search: RateLimiter
-  budget: DailyBudget
+  budget: DailyBudget<CallKind>
   /** Learns the company's burst limit from `x-ratelimit-limit`. */
   observeBurstLimit(limit: number): void
 }
@@ -72,7 +47,7 @@ export function allowanceOf(tokensPerDay: number | undefined): number | null {
 }
 
 /** This process's own count: exact only when it is the one process (embedded PGlite). */
-function createLocalDailyBudget(tokensPerDay: number | undefined, now: () => number): DailyBudget {
+function createLocalDailyBudget(tokensPerDay: number | undefined, now: () => number): DailyBudget<CallKind> {
   const allowance = allowanceOf(tokensPerDay) ?? Number.POSITIVE_INFINITY
   let day = Math.floor(now() / DAY_MS)
   let spent = 0
@@ -109,7 +84,7 @@ function createSharedDailyBudget(
   shared: SharedDailyBudgets,
   companyId: string,
   tokensPerDay: number | undefined,
-): DailyBudget {
+): DailyBudget<CallKind> {
   const key = { provider: 'pipedrive', accountId: companyId }
   const allowance = allowanceOf(tokensPerDay)
   return {

@@ -6,7 +6,9 @@
  *  GET    /oauth/pipedrive/callback       code exchange; state optional (Marketplace installs), verified
  *                                            when present; `error=user_denied` → 400 saying so
  *  POST   /oauth/pipedrive/callback       app-sharing notice: acknowledged and logged
- *  DELETE /oauth/pipedrive/callback       uninstall: Basic client_id:client_secret (constant time)
+ *  DELETE /oauth/pipedrive/callback       one user's uninstall: Basic client_id:client_secret (constant
+ *                                            time); that user's authorization goes, the company's
+ *                                            connection only when nobody authorized is left
  *  POST   /webhooks/pipedrive/:connectionId  webhooks v2, per-connection Basic (constant time), stored
  *                                            durably (dedupe on meta.id) before the 200
  *  GET    /pipedrive/panel                the person page's JSON panel (JWT in `token`)
@@ -56,10 +58,12 @@ const callbackQuery = z.object({
   error: z.string().max(200).optional(),
 })
 const idText = z.union([z.string().regex(/^\d{1,20}$/), z.number().int().nonnegative()]).transform(String)
+// https://pipedrive.readme.io/docs/app-uninstallation: {client_id, company_id, user_id, timestamp}.
+// Installs are per user, so the user is required: without it there is no telling whose install ended.
 const uninstallBody = z.looseObject({
   client_id: z.string().max(200).optional(),
   company_id: idText,
-  user_id: idText.optional(),
+  user_id: idText,
 })
 const sharingBody = z.looseObject({
   company_id: idText.optional(),
@@ -192,8 +196,8 @@ export function pipedriveRoutes(deps: Deps) {
         )
       }
       const body = uninstallBody.parse(request.body ?? {})
-      const known = await install.uninstall(body.company_id, body.user_id ?? null)
-      return reply.status(200).send({ ok: true, known })
+      const outcome = await install.uninstall(body.company_id, body.user_id)
+      return reply.status(200).send({ ok: true, outcome })
     })
 
     app.post('/webhooks/pipedrive/:connectionId', async (request, reply) => {

@@ -5,14 +5,23 @@
  * (each change in words, held-out comparison, "load as draft"), the challenger beside the champion
  * ("promote"), and the funnel KPIs per grid version.
  */
-import { useEffect, useState } from 'preact/hooks'
-import { api } from './api.js'
+import { useState } from 'preact/hooks'
 import { DecileChart, MonthlyChart } from './calibration-charts.js'
-import { html } from './fields.js'
+import { api } from './lib/api.js'
+import { html } from './lib/html.js'
+import { usePage, useT } from './lib/page-context.js'
+import { useApi } from './lib/use-api.js'
 
-const pct = (t, x) => (x === null || x === undefined ? '—' : `${t.number(Math.round(x * 1000) / 10)} %`)
+/** @typedef {import('./lib/i18n.js').Translator} Translator */
+/** @typedef {import('./lib/types.js').GridDefinition} GridDefinition */
 
-function Figures({ b, t }) {
+/** A rate as a percentage with one decimal, '—' when there is none. */
+const pct = (/** @type {Translator} */ t, /** @type {number | null | undefined} */ x) =>
+  x === null || x === undefined ? '—' : `${t.number(Math.round(x * 1000) / 10)} %`
+
+/** The backtest's headline figures. */
+function Figures(/** @type {{ b: any }} */ { b }) {
+  const t = useT()
   return html`<dl class="figures">
     <div><dt>${t('Contacts with an outcome')}</dt><dd>${t.number(b.contacts)}</dd></div>
     <div><dt>${t('Converted')}</dt><dd>${t.number(b.converted)}</dd></div>
@@ -23,7 +32,9 @@ function Figures({ b, t }) {
   </dl>`
 }
 
-function Misses({ title, list, t }) {
+/** @param {{ title: string, list: { total: number, items: any[] } }} props */
+function Misses({ title, list }) {
+  const t = useT()
   return html`<details>
     <summary>${title} (${t.number(list.total)})</summary>
     ${
@@ -39,21 +50,14 @@ function Misses({ title, list, t }) {
   </details>`
 }
 
-function Backtest({ draft, t }) {
+/** @param {{ draft: GridDefinition }} props */
+function Backtest({ draft }) {
+  const t = useT()
   const [which, setWhich] = useState('published')
-  const [b, setB] = useState(null)
-  const [error, setError] = useState('')
-  const run = async () => {
-    setError('')
-    try {
-      setB(await api.post('/calibration/backtest', which === 'draft' ? { definition: draft } : {}))
-    } catch (err) {
-      setError(err.message)
-    }
-  }
-  useEffect(() => {
-    run()
-  }, [which])
+  const { data: b, error } = useApi(
+    () => api.post('/calibration/backtest', which === 'draft' ? { definition: draft } : {}),
+    [which],
+  )
   return html`<section aria-labelledby="bt-h" class="calibration-block">
     <h3 id="bt-h">${t('Backtest on recorded outcomes (last 12 months)')}</h3>
     <div class="field"><label for="bt-grid">${t('Grid')}</label>
@@ -67,9 +71,9 @@ function Backtest({ draft, t }) {
         ? b.contacts === 0
           ? html`<p class="notice" id="bt-empty">${t('No outcome recorded in the period yet: record outcomes (API, CSV import, CRM deals) to backtest.')}</p>`
           : html`<div id="bt-result">
-          <${Figures} b=${b} t=${t} />
+          <${Figures} b=${b} />
           <h4>${t('Conversion by score decile')}</h4>
-          <${DecileChart} series=${[{ label: t('Converted (%)'), deciles: b.byDecile }]} t=${t} />
+          <${DecileChart} series=${[{ label: t('Converted (%)'), deciles: b.byDecile }]} />
           <div class="table-wrap" tabindex="0"><table>
             <caption>${t('Conversion by band')}</caption>
             <thead><tr><th scope="col">${t('Band')}</th><th scope="col">${t('Contacts')}</th><th scope="col">${t('Converted')}</th><th scope="col">${t('Lift')}</th></tr></thead>
@@ -79,8 +83,8 @@ function Backtest({ draft, t }) {
               ) => html`<tr><td><span class=${`band band-${r.band}`}>${t(r.band)}</span></td><td>${t.number(r.contacts)}</td>
                 <td>${pct(t, r.conversionRate)}</td><td>${r.lift === null ? '—' : `${t.number(Math.round(r.lift * 10) / 10)}×`}</td></tr>`,
             )}</tbody></table></div>
-          <${Misses} title=${t('False positives (MQL, never converted)')} list=${b.falsePositives} t=${t} />
-          <${Misses} title=${t('False negatives (converted, never MQL)')} list=${b.falseNegatives} t=${t} />
+          <${Misses} title=${t('False positives (MQL, never converted)')} list=${b.falsePositives} />
+          <${Misses} title=${t('False negatives (converted, never MQL)')} list=${b.falseNegatives} />
           <p class="muted">${t('Events as of each decision; profile properties are their current values.')}</p>
         </div>`
         : null
@@ -88,25 +92,16 @@ function Backtest({ draft, t }) {
   </section>`
 }
 
-function Suggestion({ t, onLoadDraft }) {
-  const [s, setS] = useState(null)
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState('')
-  const run = async () => {
-    setBusy(true)
-    setError('')
-    try {
-      setS(await api.post('/calibration/suggest'))
-    } catch (err) {
-      setError(err.message)
-    } finally {
-      setBusy(false)
-    }
-  }
+/** @param {{ onLoadDraft: (definition: GridDefinition) => void }} props */
+function Suggestion({ onLoadDraft }) {
+  const t = useT()
+  const [s, setS] = useState(/** @type {any} */ (null))
+  const { error, busy, act } = useApi(null)
+  const run = () => act(async () => setS(await api.post('/calibration/suggest')))
   return html`<section aria-labelledby="sg-h" class="calibration-block">
     <h3 id="sg-h">${t('Suggested grid')}</h3>
     <p>${t('Points learnt from your own outcomes (logistic regression), checked on a quarter of the contacts held out.')}</p>
-    <button type="button" disabled=${busy} onClick=${run}>${busy ? t('Learning…') : t('Suggest from outcomes')}</button>
+    <button type="button" disabled=${busy !== ''} onClick=${run}>${busy ? t('Learning…') : t('Suggest from outcomes')}</button>
     ${error ? html`<p class="error" role="alert" id="sg-error">${error}</p>` : null}
     ${
       s
@@ -122,7 +117,7 @@ function Suggestion({ t, onLoadDraft }) {
           <${DecileChart} series=${[
             { label: t('Current'), deciles: s.heldOut.current.byDecile },
             { label: t('Suggested'), deciles: s.heldOut.suggested.byDecile },
-          ]} t=${t} />
+          ]} />
           <h4>${t('Changes')}</h4>
           <ul class="changes">${s.changes.map((c) => html`<li>${c.explanation}</li>`)}</ul>
           <button type="button" class="primary" onClick=${() => onLoadDraft(s.suggested)}>${t('Load as draft')}</button>
@@ -132,23 +127,14 @@ function Suggestion({ t, onLoadDraft }) {
   </section>`
 }
 
-function Challenger({ draft, role, t, onPublished }) {
-  const [c, setC] = useState(null)
-  const [error, setError] = useState('')
+/** @param {{ draft: GridDefinition, onPublished: () => void }} props */
+function Challenger({ draft, onPublished }) {
+  const { t, admin } = usePage()
+  const { data: c, error, reload, act } = useApi(() => api.get('/calibration/challenger'))
   const [done, setDone] = useState('')
-  const load = async () => {
-    try {
-      setC(await api.get('/calibration/challenger'))
-    } catch (err) {
-      setError(err.message)
-    }
-  }
-  useEffect(() => {
-    load()
-  }, [])
-  const act = async (path, body) => {
-    setError('')
-    try {
+  /** @param {string} path @param {unknown} [body] */
+  const perform = (path, body) =>
+    act(async () => {
       const res = await api.post(path, body)
       if (res?.approvalRequired)
         setDone(
@@ -156,15 +142,11 @@ function Challenger({ draft, role, t, onPublished }) {
         )
       else if (res?.grid) {
         setDone(t('Published version {v}', { v: res.grid.version }))
-        onPublished(res.grid)
+        onPublished()
       }
-      await load()
-    } catch (err) {
-      setError(err.message)
-    }
-  }
-  const admin = role === 'admin'
-  const row = (label, f) =>
+      await reload()
+    })
+  const row = (/** @type {string} */ label, /** @type {(b: any) => string} */ f) =>
     html`<tr><th scope="row">${label}</th><td>${f(c.backtest.champion)}</td><td>${f(c.backtest.challenger)}</td></tr>`
   return html`<section aria-labelledby="ch-h" class="calibration-block">
     <h3 id="ch-h">${t('Champion / challenger')}</h3>
@@ -173,7 +155,7 @@ function Challenger({ draft, role, t, onPublished }) {
     ${
       c && !c.challenger
         ? html`<p>${t('No challenger. Try the draft in shadow: it is scored on live traffic, never written to the CRM.')}</p>
-          ${admin ? html`<button type="button" onClick=${() => act('/calibration/challenger', { definition: draft })}>${t('Try the draft as challenger')}</button>` : null}`
+          ${admin ? html`<button type="button" onClick=${() => perform('/calibration/challenger', { definition: draft })}>${t('Try the draft as challenger')}</button>` : null}`
         : null
     }
     ${
@@ -192,8 +174,8 @@ function Challenger({ draft, role, t, onPublished }) {
             </tbody></table></div>
           ${
             admin
-              ? html`<button type="button" class="primary" onClick=${() => act('/calibration/challenger/promote')}>${t('Promote the challenger')}</button>
-                <button type="button" onClick=${() => act('/calibration/challenger/stop')}>${t('Stop the challenger')}</button>`
+              ? html`<button type="button" class="primary" onClick=${() => perform('/calibration/challenger/promote')}>${t('Promote the challenger')}</button>
+                <button type="button" onClick=${() => perform('/calibration/challenger/stop')}>${t('Stop the challenger')}</button>`
               : null
           }
         </div>`
@@ -202,25 +184,14 @@ function Challenger({ draft, role, t, onPublished }) {
   </section>`
 }
 
-function Kpis({ role, t }) {
-  const [k, setK] = useState(null)
-  const [error, setError] = useState('')
-  const load = () =>
-    api
-      .get('/calibration/kpis')
-      .then(setK)
-      .catch((err) => setError(err.message))
-  useEffect(() => {
-    load()
-  }, [])
-  const review = async () => {
-    try {
+function Kpis() {
+  const { t, admin } = usePage()
+  const { data: k, error, reload, act } = useApi(() => api.get('/calibration/kpis'))
+  const review = () =>
+    act(async () => {
       await api.post('/calibration/review', {})
-      await load()
-    } catch (err) {
-      setError(err.message)
-    }
-  }
+      await reload()
+    })
   return html`<section aria-labelledby="kpi-h" class="calibration-block">
     <h3 id="kpi-h">${t('Funnel KPIs per grid version (last 12 months)')}</h3>
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
@@ -229,7 +200,7 @@ function Kpis({ role, t }) {
         ? html`<div class="notice reminder" role="status" id="review-reminder">
           <p><strong>${t('The grid has not been reviewed for {d} days.', { d: k.review.daysSinceReview })}</strong>
             ${t('Check it against recent outcomes, then publish a new version or mark it reviewed.')}</p>
-          ${role === 'admin' ? html`<button type="button" onClick=${review}>${t('Mark reviewed')}</button>` : null}
+          ${admin ? html`<button type="button" onClick=${review}>${t('Mark reviewed')}</button>` : null}
         </div>`
         : k?.review
           ? html`<p class="muted">${t('Last reviewed {d}', { d: t.date(k.review.lastReviewedAt) })}</p>`
@@ -250,7 +221,7 @@ function Kpis({ role, t }) {
           )}</tbody></table></div>
           ${
             k.byMonth.length
-              ? html`<h4>${t('Leads over threshold vs deals created')}</h4><${MonthlyChart} months=${k.byMonth} t=${t} />`
+              ? html`<h4>${t('Leads over threshold vs deals created')}</h4><${MonthlyChart} months=${k.byMonth} />`
               : null
           }
           <p class="muted">${t('First sales touch: a meeting booked or held, or the SQL outcome, whichever comes first after the MQL moment.')}</p>`
@@ -259,11 +230,15 @@ function Kpis({ role, t }) {
   </section>`
 }
 
-export function CalibrationPanel({ draft, role, t, onLoadDraft, onPublished }) {
+/**
+ * @param {{ draft: GridDefinition, onLoadDraft: (definition: GridDefinition) => void,
+ *   onPublished: () => void }} props
+ */
+export function CalibrationPanel({ draft, onLoadDraft, onPublished }) {
   return html`<div class="calibration">
-    <${Kpis} role=${role} t=${t} />
-    <${Backtest} draft=${draft} t=${t} />
-    <${Suggestion} t=${t} onLoadDraft=${onLoadDraft} />
-    <${Challenger} draft=${draft} role=${role} t=${t} onPublished=${onPublished} />
+    <${Kpis} />
+    <${Backtest} draft=${draft} />
+    <${Suggestion} onLoadDraft=${onLoadDraft} />
+    <${Challenger} draft=${draft} onPublished=${onPublished} />
   </div>`
 }

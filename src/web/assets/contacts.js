@@ -2,26 +2,28 @@
  * The contact view for sales: search by email or name, then one contact's score, band, grade, MQL
  * since, reasons, the contributions table, a chart of its score over time and its event timeline.
  */
-import { useEffect, useState } from 'preact/hooks'
-import { api } from './api.js'
+import { useState } from 'preact/hooks'
 import { HistoryChart } from './charts.js'
-import { html } from './fields.js'
+import { api } from './lib/api.js'
+import { html } from './lib/html.js'
+import { useT } from './lib/page-context.js'
+import { useApi } from './lib/use-api.js'
 
-export function ContactSearch({ t, initialQuery = '' }) {
+/**
+ * @typedef {{ id: string, name?: string | null, email?: string | null, score: number | null,
+ *   band?: string | null, mql: boolean }} ContactHit
+ */
+
+/** @param {{ initialQuery?: string }} props */
+export function ContactSearch({ initialQuery = '' }) {
+  const t = useT()
   const [q, setQ] = useState(initialQuery)
-  const [hits, setHits] = useState(null)
-  const [error, setError] = useState('')
-  useEffect(() => {
-    const timer = setTimeout(async () => {
-      try {
-        setHits((await api.get(`/contacts?q=${encodeURIComponent(q)}`)).contacts)
-        setError('')
-      } catch (err) {
-        setError(err.message)
-      }
-    }, 200)
-    return () => clearTimeout(timer)
-  }, [q])
+  const { data, error } = useApi(
+    async () =>
+      /** @type {ContactHit[]} */ ((await api.get(`/contacts?q=${encodeURIComponent(q)}`)).contacts),
+    [q],
+    { delay: 200 },
+  )
   return html`<div class="contacts">
     <form role="search" onSubmit=${(e) => e.preventDefault()}>
       <label for="contact-search">${t('Search by email or name')}</label>
@@ -29,13 +31,13 @@ export function ContactSearch({ t, initialQuery = '' }) {
     </form>
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
     ${
-      hits === null
+      data === null
         ? html`<p>${t('Loading…')}</p>`
-        : hits.length === 0
+        : data.length === 0
           ? html`<p>${t('No contact found.')}</p>`
           : html`<div class="table-wrap"><table>
             <thead><tr><th scope="col">${t('Contact')}</th><th scope="col">${t('Score')}</th><th scope="col">${t('Band')}</th><th scope="col">${t('MQL')}</th></tr></thead>
-            <tbody>${hits.map(
+            <tbody>${data.map(
               (c) => html`<tr>
                 <td><a href=${`#/contacts/${c.id}`}>${c.name || c.email || c.id}</a>${c.name && c.email ? html`<br /><small>${c.email}</small>` : null}</td>
                 <td class="num">${t.number(c.score)}</td>
@@ -47,18 +49,37 @@ export function ContactSearch({ t, initialQuery = '' }) {
   </div>`
 }
 
+/** @param {Record<string, unknown> | null | undefined} a */
 const attributeText = (a) =>
   Object.entries(a ?? {})
     .filter(([k]) => k !== 'sessionId')
     .map(([k, v]) => `${k}: ${v}`)
     .join(' · ')
 
-export function ContactView({ id, t, refreshKey }) {
-  const [data, setData] = useState(null)
-  const [error, setError] = useState('')
-  useEffect(() => {
-    api.get(`/contacts/${encodeURIComponent(id)}`).then(setData, (err) => setError(err.message))
-  }, [id, refreshKey])
+/** Score, band, grade, MQL since, fit / engagement, reasons and the contributions table. */
+function ScoreSummary(/** @type {{ score: any }} */ { score }) {
+  const t = useT()
+  return html`<div class="stats">
+      <div class="stat"><span class="stat-value" id="contact-score">${t.number(score.score)}</span><span class="stat-label">${t('Score')}</span></div>
+      <div class="stat"><span class="stat-value"><span class=${`band band-${score.band}`}>${t(score.band)}</span></span><span class="stat-label">${t('Band')}</span></div>
+      <div class="stat"><span class="stat-value">${score.grade}</span><span class="stat-label">${t('Grade')}</span></div>
+      <div class="stat"><span class="stat-value">${score.mql ? t.date(score.mqlSince) : t('not MQL')}</span><span class="stat-label">${t('MQL since')}</span></div>
+      <div class="stat"><span class="stat-value">${t.number(score.fit)} / ${t.number(score.engagement)}</span><span class="stat-label">${t('Fit')} / ${t('Engagement')}</span></div>
+    </div>
+    <p class="reasons"><strong>${t('Reasons')}:</strong> ${score.reasons || '—'}</p>
+    <h3>${t('Contributions')}</h3>
+    <div class="table-wrap"><table class="contributions">
+      <thead><tr><th scope="col">${t('Rule')}</th><th scope="col">${t('Points')}</th><th scope="col">${t('Evidence')}</th></tr></thead>
+      <tbody>${(score.contributions ?? []).map(
+        (c) =>
+          html`<tr><td>${c.label}</td><td class="num">${t.signed(c.points)}</td><td>${[c.count !== undefined ? `×${t.number(c.count)}` : '', (c.evidence ?? []).join(', ')].filter(Boolean).join(' · ')}</td></tr>`,
+      )}</tbody></table></div>`
+}
+
+/** @param {{ id: string, refreshKey: number }} props */
+export function ContactView({ id, refreshKey }) {
+  const t = useT()
+  const { data, error } = useApi(() => api.get(`/contacts/${encodeURIComponent(id)}`), [id, refreshKey])
   if (error) return html`<p class="error" role="alert">${error}</p>`
   if (!data) return html`<p>${t('Loading…')}</p>`
   const { contact, score, history, events } = data
@@ -66,27 +87,9 @@ export function ContactView({ id, t, refreshKey }) {
     <p><a href="#/contacts">${t('Back to the search')}</a></p>
     <h2 id="contact-h">${contact.name || contact.email}</h2>
     ${contact.name && contact.email ? html`<p class="muted">${contact.email}</p>` : null}
-    ${
-      score
-        ? html`<div class="stats">
-          <div class="stat"><span class="stat-value" id="contact-score">${t.number(score.score)}</span><span class="stat-label">${t('Score')}</span></div>
-          <div class="stat"><span class="stat-value"><span class=${`band band-${score.band}`}>${t(score.band)}</span></span><span class="stat-label">${t('Band')}</span></div>
-          <div class="stat"><span class="stat-value">${score.grade}</span><span class="stat-label">${t('Grade')}</span></div>
-          <div class="stat"><span class="stat-value">${score.mql ? t.date(score.mqlSince) : t('not MQL')}</span><span class="stat-label">${t('MQL since')}</span></div>
-          <div class="stat"><span class="stat-value">${t.number(score.fit)} / ${t.number(score.engagement)}</span><span class="stat-label">${t('Fit')} / ${t('Engagement')}</span></div>
-        </div>
-        <p class="reasons"><strong>${t('Reasons')}:</strong> ${score.reasons || '—'}</p>
-        <h3>${t('Contributions')}</h3>
-        <div class="table-wrap"><table class="contributions">
-          <thead><tr><th scope="col">${t('Rule')}</th><th scope="col">${t('Points')}</th><th scope="col">${t('Evidence')}</th></tr></thead>
-          <tbody>${(score.contributions ?? []).map(
-            (c) =>
-              html`<tr><td>${c.label}</td><td class="num">${t.signed(c.points)}</td><td>${[c.count !== undefined ? `×${t.number(c.count)}` : '', (c.evidence ?? []).join(', ')].filter(Boolean).join(' · ')}</td></tr>`,
-          )}</tbody></table></div>`
-        : html`<p>${t('Not scored yet.')}</p>`
-    }
+    ${score ? html`<${ScoreSummary} score=${score} />` : html`<p>${t('Not scored yet.')}</p>`}
     <h3>${t('Score over time')}</h3>
-    ${history.length > 0 ? html`<${HistoryChart} history=${history} t=${t} />` : html`<p>—</p>`}
+    ${history.length > 0 ? html`<${HistoryChart} history=${history} />` : html`<p>—</p>`}
     <h3>${t('Event timeline')}</h3>
     ${
       events.length

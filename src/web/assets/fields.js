@@ -2,35 +2,66 @@
  * Form fields bound to a path of the grid document, each showing beside it the validation issues
  * the server's zod schema reported for that path (`rules.3.points`, `thresholds.hot`…).
  */
+import { html } from './lib/html.js'
 
-import htm from 'htm'
-import { h } from 'preact'
+/** @typedef {import('./lib/types.js').Issue} Issue */
+/** @typedef {import('preact').ComponentChildren} Children */
 
-export const html = htm.bind(h)
-
+/** @param {string} path */
 export const idOf = (path) => `f-${path.replace(/[^A-Za-z0-9_-]/g, '-')}`
 
-/** Issues for exactly this path, or (deep) for this path and everything under it. */
+/**
+ * Issues for exactly this path, or (deep) for this path and everything under it.
+ * @param {Issue[]} issues
+ * @param {string} path
+ */
 export function issuesAt(issues, path, deep = false) {
   return issues.filter((i) => i.path === path || (deep && i.path.startsWith(`${path}.`)))
 }
 
-/** Immutable set: returns a copy of `obj` with `path` (array of keys) set to `value` (undefined deletes). */
+/**
+ * Immutable set: returns a copy of `obj` with `path` (array of keys) set to `value` (undefined deletes).
+ * @param {any} obj
+ * @param {(string | number)[]} path
+ * @param {unknown} value
+ * @returns {any}
+ */
 export function setIn(obj, path, value) {
   if (path.length === 0) return value
-  const [head, ...rest] = path
+  const [head, ...rest] = /** @type {[string | number, ...(string | number)[]]} */ (path)
   const copy = Array.isArray(obj) ? [...obj] : { ...(obj ?? {}) }
-  const next = setIn(copy[head], rest, value)
+  const next = setIn(copy[/** @type {any} */ (head)], rest, value)
   if (next === undefined && !Array.isArray(copy)) delete copy[head]
-  else copy[head] = next
+  else copy[/** @type {any} */ (head)] = next
   return copy
 }
 
+/** @param {{ list: Issue[], id: string }} props */
 export function Issues({ list, id }) {
   if (!list.length) return null
   return html`<ul class="issues" id=${id}>${list.map((i) => html`<li>${i.message}</li>`)}</ul>`
 }
 
+/**
+ * The issues at one path (deep: and under it), listed as `<path>-issues` — the id a field's
+ * aria-describedby names.
+ * @param {{ issues: Issue[], path: string, deep?: boolean }} props
+ */
+export function IssuesAt({ issues, path, deep = false }) {
+  return html`<${Issues} list=${issuesAt(issues, path, deep)} id=${`${idOf(path)}-issues`} />`
+}
+
+/**
+ * @typedef {object} FieldProps
+ * @property {Children} label
+ * @property {string} path
+ * @property {Issue[]} issues
+ * @property {boolean} [deep] show the issues of everything under `path` too
+ * @property {Children} [hint]
+ * @property {(id: string, describedBy: string | undefined, invalid: boolean) => Children} children
+ */
+
+/** @param {FieldProps} props */
 function Field({ label, path, issues, deep, children, hint }) {
   const id = idOf(path)
   const list = issuesAt(issues, path, deep)
@@ -42,7 +73,19 @@ function Field({ label, path, issues, deep, children, hint }) {
   </div>`
 }
 
-/** Number input: an empty box is "not set" (undefined); anything not a number is kept as typed, for zod to name. */
+/**
+ * @typedef {object} CommonProps
+ * @property {Children} label
+ * @property {string} path
+ * @property {Issue[]} issues
+ * @property {Children} [hint]
+ * @property {boolean} [optional] an empty box means "not set" (undefined)
+ */
+
+/**
+ * Number input: an empty box is "not set" (undefined); anything not a number is kept as typed, for zod to name.
+ * @param {CommonProps & { value: unknown, onChange: (v: unknown) => void, step?: string }} props
+ */
 export function NumberField({ label, path, value, onChange, issues, optional, hint, step = 'any' }) {
   return html`<${Field} label=${label} path=${path} issues=${issues} hint=${hint}>
     ${(id, describedBy, invalid) => html`<input id=${id} type="number" inputmode="decimal" step=${step}
@@ -56,6 +99,10 @@ export function NumberField({ label, path, value, onChange, issues, optional, hi
   <//>`
 }
 
+/**
+ * @param {CommonProps & { value: unknown, onChange: (v: string | undefined) => void, multiline?: boolean,
+ *   deep?: boolean }} props
+ */
 export function TextField({ label, path, value, onChange, issues, optional, multiline, hint, deep }) {
   return html`<${Field} label=${label} path=${path} issues=${issues} hint=${hint} deep=${deep}>
     ${(id, describedBy, invalid) => {
@@ -76,6 +123,9 @@ export function TextField({ label, path, value, onChange, issues, optional, mult
   <//>`
 }
 
+/**
+ * @param {CommonProps & { value: string, onChange: (v: string) => void, options: [string, Children][] }} props
+ */
 export function SelectField({ label, path, value, onChange, issues, options }) {
   return html`<${Field} label=${label} path=${path} issues=${issues}>
     ${(id, describedBy, invalid) => html`<select id=${id} aria-describedby=${describedBy}

@@ -3,7 +3,8 @@ import nock from 'nock'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createHubSpotClient } from '../../../src/crm/hubspot/hubspot-client.js'
 import { HubSpotApiError } from '../../../src/crm/hubspot/hubspot-errors.js'
-import { createHubSpotRateLimits, createSlidingWindowLimiter } from '../../../src/crm/hubspot/rate-limiter.js'
+import { createHubSpotRateLimits } from '../../../src/crm/hubspot/rate-limiter.js'
+import { createSlidingWindowLimiter } from '../../../src/crm/rate-limiter.js'
 
 const fixture = (name: string) => {
   const { _source, ...body } = JSON.parse(

@@ -193,9 +193,10 @@ describe('Pipedrive JSON panel', () => {
       'https://leadgrid.test/app/contacts/8',
       null,
     )
-    expect(panel.data.length).toBeLessThanOrEqual(10)
-    expect(Object.keys(panel.data[0]!).length).toBeLessThanOrEqual(20)
-    expect((panel.data[0] as { reasons: string }).reasons.length).toBe(255)
+    // A single-object panel: one object, never an array (panel-schema.json is `"type": "object"`).
+    expect(Array.isArray(panel.data)).toBe(false)
+    expect(Object.keys(panel.data).length).toBeLessThanOrEqual(20)
+    expect((panel.data as { reasons: string }).reasons.length).toBe(255)
   })
 })
 

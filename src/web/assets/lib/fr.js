@@ -1,10 +1,7 @@
-/**
- * English and French. The language comes from the user's choice (kept in localStorage), else the
- * browser's; `<html lang>` follows; dates and numbers go through Intl in that language.
- */
-const STORE = 'leadgrid.lang'
+/** The page in French: English text → French text (a key missing here shows in English). */
 
-const fr = {
+/** @type {Record<string, string>} */
+export const fr = {
   Grid: 'Grille',
   'Preview & publish': 'Aperçu et publication',
   'Versions & audit': 'Versions et journal',
@@ -214,6 +211,12 @@ const fr = {
   '{n} parked write-backs sent back to the queue.': '{n} écritures en échec remises dans la file.',
   'Connect another HubSpot account': 'Connecter un autre compte HubSpot',
   'Connect Pipedrive': 'Connecter Pipedrive',
+  Actions: 'Actions',
+  Disconnect: 'Déconnecter',
+  'Disconnect account {account}': 'Déconnecter le compte {account}',
+  'Disconnect {crm} account {account}? Scores stop being written there.':
+    'Déconnecter le compte {crm} {account} ? Les scores n’y seront plus écrits.',
+  '{crm} account {account} disconnected.': 'Compte {crm} {account} déconnecté.',
   // Calibration tab
   Calibration: 'Calibrage',
   'Contacts with an outcome': 'Contacts avec un résultat',
@@ -272,38 +275,4 @@ const fr = {
   'Score decile (1 = highest)': 'Décile de score (1 = le plus haut)',
   Month: 'Mois',
   MQLs: 'MQL',
-}
-
-const dictionaries = { en: {}, fr }
-
-export function initialLanguage() {
-  const stored = globalThis.localStorage?.getItem(STORE)
-  if (stored === 'en' || stored === 'fr') return stored
-  const nav = (globalThis.navigator?.languages ?? [globalThis.navigator?.language ?? 'en'])[0] ?? 'en'
-  return String(nav).toLowerCase().startsWith('fr')
-    ? 'fr'
-    : document.documentElement.lang === 'fr'
-      ? 'fr'
-      : 'en'
-}
-
-export function rememberLanguage(lang) {
-  globalThis.localStorage?.setItem(STORE, lang)
-  document.documentElement.lang = lang
-}
-
-/** A translator for one language: t('Key {x}', { x }) with English as the fallback. */
-export function translator(lang) {
-  const dict = dictionaries[lang] ?? {}
-  const numbers = new Intl.NumberFormat(lang)
-  const dates = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' })
-  const t = (key, vars) => {
-    const text = dict[key] ?? key
-    return vars ? text.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? String(vars[k]) : `{${k}}`)) : text
-  }
-  t.lang = lang
-  t.number = (n) => (n === null || n === undefined ? '—' : numbers.format(n))
-  t.date = (iso) => (iso ? dates.format(new Date(iso)) : t('never'))
-  t.signed = (n) => (n > 0 ? `+${numbers.format(n)}` : n < 0 ? `\u2212${numbers.format(-n)}` : '0')
-  return t
 }
