@@ -13,6 +13,8 @@ import type { IngestionService } from './events/ingestion-service.js'
 import type { JobQueue } from './jobs/queue.js'
 import type { Metrics } from './metrics.js'
 import type { RescoreService } from './rescoring/rescore-service.js'
+import type { ScorePool } from './rescoring/score-worker-pool.js'
+import type { CompiledGridCache } from './scoring/index.js'
 
 export interface AppDeps {
   config: Readonly<Config>
@@ -24,6 +26,10 @@ export interface AppDeps {
   secretBox: SecretBox
   sessionSecret: string
   ingestion: IngestionService
+  /** The main thread's compiled grids, by grid id. */
+  compiledGrids: CompiledGridCache
+  /** The scoring threads of bulk scoring (rescore passes, preview). */
+  scorePool: ScorePool
   rescore: RescoreService
   /** The provider-neutral CRM services (Pipedrive today; HubSpot joins next session). */
   crm: CrmServices

@@ -6,6 +6,7 @@
 import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { AppDeps } from './app-deps.js'
+import { createChallengerShadow } from './calibration/challenger-shadow.js'
 import { type Clock, systemClock } from './clock.js'
 import type { Config } from './config.js'
 import { createCrmServices } from './crm/crm-services.js'
@@ -21,12 +22,39 @@ import { createIngestionService } from './events/ingestion-service.js'
 import { startJobQueue } from './jobs/queue.js'
 import { createMetrics } from './metrics.js'
 import { crmOutcomeRecorder } from './outcomes/outcome-service.js'
-import { createRescoreService } from './rescoring/rescore-service.js'
+import { createRescoreService, type RescoreDeps } from './rescoring/rescore-service.js'
+import { createScoreWorkerPool } from './rescoring/score-worker-pool.js'
+import { createCompiledGridCache } from './scoring/index.js'
 
 export interface Runtime {
   deps: AppDeps
   database: DatabaseHandle
   close(): Promise<void>
+}
+
+/**
+ * The main thread's compiled grids, the scoring threads (started on first use, stopped when idle)
+ * — one of each per process, shared by every service that scores — and the rescore service, which
+ * also scores each page with the workspace's challenger grid, if it has one.
+ */
+function startScoring(
+  deps: Pick<AppDeps, 'db' | 'clock' | 'logger' | 'queue' | 'metrics'> &
+    Pick<RescoreDeps, 'writeBackMappings'>,
+) {
+  const { metrics } = deps
+  const compiledGrids = createCompiledGridCache()
+  const scorePool = createScoreWorkerPool()
+  const rescore = createRescoreService({
+    ...deps,
+    compiledGrids,
+    scorePool,
+    afterPageScored: createChallengerShadow({ compiledGrids }),
+    onBatch: ({ contacts, ms }) => {
+      metrics.contactsScored.inc(contacts)
+      metrics.scoringBatchSeconds.observe(ms / 1000)
+    },
+  })
+  return { compiledGrids, scorePool, rescore }
 }
 
 export async function startRuntime(
@@ -83,17 +111,14 @@ export async function startRuntime(
     rateWindows,
     dailyBudgets,
   })
-  const rescore = createRescoreService({
+  const scoring = startScoring({
     db: database.db,
     clock,
     logger,
     queue,
+    metrics,
     // The providers' own mappings (one registry, built by the CRM services).
     writeBackMappings: writeBackMappingsOf(crm.providers),
-    onBatch: ({ contacts, ms }) => {
-      metrics.contactsScored.inc(contacts)
-      metrics.scoringBatchSeconds.observe(ms / 1000)
-    },
   })
   const deps: AppDeps = {
     config,
@@ -105,7 +130,7 @@ export async function startRuntime(
     secretBox,
     sessionSecret: secrets.sessionSecret,
     ingestion,
-    rescore,
+    ...scoring, // compiledGrids, scorePool, rescore
     crm,
     rateWindows,
     async readiness() {
@@ -125,6 +150,7 @@ export async function startRuntime(
     database,
     async close() {
       await queue.stop()
+      await scoring.scorePool.close()
       await database.close()
     },
   }

@@ -71,18 +71,19 @@ const gridId = (id: string) => {
   return id
 }
 
-export function calibrationServices(deps: Pick<AppDeps, 'db' | 'clock' | 'queue'>) {
+export function calibrationServices(deps: Pick<AppDeps, 'db' | 'clock' | 'queue' | 'compiledGrids'>) {
   const grids = createGridService(deps)
   const publishing = createGridPublishingService({ db: deps.db, grids })
+  const backtests = createBacktestService(deps)
   return {
-    backtests: createBacktestService(deps),
+    backtests,
     suggestions: createSuggestService(deps),
-    challengers: createChallengerService({ db: deps.db, clock: deps.clock, publishing }),
+    challengers: createChallengerService({ ...deps, publishing, backtests }),
     kpis: createKpiService(deps),
   }
 }
 
-export function calibrationRoutes(deps: Pick<AppDeps, 'db' | 'clock' | 'queue'>) {
+export function calibrationRoutes(deps: Pick<AppDeps, 'db' | 'clock' | 'queue' | 'compiledGrids'>) {
   const { backtests, suggestions, challengers, kpis } = calibrationServices(deps)
   return async function register(app: FastifyInstance) {
     app.post<{ Params: { id: string } }>('/grids/:id/backtest', async (request) => {

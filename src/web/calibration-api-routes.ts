@@ -34,7 +34,7 @@ function validGrid(definition: unknown) {
 }
 
 export function calibrationApiRoutes(
-  deps: Pick<AppDeps, 'db' | 'clock' | 'queue'>,
+  deps: Pick<AppDeps, 'db' | 'clock' | 'queue' | 'compiledGrids'>,
   services: { grids: GridService; approvals: PublishApprovalService },
 ) {
   const { backtests, suggestions, challengers, kpis } = calibrationServices(deps)
