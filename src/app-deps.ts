@@ -24,6 +24,8 @@ import type { JobQueue } from './jobs/queue.js'
 import type { Metrics } from './metrics.js'
 import type { OutcomeService } from './outcomes/outcome-service.js'
 import type { RescoreService } from './rescoring/rescore-service.js'
+import type { ScorePool } from './rescoring/score-worker-pool.js'
+import type { CompiledGridCache } from './scoring/index.js'
 import type { TrackingService } from './tracking/tracking-service.js'
 
 /** Backtests, suggestions, the challenger and the KPIs: the API's and the settings page's alike. */
@@ -54,6 +56,10 @@ export interface AppDeps extends AppServices {
   secretBox: SecretBox
   sessionSecret: string
   ingestion: IngestionService
+  /** The main thread's compiled grids, by grid id. */
+  compiledGrids: CompiledGridCache
+  /** The scoring threads of bulk scoring (rescore passes, preview). */
+  scorePool: ScorePool
   rescore: RescoreService
   outcomes: OutcomeService
   /** The provider-neutral CRM services. */

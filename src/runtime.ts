@@ -9,6 +9,7 @@ import type { Logger } from 'pino'
 import type { AppDeps, AppServices } from './app-deps.js'
 import { createBacktestService } from './calibration/backtest-service.js'
 import { createChallengerService } from './calibration/challenger-service.js'
+import { createChallengerShadow } from './calibration/challenger-shadow.js'
 import { createKpiService } from './calibration/kpi-service.js'
 import { createSuggestService } from './calibration/suggest-service.js'
 import { type Clock, systemClock } from './clock.js'
@@ -31,13 +32,40 @@ import { createAuthFailureLimiter } from './http/auth-failure-limiter.js'
 import { type JobQueue, startJobQueue } from './jobs/queue.js'
 import { createMetrics } from './metrics.js'
 import { createOutcomeService, crmOutcomeRecorder } from './outcomes/outcome-service.js'
-import { createRescoreService } from './rescoring/rescore-service.js'
+import { createRescoreService, type RescoreDeps } from './rescoring/rescore-service.js'
+import { createScoreWorkerPool, type ScorePool } from './rescoring/score-worker-pool.js'
+import { type CompiledGridCache, createCompiledGridCache } from './scoring/index.js'
 import { createTrackingService } from './tracking/tracking-service.js'
 
 export interface Runtime {
   deps: AppDeps
   database: DatabaseHandle
   close(): Promise<void>
+}
+
+/**
+ * The main thread's compiled grids, the scoring threads (started on first use, stopped when idle)
+ * — one of each per process, shared by every service that scores — and the rescore service, which
+ * also scores each page with the workspace's challenger grid, if it has one.
+ */
+function startScoring(
+  deps: Pick<AppDeps, 'db' | 'clock' | 'logger' | 'queue' | 'metrics'> &
+    Pick<RescoreDeps, 'writeBackMappings'>,
+) {
+  const { metrics } = deps
+  const compiledGrids = createCompiledGridCache()
+  const scorePool = createScoreWorkerPool()
+  const rescore = createRescoreService({
+    ...deps,
+    compiledGrids,
+    scorePool,
+    afterPageScored: createChallengerShadow({ compiledGrids }),
+    onBatch: ({ contacts, ms }) => {
+      metrics.contactsScored.inc(contacts)
+      metrics.scoringBatchSeconds.observe(ms / 1000)
+    },
+  })
+  return { compiledGrids, scorePool, rescore }
 }
 
 export async function startRuntime(
@@ -70,11 +98,13 @@ export async function startRuntime(
     schedule: options.schedule,
     pollingIntervalSeconds: options.pollingIntervalSeconds,
   })
+  const deps = buildServices({ config, logger, clock, database, queue })
   return {
-    deps: buildServices({ config, logger, clock, database, queue }),
+    deps,
     database,
     async close() {
       await queue.stop()
+      await deps.scorePool.close()
       await database.close()
     },
   }
@@ -114,20 +144,17 @@ function buildServices(base: {
     rateWindows,
     dailyBudgets,
   })
-  const rescore = createRescoreService({
+  const scoring = startScoring({
     db: database.db,
     clock,
     logger,
     queue,
+    metrics,
     // The providers' own mappings (one registry, built by the CRM services).
     writeBackMappings: writeBackMappingsOf(crm.providers),
-    onBatch: ({ contacts, ms }) => {
-      metrics.contactsScored.inc(contacts)
-      metrics.scoringBatchSeconds.observe(ms / 1000)
-    },
   })
   return {
-    ...appServices({ db: database.db, clock, queue, ingestion }),
+    ...appServices({ db: database.db, clock, queue, ingestion, ...scoring }),
     config,
     db: database.db,
     clock,
@@ -137,7 +164,7 @@ function buildServices(base: {
     secretBox,
     sessionSecret: secrets.sessionSecret,
     ingestion,
-    rescore,
+    ...scoring, // compiledGrids, scorePool, rescore
     outcomes,
     crm,
     rateWindows,
@@ -152,19 +179,22 @@ function appServices(deps: {
   clock: Clock
   queue: JobQueue
   ingestion: IngestionService
+  compiledGrids: CompiledGridCache
+  scorePool: ScorePool
 }): AppServices {
-  const { db, clock, queue, ingestion } = deps
-  const grids = createGridService({ db, clock, queue })
+  const { db, clock, queue, ingestion, compiledGrids, scorePool } = deps
+  const grids = createGridService({ db, clock, queue, compiledGrids })
   const publishing = createGridPublishingService({ db, grids })
+  const backtests = createBacktestService({ db, compiledGrids })
   return {
     grids,
     publishing,
-    preview: createGridPreviewService({ db, clock }),
+    preview: createGridPreviewService({ db, clock, compiledGrids, scorePool }),
     approvals: createPublishApprovalService({ db, clock, publishing }),
     calibration: {
-      backtests: createBacktestService({ db }),
-      suggestions: createSuggestService({ db }),
-      challengers: createChallengerService({ db, clock, publishing }),
+      backtests,
+      suggestions: createSuggestService({ db, compiledGrids }),
+      challengers: createChallengerService({ db, clock, compiledGrids, publishing, backtests }),
       kpis: createKpiService({ db, clock }),
     },
     tracking: createTrackingService({ db, ingestion }),

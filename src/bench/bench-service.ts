@@ -14,9 +14,8 @@ import type { DatabaseHandle } from '../db/database.js'
 import { openScratchDatabase } from '../db/scratch-database.js'
 import { createGridService } from '../grids/grid-service.js'
 import { createLogger } from '../logger.js'
-import { compiledGridFor } from '../rescoring/rescore-service.js'
 import { type Runtime, startRuntime } from '../runtime.js'
-import { evaluate, prepareEvents } from '../scoring/index.js'
+import { type CompiledGrid, evaluate, prepareEvents } from '../scoring/index.js'
 import { startWorkers } from '../workers.js'
 import { type CreatedWorkspace, createWorkspace } from '../workspaces/workspace-service.js'
 import type { BenchContact } from './bench-contacts.js'
@@ -145,7 +144,7 @@ export function createContactLoader(service: BenchService, options: LoadOptions 
   // gone), so the embedded database is loaded with INSERT … unnest from the start.
   const loader = createRowLoader(service.database.pool, service.database.embedded ? 'insert-unnest' : 'copy')
   const workspaceId = service.workspace.workspaceId
-  let grid: { id: string; compiled: ReturnType<typeof compiledGridFor>['compiled'] } | undefined
+  let grid: { id: string; compiled: CompiledGrid } | undefined
   return {
     get method(): LoadMethod {
       return loader.method
@@ -212,7 +211,10 @@ export function createContactLoader(service: BenchService, options: LoadOptions 
             .where('workspace_id', '=', workspaceId)
             .where('status', '=', 'published')
             .executeTakeFirstOrThrow()
-          grid = { id: row.id, compiled: compiledGridFor(row.id, row.definition).compiled }
+          grid = {
+            id: row.id,
+            compiled: service.runtime.deps.compiledGrids.get(row.id, row.definition).compiled,
+          }
         }
         const g = grid
         const rows = contacts.map((c, i) => {

@@ -10,10 +10,15 @@ import type { Db } from '../db/database.js'
 import { getGrid } from '../db/grid-repository.js'
 import type { OutcomeKind } from '../domain/outcome.js'
 import { NotFound } from '../errors.js'
-import { compiledGridFor } from '../rescoring/rescore-service.js'
-import { type CompiledGrid, compileGrid, evaluate, type Grid, prepareEvents } from '../scoring/index.js'
+import {
+  type CompiledGrid,
+  type CompiledGridCache,
+  compileGrid,
+  type Grid,
+  scoreContacts,
+} from '../scoring/index.js'
 import { type BacktestFigures, type BacktestItem, backtestFigures } from './backtest.js'
-import { forEachDecidedContact } from './decided-contacts.js'
+import { forEachDecidedChunk } from './decided-contacts.js'
 
 /** Outcomes that mean the lead was worth sales' time. */
 export const CONVERTED_KINDS: readonly OutcomeKind[] = ['sql', 'opportunity', 'won']
@@ -27,7 +32,7 @@ export interface BacktestResult extends BacktestFigures {
   caveat: string
 }
 
-export function createBacktestService(deps: { db: Db }) {
+export function createBacktestService(deps: { db: Db; compiledGrids: CompiledGridCache }) {
   const { db } = deps
 
   /** Scores every contact with an outcome in [from, to) as of its decision, with `grid`. */
@@ -38,31 +43,29 @@ export function createBacktestService(deps: { db: Db }) {
     to: Date,
   ): Promise<{ items: BacktestItem[]; truncated: boolean }> {
     const items: BacktestItem[] = []
-    const { truncated } = await forEachDecidedContact(
+    const { truncated } = await forEachDecidedChunk(
       db,
       workspaceId,
       { from, to },
       { limit: MAX_BACKTEST_CONTACTS, lookbackDays: grid.lookbackDays },
-      ({ decision, contact, events }) => {
-        const result = evaluate(
-          compiled,
-          {
-            profile: contact.properties as Record<string, string | number | boolean | null>,
-            createdAt: contact.first_seen_at.getTime(),
-            events: prepareEvents(events),
-            previous: null,
-          },
-          decision.decidedAt.getTime(),
-        )
-        items.push({
-          contactId: decision.contactId,
-          email: contact.email,
-          decidedAt: decision.decidedAt.toISOString(),
-          score: result.total,
-          band: result.band,
-          mql: result.mql,
-          reasons: result.reasons,
-          converted: decision.kinds.some((k) => CONVERTED_KINDS.includes(k)),
+      (chunk) => {
+        const results = scoreContacts(compiled, chunk, {
+          events: (d) => d.events,
+          previous: () => null,
+          at: (d) => d.decision.decidedAt.getTime(),
+        })
+        chunk.forEach(({ decision, email }, i) => {
+          const result = results[i]!
+          items.push({
+            contactId: decision.contactId,
+            email,
+            decidedAt: decision.decidedAt.toISOString(),
+            score: result.total,
+            band: result.band,
+            mql: result.mql,
+            reasons: result.reasons,
+            converted: decision.kinds.some((k) => CONVERTED_KINDS.includes(k)),
+          })
         })
       },
     )
@@ -88,7 +91,7 @@ export function createBacktestService(deps: { db: Db }) {
     async backtest(workspaceId: string, gridId: string, from: Date, to: Date): Promise<BacktestResult> {
       const row = await getGrid(db, workspaceId, gridId)
       if (!row) throw new NotFound(`No grid ${gridId} in this workspace`)
-      const compiled = compiledGridFor(row.id, row.definition)
+      const compiled = deps.compiledGrids.get(row.id, row.definition)
       const meta = { id: row.id, version: row.version, name: row.name, status: row.status }
       return answer(meta, compiled.grid.mqlThreshold, from, to, await run(workspaceId, compiled, from, to))
     },
@@ -101,3 +104,5 @@ export function createBacktestService(deps: { db: Db }) {
     },
   }
 }
+
+export type BacktestService = ReturnType<typeof createBacktestService>

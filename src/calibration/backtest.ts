@@ -1,5 +1,5 @@
 /**
- * Backtest figures (issue 10, item 2) from contacts already scored at their decision time: how well
+ * Backtest figures from contacts already scored at their decision time: how well
  * the MQL threshold separated those who converted from those who did not (precision, recall, F1),
  * conversion by band and by score decile (lift over the average), ROC AUC, and the false positives
  * (MQL, never converted) and false negatives (converted, never MQL) with their reasons, most wrong

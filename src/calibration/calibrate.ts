@@ -136,11 +136,8 @@ export function chooseCut(z: Float64Array, y: Uint8Array, goal: Goal): number {
   return bestCut
 }
 
-export function calibrate(
-  columns: readonly string[],
-  allRows: readonly Row[],
-  options: CalibrateOptions,
-): CalibrationResult {
+/** Refuses options that name a column the table does not have. */
+function checkColumns(columns: readonly string[], options: CalibrateOptions): void {
   if (!columns.includes(options.outcome)) {
     throw new CalibrationInputError(
       `no column "${options.outcome}" (columns: ${columns.filter(Boolean).join(', ')})`,
@@ -152,6 +149,10 @@ export function calibrate(
   for (const c of options.exclude ?? []) {
     if (!columns.includes(c)) throw new CalibrationInputError(`cannot exclude "${c}": no such column`)
   }
+}
+
+/** The rows with a known outcome and their labels; refuses too few to learn from. */
+function labelledRows(allRows: readonly Row[], options: CalibrateOptions) {
   const labelled = outcomeLabels(allRows, options.outcome, options.positive)
   const rows: Row[] = []
   const labels: number[] = []
@@ -167,14 +168,31 @@ export function calibrate(
       `need at least 50 leads with an outcome, 10 converted and 10 not (got ${rows.length}, ${positives} converted)`,
     )
   }
+  return { rows, labels, positives }
+}
+
+/** The fixed-seed train / held-out split. */
+function splitRows(rows: readonly Row[], labels: readonly number[], options: CalibrateOptions) {
   const order = shuffledIndices(rows.length, options.seed ?? 42)
   const heldOutCount = Math.round((options.heldOutFraction ?? 0.25) * rows.length)
   const heldOutIdx = order.slice(0, heldOutCount)
   const trainIdx = order.slice(heldOutCount)
-  const trainRows = trainIdx.map((i) => rows[i]!)
-  const yTrain = Uint8Array.from(trainIdx.map((i) => labels[i]!))
-  const heldRows = heldOutIdx.map((i) => rows[i]!)
-  const yHeld = heldOutIdx.map((i) => labels[i]!)
+  return {
+    trainRows: trainIdx.map((i) => rows[i]!),
+    yTrain: Uint8Array.from(trainIdx.map((i) => labels[i]!)),
+    heldRows: heldOutIdx.map((i) => rows[i]!),
+    yHeld: heldOutIdx.map((i) => labels[i]!),
+  }
+}
+
+export function calibrate(
+  columns: readonly string[],
+  allRows: readonly Row[],
+  options: CalibrateOptions,
+): CalibrationResult {
+  checkColumns(columns, options)
+  const { rows, labels, positives } = labelledRows(allRows, options)
+  const { trainRows, yTrain, heldRows, yHeld } = splitRows(rows, labels, options)
 
   const ignore = new Set<string>([options.outcome, ...(options.exclude ?? [])])
   if (options.id !== undefined) ignore.add(options.id)
@@ -200,17 +218,15 @@ export function calibrate(
   })
 
   const scores = scoreRows(points.grid, heldRows)
-  const predicted = scores.map((s) => s >= points.grid.mqlThreshold)
-  const figures = thresholdFigures(predicted, yHeld)
-  let baselineCvAuc: number | undefined
-  if (options.crossValidateBaseline) {
-    // 5-fold CV over all labelled rows, the mapping learnt once on all of them (it uses no outcome
-    // beyond level counts).
-    const yAll = Uint8Array.from(labels)
-    const mapAll = buildFeatureMap(columns, rows, yAll, { ignore, missing })
-    const xAll = rows.map((r) => encodeRow(mapAll, r))
-    baselineCvAuc = crossValidatedAuc(xAll, yAll, mapAll.size, BASELINE_LAMBDA).pooled
-  }
+  const figures = thresholdFigures(
+    scores.map((s) => s >= points.grid.mqlThreshold),
+    yHeld,
+  )
+  // 5-fold CV over all labelled rows, the mapping learnt once on all of them (it uses no outcome
+  // beyond level counts).
+  const baselineCvAuc = options.crossValidateBaseline
+    ? baselineCrossValidatedAuc(columns, rows, labels, { ignore, missing })
+    : undefined
   return {
     grid: points.grid,
     rules: points.rules,
@@ -235,6 +251,18 @@ export function calibrate(
     scale: points.scale,
     heldOut: { rows: heldRows, scores, labels: yHeld },
   }
+}
+
+function baselineCrossValidatedAuc(
+  columns: readonly string[],
+  rows: readonly Row[],
+  labels: readonly number[],
+  options: { ignore: ReadonlySet<string>; missing: ReadonlySet<string> },
+): number {
+  const yAll = Uint8Array.from(labels)
+  const mapAll = buildFeatureMap(columns, rows, yAll, options)
+  const xAll = rows.map((r) => encodeRow(mapAll, r))
+  return crossValidatedAuc(xAll, yAll, mapAll.size, BASELINE_LAMBDA).pooled
 }
 
 function aucOf(model: LogisticModel, x: Int32Array[], y: number[]): number {

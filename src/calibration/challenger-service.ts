@@ -1,91 +1,32 @@
 /**
- * Champion/challenger (issue 10, item 5). A draft grid promoted to "challenger" is scored in shadow
- * on live traffic: each rescore batch of the champion (the published grid) also scores the same
- * contacts with the challenger (`shadowScoreChallenger`, one call in the rescore service) and keeps
- * the result in `challenger_scores` only — never in `scores`, the history or the outbox, so the CRM
- * and the champion's record never see it. The comparison is the backtest of both grids over the
- * same contacts (those with an outcome since the challenger started, each scored as of its
- * decision), beside the live shadow counts; promotion publishes the challenger as the new version
- * and records it in the audit log.
+ * Champion/challenger. A draft grid promoted to "challenger" is scored in shadow on live traffic
+ * (challenger-shadow.ts: each page the rescore scores with the champion is scored with the
+ * challenger too, into its own table). The comparison is the backtest of both grids over the same
+ * contacts (those with an outcome since the challenger started, each scored as of its decision),
+ * beside the live shadow counts; promotion publishes the challenger as the new version and records
+ * it in the audit log.
  */
 import type { Clock } from '../clock.js'
 import { appendAudit } from '../db/audit-repository.js'
-import {
-  clearChallenger,
-  getChallenger,
-  loadShadowMql,
-  type ShadowScore,
-  saveShadowScores,
-  setChallenger,
-  shadowSummary,
-} from '../db/challenger-repository.js'
+import { clearChallenger, getChallenger, setChallenger, shadowSummary } from '../db/challenger-repository.js'
 import type { Db } from '../db/database.js'
-import { loadEventsForContacts } from '../db/event-repository.js'
 import { getGrid, getPublishedGrid } from '../db/grid-repository.js'
 import { publishApprovalRequired } from '../db/publish-request-repository.js'
 import { Conflict, NotFound } from '../errors.js'
 import type { GridPublishingService } from '../grids/grid-publishing-service.js'
-import { compiledGridFor } from '../rescoring/rescore-service.js'
-import { evaluate, prepareEvents } from '../scoring/index.js'
-import { createBacktestService } from './backtest-service.js'
+import type { CompiledGridCache } from '../scoring/index.js'
+import type { BacktestService } from './backtest-service.js'
 
-const DAY_MS = 86_400_000
-type Executor = Parameters<typeof getChallenger>[0]
-
-/**
- * Scores `contactIds` with the workspace's challenger, if it has one, and stores the result in
- * the shadow table — inside the caller's transaction, so a batch and its shadow commit together.
- * One primary-key read when there is no challenger.
- */
-export async function shadowScoreChallenger(
-  trx: Executor,
-  workspaceId: string,
-  contactIds: string[],
-  now: Date,
-): Promise<void> {
-  if (contactIds.length === 0) return
-  const challenger = await getChallenger(trx, workspaceId)
-  if (!challenger) return
-  const row = await getGrid(trx, workspaceId, challenger.gridId)
-  if (!row) return
-  const { grid, compiled } = compiledGridFor(row.id, row.definition)
-  const nowMs = now.getTime()
-  const [contacts, events, previous] = await Promise.all([
-    trx
-      .selectFrom('contacts')
-      .select(['id', 'properties', 'first_seen_at'])
-      .where('workspace_id', '=', workspaceId)
-      .where('id', 'in', contactIds)
-      .execute(),
-    loadEventsForContacts(trx, workspaceId, contactIds, new Date(nowMs - grid.lookbackDays * DAY_MS)),
-    loadShadowMql(trx, workspaceId, row.id, contactIds),
-  ])
-  const scores: ShadowScore[] = contacts.map((contact) => {
-    const result = evaluate(
-      compiled,
-      {
-        profile: contact.properties as Record<string, string | number | boolean | null>,
-        createdAt: contact.first_seen_at.getTime(),
-        events: prepareEvents(events.get(contact.id) ?? []),
-        previous: previous.get(contact.id),
-      },
-      nowMs,
-    )
-    return {
-      contactId: contact.id,
-      total: result.total,
-      band: result.band,
-      mql: result.mql,
-      mqlSince: result.mqlSince,
-      reasons: result.reasons,
-    }
-  })
-  await saveShadowScores(trx, workspaceId, row.id, scores, now)
+export interface ChallengerDeps {
+  db: Db
+  clock: Clock
+  compiledGrids: CompiledGridCache
+  publishing: GridPublishingService
+  backtests: BacktestService
 }
 
-export function createChallengerService(deps: { db: Db; clock: Clock; publishing: GridPublishingService }) {
-  const { db, clock, publishing } = deps
-  const backtests = createBacktestService({ db })
+export function createChallengerService(deps: ChallengerDeps) {
+  const { db, clock, publishing, backtests } = deps
 
   async function current(workspaceId: string) {
     const challenger = await getChallenger(db, workspaceId)
@@ -108,7 +49,8 @@ export function createChallengerService(deps: { db: Db; clock: Clock; publishing
           `Grid version ${row.version} is ${row.status}: only a draft can be a challenger`,
           'not_a_draft',
         )
-      compiledGridFor(row.id, row.definition)
+      // Compiled now: the first page scored in shadow finds it ready.
+      deps.compiledGrids.get(row.id, row.definition)
       const at = clock.now()
       await db.transaction().execute(async (trx) => {
         await setChallenger(trx, workspaceId, gridId, at, actor)

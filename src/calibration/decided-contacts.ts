@@ -7,27 +7,28 @@
 import type { Db } from '../db/database.js'
 import { loadEventsForContacts } from '../db/event-repository.js'
 import { type ContactOutcomes, outcomesByContact } from '../db/outcome-repository.js'
+import { type ContactRecord, loadContactsToScore } from '../db/scoring-contact-repository.js'
 import type { LeadEvent } from '../domain/lead-event.js'
 
 const CHUNK = 500
 const DAY_MS = 86_400_000
 
-export interface DecidedContact {
+/** A decided contact: the contact as scored, its decision, its events (from the chunk's lookback on). */
+export interface DecidedContact extends ContactRecord {
   decision: ContactOutcomes
-  contact: { id: string; email: string | null; properties: unknown; first_seen_at: Date }
   events: LeadEvent[]
 }
 
 /**
- * Calls `each` for the first `limit` decided contacts of the period (those deleted since are
- * skipped), reading 500 per round trip; `truncated` says the period held more than `limit`.
+ * Calls `each` with the first `limit` decided contacts of the period (those deleted since are
+ * skipped), 500 at a time, one round trip each; `truncated` says the period held more than `limit`.
  */
-export async function forEachDecidedContact(
+export async function forEachDecidedChunk(
   db: Db,
   workspaceId: string,
   period: { from: Date; to: Date },
   options: { limit: number; lookbackDays: number },
-  each: (decided: DecidedContact) => void,
+  each: (chunk: DecidedContact[]) => void,
 ): Promise<{ truncated: boolean }> {
   const found = await outcomesByContact(db, workspaceId, period.from, period.to, options.limit + 1)
   const decided = found.slice(0, options.limit)
@@ -36,19 +37,16 @@ export async function forEachDecidedContact(
     const ids = chunk.map((c) => c.contactId)
     const earliest = Math.min(...chunk.map((c) => c.decidedAt.getTime()))
     const [contacts, events] = await Promise.all([
-      db
-        .selectFrom('contacts')
-        .select(['id', 'email', 'properties', 'first_seen_at'])
-        .where('workspace_id', '=', workspaceId)
-        .where('id', 'in', ids)
-        .execute(),
+      loadContactsToScore(db, workspaceId, ids),
       loadEventsForContacts(db, workspaceId, ids, new Date(earliest - options.lookbackDays * DAY_MS)),
     ])
     const byId = new Map(contacts.map((c) => [c.id, c]))
-    for (const decision of chunk) {
-      const contact = byId.get(decision.contactId)
-      if (contact) each({ decision, contact, events: events.get(decision.contactId) ?? [] })
-    }
+    each(
+      chunk.flatMap((decision) => {
+        const contact = byId.get(decision.contactId)
+        return contact ? [{ ...contact, decision, events: events.get(decision.contactId) ?? [] }] : []
+      }),
+    )
   }
   return { truncated: found.length > options.limit }
 }

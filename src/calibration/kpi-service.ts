@@ -1,5 +1,5 @@
 /**
- * Funnel KPIs per grid version (issue 10, item 6) and the quarterly review reminder. The SQL and
+ * Funnel KPIs per grid version and the quarterly review reminder. The SQL and
  * the definitions are in db/kpi-repository.ts; this shapes them (rates, hours, days) and decides
  * whether the grid is due for a review: reviewed = the published version's publish time, or an
  * admin's explicit "mark reviewed", whichever is later; due after REVIEW_EVERY_DAYS.

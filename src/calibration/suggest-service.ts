@@ -1,7 +1,7 @@
 /**
- * "Suggest from the workspace's own outcomes" (issue 10, item 3, for a live workspace): the same
- * L2 logistic regression as `leadgrid calibrate`, fitted on the workspace's contacts that have an
- * outcome, each described AS OF its decision (first outcome) like the backtest does. Candidate
+ * "Suggest from the workspace's own outcomes" (for a live workspace): the same L2 logistic
+ * regression as `leadgrid calibrate`, fitted on the workspace's contacts that have an outcome, each
+ * described AS OF its decision (first outcome) like the backtest does (suggest-cases.ts). Candidate
  * features, all binary:
  *   - each rule of the current grid that scored the contact (re-weight or drop it);
  *   - "at least one <type> event in the lookback" per event type seen (add an engagement rule);
@@ -14,21 +14,15 @@
 import type { Db } from '../db/database.js'
 import { getGrid } from '../db/grid-repository.js'
 import { AppError, NotFound } from '../errors.js'
-import { compiledGridFor } from '../rescoring/rescore-service.js'
-import { compileGrid, evaluate, type Grid, gridSchema, prepareEvents } from '../scoring/index.js'
-import { type BacktestItem, backtestFigures } from './backtest.js'
-import { CONVERTED_KINDS, MAX_BACKTEST_CONTACTS } from './backtest-service.js'
+import { type CompiledGridCache, type Grid, gridSchema } from '../scoring/index.js'
 import { CalibrationInputError, chooseCut, type Goal } from './calibrate.js'
-import { chooseLambda, shuffledIndices } from './cross-validation.js'
-import { forEachDecidedContact } from './decided-contacts.js'
-import { buildFeatureMap, encodeRow, type Row } from './feature-map.js'
-import { fitLogistic } from './logistic-regression.js'
+import { chooseLambda } from './cross-validation.js'
+import { buildFeatureMap, encodeRow, type FeatureMap, type Row } from './feature-map.js'
+import { fitLogistic, type LogisticModel, type SparseRow } from './logistic-regression.js'
 import { toGrid } from './points.js'
+import { backtestOn, loadCases, requireEnoughOutcomes, splitHeldOut } from './suggest-cases.js'
 import { type Case, ruleChanges } from './suggest-changes.js'
 
-export const MIN_OUTCOMES = 50
-export const MIN_EACH_CLASS = 10
-const DAY_MS = 86_400_000
 /** Properties that record the outcome itself (or sales' later work): learning from them would leak. */
 export const LEAKING_PROPERTIES = ['lifecyclestage', 'hs_lead_status', 'email', 'outcome', 'deal_stage']
 
@@ -39,74 +33,118 @@ const asRow = (profile: Case['profile']): Row =>
       .map(([k, v]) => [k, String(v)]),
   )
 
-export function createSuggestService(deps: { db: Db }) {
-  const { db } = deps
+/** The training cases encoded as sparse binary rows: current rules, then event types, then property levels. */
+interface Features {
+  x: SparseRow[]
+  y: Uint8Array
+  /** Number of features. */
+  p: number
+  /** Index of the first property level (after the rules and the event types). */
+  offset: number
+  eventTypes: string[]
+  map: FeatureMap
+}
 
-  async function loadCases(
-    workspaceId: string,
-    current: ReturnType<typeof compiledGridFor>,
-    from: Date,
-    to: Date,
-  ) {
-    const cases: Case[] = []
-    const lookbackMs = current.grid.lookbackDays * DAY_MS
-    await forEachDecidedContact(
-      db,
-      workspaceId,
-      { from, to },
-      { limit: MAX_BACKTEST_CONTACTS, lookbackDays: current.grid.lookbackDays },
-      ({ decision, contact, events }) => {
-        const now = decision.decidedAt.getTime()
-        const profile = contact.properties as Case['profile']
-        // Only events before the decision, within the current grid's lookback, describe the lead then
-        // (a chunk's events start at its earliest decision's lookback).
-        const evs = events.filter((e) => {
-          const t = Date.parse(e.occurredAt)
-          return t <= now && t > now - lookbackMs
-        })
-        const result = evaluate(
-          current.compiled,
-          { profile, createdAt: contact.first_seen_at.getTime(), events: prepareEvents(evs), previous: null },
-          now,
-        )
-        const hits = new Map<string, number>()
-        for (const k of result.contributions) if (k.kind !== 'group') hits.set(k.ruleId, k.count ?? 1)
-        cases.push({
-          contactId: decision.contactId,
-          email: contact.email,
-          decidedAt: decision.decidedAt,
-          converted: decision.kinds.some((k) => CONVERTED_KINDS.includes(k)),
-          profile,
-          createdAt: contact.first_seen_at.getTime(),
-          events: evs,
-          hits,
-        })
-      },
+function encodeFeatures(grid: Grid, train: readonly Case[], exclude: ReadonlySet<string>): Features {
+  const y = Uint8Array.from(train.map((c) => (c.converted ? 1 : 0)))
+  // Features 0..R-1: current rules; R..R+E-1: event types; then the property levels.
+  const rules = grid.rules
+  const ruleIndex = new Map(rules.map((r, i) => [r.id, i]))
+  // An event type whose leads are exactly those of a current rule (the pricing-page rule and
+  // "any page view" when every view was of pricing) would only split one weight in two.
+  const ruleSignatures = new Set(rules.map((r) => train.map((c) => (c.hits.has(r.id) ? 1 : 0)).join('')))
+  const eventTypes = [...new Set(train.flatMap((c) => c.events.map((e) => e.type)))]
+    .sort()
+    .filter(
+      (type) =>
+        !ruleSignatures.has(train.map((c) => (c.events.some((e) => e.type === type) ? 1 : 0)).join('')),
     )
-    return cases
+  const eventIndex = new Map(eventTypes.map((t, i) => [t, rules.length + i]))
+  const offset = rules.length + eventTypes.length
+  const trainRows = train.map((c) => asRow(c.profile))
+  const columns = [...new Set(trainRows.flatMap((r) => Object.keys(r)))].sort()
+  const map = buildFeatureMap(columns, trainRows, y, { ignore: exclude, missing: new Set() })
+  const encode = (c: Case, r: Row) => {
+    const active: number[] = []
+    for (const id of c.hits.keys()) {
+      const i = ruleIndex.get(id)
+      if (i !== undefined) active.push(i)
+    }
+    for (const t of new Set(c.events.map((e) => e.type))) {
+      const i = eventIndex.get(t)
+      if (i !== undefined) active.push(i)
+    }
+    for (const f of encodeRow(map, r)) active.push(offset + f)
+    return Int32Array.from(active)
   }
+  const x = train.map((c, i) => encode(c, trainRows[i]!))
+  return { x, y, p: offset + map.size, offset, eventTypes, map }
+}
 
-  function backtestOn(grid: Grid, cases: Case[]) {
-    const compiled = compileGrid(grid)
-    const items: BacktestItem[] = cases.map((c) => {
-      const r = evaluate(
-        compiled,
-        { profile: c.profile, createdAt: c.createdAt, events: prepareEvents(c.events), previous: null },
-        c.decidedAt.getTime(),
-      )
-      return {
-        contactId: c.contactId,
-        email: c.email,
-        decidedAt: c.decidedAt.toISOString(),
-        score: r.total,
-        band: r.band,
-        mql: r.mql,
-        reasons: r.reasons,
-        converted: c.converted,
-      }
-    })
-    return backtestFigures(items, grid.mqlThreshold)
+/** The penalty chosen by cross-validation, the model fitted with it, and the cut meeting the goal. */
+function fitModel(features: Features, goal: Goal): { lambda: number; model: LogisticModel; cut: number } {
+  const { x, y, p } = features
+  const cv = chooseLambda(x, y, p)
+  const model = fitLogistic(x, y, p, { lambda: cv.lambda })
+  const z = Float64Array.from(
+    x.map((r) => model.intercept + Array.from(r).reduce((s, f) => s + model.weights[f]!, 0)),
+  )
+  try {
+    return { lambda: cv.lambda, model, cut: chooseCut(z, y, goal) }
+  } catch (err) {
+    // A precision no threshold reaches on these outcomes: the caller's goal, not our fault.
+    if (!(err instanceof CalibrationInputError)) throw err
+    throw new AppError(
+      422,
+      'goal_unreachable',
+      `${err.message}: ask for a lower precision, or an MQL share ("mqlShare") instead`,
+    )
   }
+}
+
+/** The current grid with its rules re-weighted, dropped or added, and the changes said in words. */
+function suggestedGrid(
+  current: Grid,
+  train: readonly Case[],
+  features: Features,
+  fit: { lambda: number; model: LogisticModel; cut: number },
+  period: { from: Date; to: Date },
+) {
+  const { model, cut, lambda } = fit
+  const baseRate = features.y.reduce((s, v) => s + v, 0) / features.y.length
+  const profilePart = toGrid({
+    map: features.map,
+    model: { ...model, weights: model.weights.subarray(features.offset) },
+    cut,
+    baseRate,
+    name: `${current.name} (suggested)`,
+  })
+  const { kept, added, changes } = ruleChanges({
+    rules: current.rules,
+    train,
+    weights: model.weights,
+    scale: profilePart.scale,
+    eventTypes: features.eventTypes,
+    baseRate,
+    profilePart,
+  })
+  const day = (d: Date) => d.toISOString().slice(0, 10)
+  const suggested = gridSchema.parse({
+    ...current,
+    name: `${current.name} (suggested)`.slice(0, 120),
+    description: `Learnt from ${train.length} contacts with outcomes (${day(period.from)} to ${day(period.to)}) by L2 logistic regression, λ = ${lambda} chosen by 5-fold cross-validation.`,
+    thresholds: profilePart.grid.thresholds,
+    grade: { ...current.grade, ...profilePart.grid.grade },
+    mqlThreshold: profilePart.grid.mqlThreshold,
+    minScore: undefined,
+    maxScore: undefined,
+    rules: [...kept, ...added],
+  })
+  return { suggested, changes }
+}
+
+export function createSuggestService(deps: { db: Db; compiledGrids: CompiledGridCache }) {
+  const { db } = deps
 
   return {
     async suggest(
@@ -121,120 +159,22 @@ export function createSuggestService(deps: { db: Db }) {
     ) {
       const row = await getGrid(db, workspaceId, gridId)
       if (!row) throw new NotFound(`No grid ${gridId} in this workspace`)
-      const current = compiledGridFor(row.id, row.definition)
-      const cases = await loadCases(workspaceId, current, options.from, options.to)
-      const positives = cases.filter((c) => c.converted).length
-      if (
-        cases.length < MIN_OUTCOMES ||
-        positives < MIN_EACH_CLASS ||
-        cases.length - positives < MIN_EACH_CLASS
-      ) {
-        throw new AppError(
-          422,
-          'not_enough_outcomes',
-          `A suggestion needs at least ${MIN_OUTCOMES} contacts with an outcome in the period, ${MIN_EACH_CLASS} converted (sql, opportunity or won) and ${MIN_EACH_CLASS} not; this period has ${cases.length}, ${positives} converted. Record more outcomes (POST /api/v1/outcomes, \`leadgrid outcomes import\`, CRM deals) or widen the period.`,
-          {
-            needed: { contacts: MIN_OUTCOMES, converted: MIN_EACH_CLASS, notConverted: MIN_EACH_CLASS },
-            have: { contacts: cases.length, converted: positives },
-          },
-        )
-      }
-      // The same contacts always split the same way: ordered by email (then id) before the seeded shuffle.
-      cases.sort(
-        (a, b) => (a.email ?? '').localeCompare(b.email ?? '') || a.contactId.localeCompare(b.contactId),
-      )
-      const order = shuffledIndices(cases.length, 42)
-      const heldCount = Math.round(cases.length / 4)
-      const held = order.slice(0, heldCount).map((i) => cases[i]!)
-      const train = order.slice(heldCount).map((i) => cases[i]!)
-      const y = Uint8Array.from(train.map((c) => (c.converted ? 1 : 0)))
-      const baseRate = y.reduce((s, v) => s + v, 0) / y.length
-
-      // Features 0..R-1: current rules; R..R+E-1: event types; then the property levels.
-      const rules = current.grid.rules
-      const ruleIndex = new Map(rules.map((r, i) => [r.id, i]))
-      // An event type whose leads are exactly those of a current rule (the pricing-page rule and
-      // "any page view" when every view was of pricing) would only split one weight in two.
-      const ruleSignatures = new Set(rules.map((r) => train.map((c) => (c.hits.has(r.id) ? 1 : 0)).join('')))
-      const eventTypes = [...new Set(train.flatMap((c) => c.events.map((e) => e.type)))]
-        .sort()
-        .filter(
-          (type) =>
-            !ruleSignatures.has(train.map((c) => (c.events.some((e) => e.type === type) ? 1 : 0)).join('')),
-        )
-      const eventIndex = new Map(eventTypes.map((t, i) => [t, rules.length + i]))
-      const offset = rules.length + eventTypes.length
+      const current = deps.compiledGrids.get(row.id, row.definition)
+      const cases = await loadCases(db, workspaceId, current, options.from, options.to)
+      const { positives } = requireEnoughOutcomes(cases)
+      const { held, train } = splitHeldOut(cases)
       const exclude = new Set([...LEAKING_PROPERTIES, ...(options.exclude ?? [])])
-      const trainRows = train.map((c) => asRow(c.profile))
-      const columns = [...new Set(trainRows.flatMap((r) => Object.keys(r)))].sort()
-      const map = buildFeatureMap(columns, trainRows, y, { ignore: exclude, missing: new Set() })
-      const encode = (c: Case, r: Row) => {
-        const active: number[] = []
-        for (const id of c.hits.keys()) {
-          const i = ruleIndex.get(id)
-          if (i !== undefined) active.push(i)
-        }
-        for (const t of new Set(c.events.map((e) => e.type))) {
-          const i = eventIndex.get(t)
-          if (i !== undefined) active.push(i)
-        }
-        for (const f of encodeRow(map, r)) active.push(offset + f)
-        return Int32Array.from(active)
-      }
-      const x = train.map((c, i) => encode(c, trainRows[i]!))
-      const p = offset + map.size
-      const cv = chooseLambda(x, y, p)
-      const model = fitLogistic(x, y, p, { lambda: cv.lambda })
-      const z = Float64Array.from(
-        x.map((r) => model.intercept + Array.from(r).reduce((s, f) => s + model.weights[f]!, 0)),
-      )
-      let cut: number
-      try {
-        cut = chooseCut(z, y, options.goal ?? { kind: 'f1' })
-      } catch (err) {
-        // A precision no threshold reaches on these outcomes: the caller's goal, not our fault.
-        if (!(err instanceof CalibrationInputError)) throw err
-        throw new AppError(
-          422,
-          'goal_unreachable',
-          `${err.message}: ask for a lower precision, or an MQL share ("mqlShare") instead`,
-        )
-      }
-      const profilePart = toGrid({
-        map,
-        model: { ...model, weights: model.weights.subarray(offset) },
-        cut,
-        baseRate,
-        name: `${current.grid.name} (suggested)`,
-      })
-      const { kept, added, changes } = ruleChanges({
-        rules,
-        train,
-        weights: model.weights,
-        scale: profilePart.scale,
-        eventTypes,
-        baseRate,
-        profilePart,
-      })
-      const suggested = gridSchema.parse({
-        ...current.grid,
-        name: `${current.grid.name} (suggested)`.slice(0, 120),
-        description: `Learnt from ${train.length} contacts with outcomes (${options.from.toISOString().slice(0, 10)} to ${options.to.toISOString().slice(0, 10)}) by L2 logistic regression, λ = ${cv.lambda} chosen by 5-fold cross-validation.`,
-        thresholds: profilePart.grid.thresholds,
-        grade: { ...current.grid.grade, ...profilePart.grid.grade },
-        mqlThreshold: profilePart.grid.mqlThreshold,
-        minScore: undefined,
-        maxScore: undefined,
-        rules: [...kept, ...added],
-      })
+      const features = encodeFeatures(current.grid, train, exclude)
+      const fit = fitModel(features, options.goal ?? { kind: 'f1' })
+      const { suggested, changes } = suggestedGrid(current.grid, train, features, fit, options)
       return {
         grid: { id: row.id, version: row.version, name: row.name, status: row.status },
         period: { from: options.from.toISOString(), to: options.to.toISOString() },
         contacts: { total: cases.length, train: train.length, heldOut: held.length, converted: positives },
-        lambda: cv.lambda,
+        lambda: fit.lambda,
         suggested,
         changes,
-        skipped: map.skipped,
+        skipped: features.map.skipped,
         heldOut: { current: backtestOn(current.grid, held), suggested: backtestOn(suggested, held) },
         caveat:
           'Events are taken as of each decision; profile properties are their current values (no history is kept). Properties that record the outcome (lifecyclestage, hs_lead_status) are left out.',

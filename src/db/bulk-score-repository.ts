@@ -323,3 +323,12 @@ export async function writeRangeScores(
     SELECT contact_id::text AS id FROM written`.execute(trx)
   return new Set(rows.map((r) => r.id))
 }
+
+/**
+ * Lets this transaction's commit return before its WAL reaches the disk. Only for writes that are
+ * safe to lose in a database crash because they are redone whole (a range page: its cursor moves
+ * in the same transaction); a later synchronous commit flushes them too, WAL being written in order.
+ */
+export async function commitWithoutFlushWait(trx: Transaction<Database>): Promise<void> {
+  await sql`SET LOCAL synchronous_commit = off`.execute(trx)
+}

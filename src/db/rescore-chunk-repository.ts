@@ -228,3 +228,9 @@ export async function countChunkBacklog(db: Executor, workspaceId?: string): Pro
     FROM rescore_chunks k ${filter}`.execute(db)
   return rows[0]?.n ?? 0
 }
+
+/** Every workspace, in id order: the daily sweep rescores each in turn. */
+export async function workspacesToSweep(db: Executor): Promise<string[]> {
+  const rows = await db.selectFrom('workspaces').select('id').orderBy('id').execute()
+  return rows.map((r) => r.id)
+}

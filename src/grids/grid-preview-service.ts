@@ -22,9 +22,8 @@ import {
   MOVERS,
   type PreviewMover,
 } from '../rescoring/bulk-score-tasks.js'
-import { compiledGridFor } from '../rescoring/rescore-service.js'
-import { inlineScorer, type ScorePool, sharedScorePool } from '../rescoring/score-worker-pool.js'
-import type { Grid } from '../scoring/index.js'
+import { createInlineScorer, type ScorePool } from '../rescoring/score-worker-pool.js'
+import type { CompiledGridCache, Grid } from '../scoring/index.js'
 
 export type { PreviewMover } from '../rescoring/bulk-score-tasks.js'
 
@@ -101,20 +100,23 @@ function histogram(before: number[], after: number[]) {
 export function createGridPreviewService(deps: {
   db: Db
   clock: Pick<Clock, 'now'>
-  /** The scoring threads (default: the process's shared pool). */
-  pool?: () => ScorePool
+  /** The main thread's compiled grids (built once, in the composition root). */
+  compiledGrids: CompiledGridCache
+  /** The scoring threads (the process's pool, built in the composition root). */
+  scorePool: ScorePool
   /** Contacts per page (tests use a small one to go through the threads). */
   pageSize?: number
 }) {
-  const { db, clock } = deps
-  const poolOf = deps.pool ?? sharedScorePool
+  const { db, clock, scorePool } = deps
   const pageSize = deps.pageSize ?? PAGE_SIZE
+  // A workspace that fits in one page is scored inline: no thread start-up for a demo.
+  const inline = createInlineScorer()
 
   /** Scores every contact with `candidate` (a validated grid) against the published grid. */
   async function preview(workspaceId: string, candidate: Grid): Promise<PreviewResult> {
     const started = performance.now()
     const published = await getPublishedGrid(db, workspaceId)
-    const current = published ? compiledGridFor(published.id, published.definition) : null
+    const current = published ? deps.compiledGrids.get(published.id, published.definition) : null
     const now = clock.now().getTime()
     const lookback = Math.max(candidate.lookbackDays, current?.grid.lookbackDays ?? 0)
     const since = new Date(now - lookback * DAY_MS)
@@ -132,8 +134,7 @@ export function createGridPreviewService(deps: {
         const page = await readContactPage(db, workspaceId, { after, limit: pageSize, since })
         if (page.length === 0) return null
         after = page[page.length - 1]!.id
-        // A workspace that fits in one page is scored inline: no thread start-up for a demo.
-        pool ??= page.length < pageSize ? inlineScorer : poolOf()
+        pool ??= page.length < pageSize ? inline : scorePool
         return page
       },
       score: (page) =>

@@ -9,6 +9,7 @@ import type { Db } from '../db/database.js'
 import { countChunkBacklog } from '../db/rescore-chunk-repository.js'
 import { countMarks } from '../db/rescore-mark-repository.js'
 import type { GridRow } from '../db/schema.js'
+import { countContacts } from '../db/scoring-contact-repository.js'
 import type { GridService } from './grid-service.js'
 
 export function createGridPublishingService(deps: { db: Db; grids: GridService }) {
@@ -54,12 +55,7 @@ export function createGridPublishingService(deps: { db: Db; grids: GridService }
       // Waiting = marked for a rescore (contact_rescore_marks, see rescore-mark-repository.ts) or
       // not yet reached by a whole-workspace pass (rescore-chunk-repository.ts). A contact both
       // marked and not yet reached counts twice: capped at the total, the bar only runs late.
-      const row = await db
-        .selectFrom('contacts')
-        .select((eb) => eb.fn.countAll<string>().as('total'))
-        .where('workspace_id', '=', workspaceId)
-        .executeTakeFirstOrThrow()
-      const total = Number(row.total)
+      const total = await countContacts(db, workspaceId)
       const [marked, ahead] = await Promise.all([
         countMarks(db, workspaceId),
         countChunkBacklog(db, workspaceId),

@@ -9,14 +9,25 @@ import { loadEventsForContacts } from '../db/event-repository.js'
 import { createDraftGrid, getGrid, getPublishedGrid, listGrids, publishGrid } from '../db/grid-repository.js'
 import { transactionWithRetry } from '../db/retry-transaction.js'
 import type { GridRow } from '../db/schema.js'
+import { recentContacts } from '../db/scoring-contact-repository.js'
 import { BadRequest, Conflict, NotFound } from '../errors.js'
 import type { JobQueue } from '../jobs/queue.js'
-import { compiledGridFor } from '../rescoring/rescore-service.js'
-import { evaluate, gridSchema, prepareEvents } from '../scoring/index.js'
+import { type CompiledGridCache, gridSchema, type ScoreResult, scoreContacts } from '../scoring/index.js'
 import { diffGrids } from './grid-diff.js'
 
 const DAY_MS = 86_400_000
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** A simulation's figures for one grid. */
+const summary = (scores: { band: string; mql: boolean; total: number }[]) => ({
+  cold: scores.filter((s) => s.band === 'cold').length,
+  warm: scores.filter((s) => s.band === 'warm').length,
+  hot: scores.filter((s) => s.band === 'hot').length,
+  mql: scores.filter((s) => s.mql).length,
+  averageScore: scores.length
+    ? Math.round((scores.reduce((a, s) => a + s.total, 0) / scores.length) * 10) / 10
+    : 0,
+})
 
 export function gridView(row: GridRow) {
   return {
@@ -44,7 +55,12 @@ export interface PublishResult {
   changes: string[]
 }
 
-export function createGridService(deps: { db: Db; clock: Clock; queue: Pick<JobQueue, 'send'> }) {
+export function createGridService(deps: {
+  db: Db
+  clock: Clock
+  queue: Pick<JobQueue, 'send'>
+  compiledGrids: CompiledGridCache
+}) {
   const { db, clock, queue } = deps
 
   async function mustGet(workspaceId: string, gridId: string): Promise<GridRow> {
@@ -122,15 +138,11 @@ export function createGridService(deps: { db: Db; clock: Clock; queue: Pick<JobQ
     async simulate(workspaceId: string, gridId: string, limit = 2000) {
       const candidate = await mustGet(workspaceId, gridId)
       const current = await getPublishedGrid(db, workspaceId)
-      const contacts = await db
-        .selectFrom('contacts')
-        .select(['id', 'email', 'properties', 'first_seen_at'])
-        .where('workspace_id', '=', workspaceId)
-        .orderBy('updated_at', 'desc')
-        .limit(limit)
-        .execute()
+      const contacts = await recentContacts(db, workspaceId, limit)
       const now = clock.now().getTime()
-      const grids = [candidate, ...(current ? [current] : [])].map((g) => compiledGridFor(g.id, g.definition))
+      const grids = [candidate, ...(current ? [current] : [])].map((g) =>
+        deps.compiledGrids.get(g.id, g.definition),
+      )
       const lookback = Math.max(...grids.map((g) => g.grid.lookbackDays))
       const events = await loadEventsForContacts(
         db,
@@ -138,22 +150,17 @@ export function createGridService(deps: { db: Db; clock: Clock; queue: Pick<JobQ
         contacts.map((c) => c.id),
         new Date(now - lookback * DAY_MS),
       )
-      const summary = (scores: { band: string; mql: boolean; total: number }[]) => ({
-        cold: scores.filter((s) => s.band === 'cold').length,
-        warm: scores.filter((s) => s.band === 'warm').length,
-        hot: scores.filter((s) => s.band === 'hot').length,
-        mql: scores.filter((s) => s.mql).length,
-        averageScore: scores.length
-          ? Math.round((scores.reduce((a, s) => a + s.total, 0) / scores.length) * 10) / 10
-          : 0,
-      })
-      const rows = contacts.map((c) => {
-        const prepared = prepareEvents(events.get(c.id) ?? [])
-        const input = { profile: c.properties, createdAt: c.first_seen_at.getTime(), events: prepared }
-        const next = evaluate(grids[0]!.compiled, input, now)
-        const before = grids[1] ? evaluate(grids[1].compiled, input, now) : null
-        return { contactId: c.id, email: c.email, next, before }
-      })
+      const context = { events: (c: { id: string }) => events.get(c.id) ?? [], at: now }
+      const next = scoreContacts(grids[0]!.compiled, contacts, context)
+      const before: ScoreResult[] | null = grids[1]
+        ? scoreContacts(grids[1].compiled, contacts, context)
+        : null
+      const rows = contacts.map((c, i) => ({
+        contactId: c.id,
+        email: c.email,
+        next: next[i]!,
+        before: before ? before[i]! : null,
+      }))
       const movers = rows
         .filter((r) => r.before && r.before.total !== r.next.total)
         .sort((a, b) => Math.abs(b.next.total - b.before!.total) - Math.abs(a.next.total - a.before!.total))

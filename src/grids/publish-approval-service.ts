@@ -1,5 +1,5 @@
 /**
- * The optional two-person rule (issue 8 §3: "a publish needs a second admin's approval" — marketing
+ * The optional two-person rule ("a publish needs a second admin's approval" — marketing
  * and sales sign-off). With the workspace switch on, publishing from the settings page records a
  * request; another admin (a different actor) approves it, which publishes it, or either side rejects
  * it. Every step is in the audit log. Rolling back stays immediate: it restores a version that was

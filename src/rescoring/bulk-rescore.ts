@@ -25,11 +25,16 @@ import { transactionWithRetry } from '../db/retry-transaction.js'
 import { runPipeline } from './bulk-pipeline.js'
 import type { RescoredContact } from './bulk-score-tasks.js'
 import { type BulkPassDeps, followUpScoredPage } from './bulk-write-back.js'
-import { compiledGridFor } from './compiled-grid-cache.js'
 
 const DAY_MS = 86_400_000
 
-export type BulkRescoreDeps = BulkPassDeps<{ lock: number; scores: number; outbox: number; marks: number }>
+export type BulkRescoreDeps = BulkPassDeps<{
+  lock: number
+  scores: number
+  outbox: number
+  afterScored: number
+  marks: number
+}>
 
 export interface BulkRescoreOptions {
   /** Contacts per page (one transaction each). */
@@ -52,7 +57,7 @@ export function createBulkRescore(deps: BulkRescoreDeps) {
     return transactionWithRetry(
       db,
       async (trx) => {
-        const steps = { lock: 0, scores: 0, challenger: 0, outbox: 0, marks: 0 }
+        const steps = { lock: 0, scores: 0, afterScored: 0, outbox: 0, marks: 0 }
         let mark = performance.now()
         const lap = (step: keyof typeof steps) => {
           const t = performance.now()
@@ -86,14 +91,7 @@ export function createBulkRescore(deps: BulkRescoreDeps) {
             `[${changed.map((s) => s.record).join(',')}]`,
           )
           lap('scores')
-          connections = await followUpScoredPage(
-            trx,
-            workspaceId,
-            scored,
-            page.now,
-            deps.writeBackMappings,
-            lap,
-          )
+          connections = await followUpScoredPage(trx, deps, workspaceId, scored, page.now, lap)
         }
         await clearMarksById(trx, workspaceId, [...scored.map((s) => s.contactId), ...gone, ...readGone])
         lap('marks')
@@ -123,9 +121,9 @@ export function createBulkRescore(deps: BulkRescoreDeps) {
       if (!gridRow) return { settled: 0, done: true, connections: [] }
       const pageSize = options.pageSize ?? 1000
       const budgetMs = options.budgetMs ?? Number.POSITIVE_INFINITY
-      const { lookbackDays } = compiledGridFor(gridRow.id, gridRow.definition).grid
+      const { lookbackDays } = deps.compiledGrids.get(gridRow.id, gridRow.definition).grid
       const grid = { key: gridRow.id, id: gridRow.id, definition: gridRow.definition }
-      const pool = deps.pool()
+      const pool = deps.scorePool
       const started = performance.now()
       let after = FIRST_KEY
       let settled = 0

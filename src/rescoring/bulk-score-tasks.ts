@@ -10,11 +10,9 @@
  */
 import type { LeadEvent } from '../domain/lead-event.js'
 import {
-  type CompiledGrid,
-  compileGrid,
+  type CompiledGridCache,
+  createCompiledGridCache,
   evaluate,
-  type Grid,
-  gridSchema,
   parseInstant,
   prepareEvents,
 } from '../scoring/index.js'
@@ -110,17 +108,13 @@ export type ScoreTaskResult<T extends ScoreTask> = T extends RescoreTask ? Resco
 
 export const MOVERS = 20
 
-/** Compiled grids of this thread, by key (a few: the published grid and a draft or two). */
-const compiled = new Map<string, CompiledGrid>()
-
-function compiledFor(grid: TaskGrid): CompiledGrid {
-  let hit = compiled.get(grid.key)
-  if (!hit) {
-    hit = compileGrid(gridSchema.parse(grid.definition) as Grid)
-    if (compiled.size >= 8) compiled.clear()
-    compiled.set(grid.key, hit)
-  }
-  return hit
+/**
+ * The compiled grids a thread keeps, by task key: a few (the published grid and a draft or two).
+ * Each scoring thread builds one (bulk-score-worker.ts), as does each pool for the tasks it runs
+ * on the calling thread.
+ */
+export function createTaskGridCache(): CompiledGridCache {
+  return createCompiledGridCache({ max: 8 })
 }
 
 function inputOf(data: ContactData): EvaluateInput {
@@ -142,12 +136,16 @@ function inputOf(data: ContactData): EvaluateInput {
   }
 }
 
-export function runScoreTask<T extends ScoreTask>(task: T): ScoreTaskResult<T> {
-  return (task.kind === 'rescore' ? rescorePage(task) : previewPage(task)) as ScoreTaskResult<T>
+/** Runs `task` with the grids compiled in `grids` (see createTaskGridCache). */
+export function runScoreTask<T extends ScoreTask>(task: T, grids: CompiledGridCache): ScoreTaskResult<T> {
+  return (task.kind === 'rescore' ? rescorePage(task, grids) : previewPage(task, grids)) as ScoreTaskResult<T>
 }
 
-function rescorePage(task: RescoreTask): RescoredContact[] {
-  const grid = compiledFor(task.grid)
+const compiledFor = (grids: CompiledGridCache, grid: TaskGrid) =>
+  grids.get(grid.key, grid.definition).compiled
+
+function rescorePage(task: RescoreTask, grids: CompiledGridCache): RescoredContact[] {
+  const grid = compiledFor(grids, task.grid)
   const out: RescoredContact[] = []
   for (const [contactId, reason, text] of task.rows) {
     const data = JSON.parse(text) as ContactData
@@ -213,9 +211,9 @@ export function emptyPreviewPage(withBefore: boolean): PreviewPage {
   }
 }
 
-function previewPage(task: PreviewTask): PreviewPage {
-  const draft = compiledFor(task.draft)
-  const published = task.published ? compiledFor(task.published) : null
+function previewPage(task: PreviewTask, grids: CompiledGridCache): PreviewPage {
+  const draft = compiledFor(grids, task.draft)
+  const published = task.published ? compiledFor(grids, task.published) : null
   const page = emptyPreviewPage(published !== null)
   for (const [contactId, text] of task.rows) {
     const data = JSON.parse(text) as ContactData

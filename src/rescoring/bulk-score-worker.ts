@@ -4,11 +4,14 @@
  * connection, owned by the main thread, so workers only ever see plain data.
  */
 import { parentPort } from 'node:worker_threads'
-import { runScoreTask, type ScoreTask } from './bulk-score-tasks.js'
+import { createTaskGridCache, runScoreTask, type ScoreTask } from './bulk-score-tasks.js'
+
+/** This thread's compiled grids: the thread is its own small root, built once when it starts. */
+const grids = createTaskGridCache()
 
 parentPort?.on('message', (message: { id: number; task: ScoreTask }) => {
   try {
-    parentPort?.postMessage({ id: message.id, result: runScoreTask(message.task) })
+    parentPort?.postMessage({ id: message.id, result: runScoreTask(message.task, grids) })
   } catch (err) {
     parentPort?.postMessage({
       id: message.id,

@@ -1,28 +1,42 @@
 /**
- * What the mark pass (bulk-rescore.ts) and the range pass (range-rescore.ts) share: their
- * dependencies, and the follow-ups of a bulk-scored page inside its write transaction, the same for the mark pass
- * (bulk-rescore.ts) and the range pass (range-rescore.ts): the CRM write-back rows of the contacts
- * whose score was written, then the champion/challenger shadow scores of the same contacts (its
- * own table, never the outbox; one key read when the workspace has no challenger).
+ * What every rescore path shares once a page of contacts is scored and its scores stored, inside
+ * the page's write transaction: the CRM write-back rows of those contacts, then the step the
+ * composition root hands in to run after a page is scored (the challenger's shadow scores, in
+ * their own table, never the outbox). Also the dependencies the mark pass (bulk-rescore.ts) and the
+ * range pass (range-rescore.ts) share.
  */
 import type { Transaction } from 'kysely'
 import type { Logger } from 'pino'
-import { shadowScoreChallenger } from '../calibration/challenger-service.js'
 import type { Clock } from '../clock.js'
 import type { CrmProviderName, CrmWriteBackMapping } from '../crm/types.js'
 import { enqueueWriteBack } from '../crm/write-back-outbox.js'
 import type { Db } from '../db/database.js'
 import type { Database } from '../db/schema.js'
-import type { RescoredContact } from './bulk-score-tasks.js'
+import type { CompiledGridCache, ScoreResult } from '../scoring/index.js'
 import type { ScorePool } from './score-worker-pool.js'
 
+/**
+ * A step run in a scored page's transaction, after its scores are written, with the contacts it
+ * scored: whatever it writes commits (or rolls back) with the page.
+ */
+export type AfterPageScored = (
+  trx: Transaction<Database>,
+  page: { workspaceId: string; contactIds: string[]; now: Date },
+) => Promise<void>
+
+/** What the follow-up of a scored page needs. */
+export interface PageFollowUpDeps {
+  writeBackMappings: Partial<Record<CrmProviderName, CrmWriteBackMapping>>
+  afterPageScored?: AfterPageScored | undefined
+}
+
 /** A pass's dependencies; `Steps` names where its page write spends its time. */
-export interface BulkPassDeps<Steps extends Record<string, number>> {
+export interface BulkPassDeps<Steps extends Record<string, number>> extends PageFollowUpDeps {
   db: Db
   clock: Clock
   logger: Logger
-  writeBackMappings: Partial<Record<CrmProviderName, CrmWriteBackMapping>>
-  pool: () => ScorePool
+  compiledGrids: CompiledGridCache
+  scorePool: ScorePool
   /** Called after each page's commit with the connections that now have outbox rows. */
   onPage?: (info: {
     workspaceId: string
@@ -35,14 +49,23 @@ export interface BulkPassDeps<Steps extends Record<string, number>> {
   }) => Promise<void> | void
 }
 
-/** The write-back rows, then the challenger's shadow scores; returns the connections with outbox rows. */
+/** One stored score, as the CRM write-back sends it. */
+export interface PageScore {
+  contactId: string
+  result: Pick<
+    ScoreResult,
+    'total' | 'fit' | 'engagement' | 'band' | 'grade' | 'mql' | 'mqlSince' | 'reasons'
+  >
+}
+
+/** The write-back rows, then the after-page step; returns the connections with outbox rows. */
 export async function followUpScoredPage(
   trx: Transaction<Database>,
+  deps: PageFollowUpDeps,
   workspaceId: string,
-  scored: RescoredContact[],
+  scored: readonly PageScore[],
   now: Date,
-  mappings: Partial<Record<CrmProviderName, CrmWriteBackMapping>>,
-  lap: (step: 'outbox' | 'challenger') => void = () => {},
+  lap: (step: 'outbox' | 'afterScored') => void = () => {},
 ): Promise<string[]> {
   const scoredAt = now.toISOString()
   const connections = await enqueueWriteBack(
@@ -62,15 +85,10 @@ export async function followUpScoredPage(
         scoredAt,
       },
     })),
-    mappings,
+    deps.writeBackMappings,
   )
   lap('outbox')
-  await shadowScoreChallenger(
-    trx,
-    workspaceId,
-    scored.map((s) => s.contactId),
-    now,
-  )
-  lap('challenger')
+  await deps.afterPageScored?.(trx, { workspaceId, contactIds: scored.map((s) => s.contactId), now })
+  lap('afterScored')
   return connections
 }

@@ -12,8 +12,8 @@
  * visible change (its foreign key locks the contact, as before) — and the publish wrote no marks.
  */
 
-import { sql } from 'kysely'
 import {
+  commitWithoutFlushWait,
   holdUnchangedScores,
   lockContactsForScoring,
   type RangeContact,
@@ -34,7 +34,6 @@ import { transactionWithRetry } from '../db/retry-transaction.js'
 import { runPipeline } from './bulk-pipeline.js'
 import type { RescoredContact } from './bulk-score-tasks.js'
 import { type BulkPassDeps, followUpScoredPage } from './bulk-write-back.js'
-import { compiledGridFor } from './compiled-grid-cache.js'
 
 const DAY_MS = 86_400_000
 /** Ranges worked at once by one pass (each its own writer). */
@@ -44,7 +43,7 @@ export type RangeRescoreDeps = BulkPassDeps<{
   lock: number
   scores: number
   outbox: number
-  challenger: number
+  afterScored: number
 }>
 
 /** The range is no longer this pass's (a publish replaced it, or its lease was taken over). */
@@ -68,8 +67,8 @@ export function createRangeRescore(deps: RangeRescoreDeps) {
         // Safe to lose in a database crash: the range's cursor moves in this same transaction, so
         // a lost page is redone whole; finishChunk's synchronous commit later flushes these too
         // (WAL is written in order). A CRM value sent from a lost page is sent again, the same.
-        await sql`SET LOCAL synchronous_commit = off`.execute(trx)
-        const steps = { lock: 0, scores: 0, outbox: 0, challenger: 0 }
+        await commitWithoutFlushWait(trx)
+        const steps = { lock: 0, scores: 0, outbox: 0, afterScored: 0 }
         let mark = performance.now()
         const lap = (step: keyof typeof steps) => {
           const t = performance.now()
@@ -113,14 +112,7 @@ export function createRangeRescore(deps: RangeRescoreDeps) {
         )
         const scored = candidates.filter((c) => written.has(c.contactId))
         lap('scores')
-        const connections = await followUpScoredPage(
-          trx,
-          workspaceId,
-          scored,
-          page.now,
-          deps.writeBackMappings,
-          lap,
-        )
+        const connections = await followUpScoredPage(trx, deps, workspaceId, scored, page.now, lap)
         return { steps, settled: scored.length, changed: scored.filter((s) => s.changed).length, connections }
       },
       { logger, label: 'range rescore' },
@@ -138,9 +130,9 @@ export function createRangeRescore(deps: RangeRescoreDeps) {
   ): Promise<boolean> {
     const gridRow = await getGrid(db, workspaceId, chunk.gridId)
     if (!gridRow) throw new RangeLost()
-    const { lookbackDays } = compiledGridFor(gridRow.id, gridRow.definition).grid
+    const { lookbackDays } = deps.compiledGrids.get(gridRow.id, gridRow.definition).grid
     const grid = { key: gridRow.id, id: gridRow.id, definition: gridRow.definition }
-    const pool = deps.pool()
+    const pool = deps.scorePool
     let after = chunk.doneTo
     let reachedEnd = false
     await runPipeline<Page, RescoredContact[]>({

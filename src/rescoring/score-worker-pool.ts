@@ -12,7 +12,12 @@
 import { availableParallelism } from 'node:os'
 import type { Worker } from 'node:worker_threads'
 import { startModuleWorker } from '../util/module-worker.js'
-import { runScoreTask, type ScoreTask, type ScoreTaskResult } from './bulk-score-tasks.js'
+import {
+  createTaskGridCache,
+  runScoreTask,
+  type ScoreTask,
+  type ScoreTaskResult,
+} from './bulk-score-tasks.js'
 
 export interface ScorePool {
   /** Threads it runs (0: every task runs inline, on the calling thread). */
@@ -56,6 +61,8 @@ export function createScoreWorkerPool(
   const size = Math.max(0, options.size ?? Math.max(1, availableParallelism() - 1))
   const idleMs = options.idleMs ?? 30_000
   const heapMb = options.heapMb ?? THREAD_HEAP_MB
+  // The grids of the tasks this pool runs on the calling thread (no threads, or a page too big).
+  const inlineGrids = createTaskGridCache()
   const slots: Slot[] = []
   const queue: Pending[] = []
   let nextId = 1
@@ -84,7 +91,7 @@ export function createScoreWorkerPool(
         // The page does not fit a thread's capped heap: the calling thread (uncapped) scores it, so
         // the same page cannot fail the job again and again.
         try {
-          job.resolve(runScoreTask(job.task) as never)
+          job.resolve(runScoreTask(job.task, inlineGrids) as never)
         } catch (inline) {
           job.reject(inline as Error)
         }
@@ -132,7 +139,7 @@ export function createScoreWorkerPool(
     run<T extends ScoreTask>(task: T): Promise<ScoreTaskResult<T>> {
       if (size === 0) {
         try {
-          return Promise.resolve(runScoreTask(task))
+          return Promise.resolve(runScoreTask(task, inlineGrids))
         } catch (err) {
           return Promise.reject(err)
         }
@@ -152,12 +159,6 @@ export function createScoreWorkerPool(
 }
 
 /** Inline scoring for small jobs: a handful of contacts must not pay for starting threads. */
-export const inlineScorer: ScorePool = createScoreWorkerPool({ size: 0 })
-
-let shared: ScorePool | null = null
-
-/** The process's pool, started on first use; its threads stop by themselves when idle. */
-export function sharedScorePool(): ScorePool {
-  shared ??= createScoreWorkerPool()
-  return shared
+export function createInlineScorer(): ScorePool {
+  return createScoreWorkerPool({ size: 0 })
 }

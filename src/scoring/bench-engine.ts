@@ -1,7 +1,7 @@
 /**
  * Engine benchmark (`npm run bench` → `leadgrid bench engine`). The one NON-PURE file of
  * `scoring/`: it reads clocks (`performance.now()`, `process.cpuUsage()`) and `node:os` to report
- * the machine — SPEC §8 wants speed measured by benchmarks reported with their machine, never
+ * the machine — speed is measured by benchmarks reported with their machine, never
  * asserted by timed unit tests.
  *
  * On one thread (one core), with the Starter grid and generated contacts (seeded PRNG: the same

@@ -1,5 +1,5 @@
 /**
- * `evaluate`: one contact, one compiled grid, one instant → one score (SPEC §4). Pure: time comes
+ * `evaluate`: one contact, one compiled grid, one instant → one score. Pure: time comes
  * in as `now`, nothing is read from the clock or the outside world.
  */
 import { type CompiledGrid, type CompiledRule, PER_DAY, ProfileView } from './compile.js'
@@ -14,7 +14,7 @@ import {
   type Scope,
 } from './rules.js'
 import { isoInstant } from './time.js'
-import type { Band, Contribution, EvaluateInput, Grade, ScoreResult } from './types.js'
+import type { Band, Contribution, EvaluateInput, Grade, PreviousStatus, ScoreResult } from './types.js'
 
 // Scratch state reused across calls (evaluation is synchronous and never re-entered).
 const scope: Scope = {
@@ -27,10 +27,24 @@ const scope: Scope = {
 }
 const reasons = new ReasonsBuilder()
 const profile = new ProfileView()
+/** The unrounded fit and engagement points of the contact being scored. */
+const raw = { fit: 0, engagement: 0 }
 
 export function evaluate(compiled: CompiledGrid, input: EvaluateInput, now: number): ScoreResult {
   if (!Number.isFinite(now)) throw new TypeError('evaluate: now must be a finite epoch-ms number')
-  const { grid, rules, groups } = compiled
+  bindContact(compiled, input, now)
+  const contributions: Contribution[] = []
+  const groupSums = sumRules(compiled, input.createdAt, contributions)
+  if (groupSums !== null) applyGroupBounds(compiled, groupSums, contributions)
+  const result = resultOf(compiled.grid, input.previous ?? null, now, contributions)
+  // Let go of this contact's events: a backtest's last list should not outlive it in the scratch.
+  scope.events = scope.t = scope.bits = NONE
+  profile.reset(EMPTY_PROFILE, compiled.profileKeys)
+  return result
+}
+
+/** Points the scratch at this contact: its events (time-indexed), its profile, the instant. */
+function bindContact(compiled: CompiledGrid, input: EvaluateInput, now: number): void {
   const columns = attachedColumns(input.events)
   if (columns !== undefined) {
     scope.events = input.events
@@ -47,58 +61,78 @@ export function evaluate(compiled: CompiledGrid, input: EvaluateInput, now: numb
   scope.lookLo = now - compiled.lookbackMs
   scope.now = now
   profile.reset(input.profile, compiled.profileKeys)
-
-  let fitRaw = 0
-  let engagementRaw = 0
-  const groupSums = groups.length > 0 ? new Float64Array(groups.length) : null
-  const contributions: Contribution[] = []
+  raw.fit = 0
+  raw.engagement = 0
   reasons.reset()
+}
 
+/** Each rule's points into its side (or its group's sum); returns the group sums, null when no group. */
+function sumRules(
+  compiled: CompiledGrid,
+  createdAt: number,
+  contributions: Contribution[],
+): Float64Array | null {
+  const { rules, groups } = compiled
+  const groupSums = groups.length > 0 ? new Float64Array(groups.length) : null
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!
-    const outcome = evaluateRule(rule, profile, scope, input.createdAt)
+    const outcome = evaluateRule(rule, profile, scope, createdAt)
     if (outcome === null) continue
     if (rule.group >= 0) groupSums![rule.group]! += outcome.points
-    else if (rule.side === 'fit') fitRaw += outcome.points
-    else engagementRaw += outcome.points
+    else if (rule.side === 'fit') raw.fit += outcome.points
+    else raw.engagement += outcome.points
     contributions.push(contributionOf(rule, outcome, compiled))
     reasons.add(outcome.points, rule.label, outcome.count, reasonUnit(rule), rule.reasonText)
   }
+  return groupSums
+}
 
-  if (groupSums !== null) {
-    for (let g = 0; g < groups.length; g++) {
-      const group = groups[g]!
-      const sum = groupSums[g]!
-      const clamped = Math.min(Math.max(sum, group.min), group.max)
-      if (group.side === 'fit') fitRaw += clamped
-      else engagementRaw += clamped
-      if (clamped === sum) continue
-      // The cap is a contribution of its own, so contributions always add up to the score.
-      const label = `${group.label} (${clamped < sum ? `capped at ${group.max}` : `floored at ${group.min}`})`
-      contributions.push({
-        ruleId: group.id,
-        label,
-        kind: 'group',
-        points: roundHalfAway(clamped - sum, 2),
-        count: undefined,
-        evidence: undefined,
-        group: undefined,
-      })
-      reasons.add(clamped - sum, label, undefined, 'none', group.reasonText)
-    }
+/** Each group's sum, held within its bounds, into its side. */
+function applyGroupBounds(
+  compiled: CompiledGrid,
+  groupSums: Float64Array,
+  contributions: Contribution[],
+): void {
+  const { groups } = compiled
+  for (let g = 0; g < groups.length; g++) {
+    const group = groups[g]!
+    const sum = groupSums[g]!
+    const clamped = Math.min(Math.max(sum, group.min), group.max)
+    if (group.side === 'fit') raw.fit += clamped
+    else raw.engagement += clamped
+    if (clamped === sum) continue
+    // The cap is a contribution of its own, so contributions always add up to the score.
+    const label = `${group.label} (${clamped < sum ? `capped at ${group.max}` : `floored at ${group.min}`})`
+    contributions.push({
+      ruleId: group.id,
+      label,
+      kind: 'group',
+      points: roundHalfAway(clamped - sum, 2),
+      count: undefined,
+      evidence: undefined,
+      group: undefined,
+    })
+    reasons.add(clamped - sum, label, undefined, 'none', group.reasonText)
   }
+}
 
-  const fit = roundHalfAway(fitRaw)
-  const engagement = roundHalfAway(engagementRaw)
+/** The rounded sides, the total within the grid's bounds, band, grade and MQL status. */
+function resultOf(
+  grid: CompiledGrid['grid'],
+  previous: PreviousStatus | null,
+  now: number,
+  contributions: Contribution[],
+): ScoreResult {
+  const fit = roundHalfAway(raw.fit)
+  const engagement = roundHalfAway(raw.engagement)
   let total = fit + engagement
   if (grid.minScore !== undefined && total < grid.minScore) total = grid.minScore
   if (grid.maxScore !== undefined && total > grid.maxScore) total = grid.maxScore
 
-  const previous = input.previous ?? null
   const mql = previous?.mql ? total >= grid.mqlThreshold - grid.mqlHysteresis : total >= grid.mqlThreshold
   const mqlSince = !mql ? null : previous?.mql ? (previous.mqlSince ?? isoInstant(now)) : isoInstant(now)
 
-  const result: ScoreResult = {
+  return {
     fit,
     engagement,
     total,
@@ -109,10 +143,6 @@ export function evaluate(compiled: CompiledGrid, input: EvaluateInput, now: numb
     reasons: reasons.format(),
     contributions,
   }
-  // Let go of this contact's events: a backtest's last list should not outlive it in the scratch.
-  scope.events = scope.t = scope.bits = NONE
-  profile.reset(EMPTY_PROFILE, compiled.profileKeys)
-  return result
 }
 
 const NONE: never[] = []

@@ -1,6 +1,6 @@
 /**
  * Free / personal email providers, from the maintained `email-providers` package (~8.7k domains)
- * rather than a hand-written list (SPEC §5). Loaded once at module load; lookups are exact.
+ * rather than a hand-written list. Loaded once at module load; lookups are exact.
  */
 import { createRequire } from 'node:module'
 

@@ -4,6 +4,11 @@
  */
 export { type EngineBenchOptions, type EngineBenchResult, runEngineBench } from './bench-engine.js'
 export { type CompiledGrid, compileGrid } from './compile.js'
+export {
+  type CompiledGridCache,
+  type CompiledGridEntry,
+  createCompiledGridCache,
+} from './compiled-grid-cache.js'
 export { CONDITION_OP_VALUES, type ConditionValue } from './condition-values.js'
 export { evaluate } from './evaluate.js'
 export { isFreeEmailDomain } from './free-email.js'
@@ -28,6 +33,7 @@ export {
   type RuleKind,
   ruleSchema,
 } from './schema.js'
+export { type ContactToScore, type ScoringContext, scoreContacts } from './score-contacts.js'
 export { DECISION_MAKER_WORDS, PRICING_SEGMENTS, PRIORITY_SECTORS, starterGrid } from './starter-grid.js'
 export { parseInstant } from './time.js'
 export type {

@@ -1,5 +1,5 @@
 /**
- * The offline command's line format (SPEC §7): one contact per JSON line in, one result per line
+ * The offline command's line format: one contact per JSON line in, one result per line
  * out, scored by the very same engine as the service. The CLI owns files and printing; this file
  * only validates a line and scores it.
  */

@@ -1,5 +1,5 @@
 /**
- * The human summary written to the CRM (`leadgrid_reasons`, SPEC §4):
+ * The human summary written to the CRM (`leadgrid_reasons`):
  * `+50 Whitepapers (2) · +40 Pricing page (2 days) · −20 Personal email`.
  */
 import { roundHalfAway } from './normalize.js'

@@ -1,5 +1,5 @@
 /**
- * The grid document (SPEC §4): what RevOps edits in the settings page and what the API validates.
+ * The grid document: what RevOps edits in the settings page and what the API validates.
  * Objects are strict — a misspelt key (`maxcount`) is an error, not a silently ignored option —
  * and every issue names its path (`rules.3.when.all.0.value: …`) so the API can return it as a 400.
  */

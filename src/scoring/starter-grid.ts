@@ -1,11 +1,11 @@
 /**
- * The "Starter grid" every new workspace gets (SPEC §5, from the seed article), rule for rule.
+ * The "Starter grid" every new workspace gets (from the seed article), rule for rule.
  * Validated through `gridSchema` at module load, so it is a complete `Grid` (defaults filled in)
  * and a change that breaks the schema fails the first test that imports it.
  */
 import { type Grid, type GridInput, gridSchema } from './schema.js'
 
-/** Decision-maker titles (SPEC §5), matched as whole words after normalization ("co-founder" = "co founder"). */
+/** Decision-maker titles, matched as whole words after normalization ("co-founder" = "co founder"). */
 export const DECISION_MAKER_WORDS = [
   'manager',
   'head',
@@ -34,7 +34,7 @@ export const DECISION_MAKER_WORDS = [
   'dg',
 ]
 
-/** The default priority sectors (SPEC §5); RevOps edits them in the settings page. */
+/** The default priority sectors; RevOps edits them in the settings page. */
 export const PRIORITY_SECTORS = [
   'Computer Software',
   'Information Technology and Services',

@@ -1,6 +1,6 @@
 /**
  * Instants and UTC days: parsing ISO-8601 once (in `prepareEvents`) and formatting days and
- * instants for evidence and `mqlSince`. A "day" is a UTC calendar day everywhere (SPEC §4).
+ * instants for evidence and `mqlSince`. A "day" is a UTC calendar day everywhere.
  */
 
 export const DAY_MS = 86_400_000

@@ -1,5 +1,5 @@
 /**
- * Types shared by the scoring engine (SPEC §4, §5).
+ * Types shared by the scoring engine.
  *
  * Glossary — the exact semantics every file of `scoring/` implements:
  *

@@ -12,7 +12,7 @@ import { getPublishedGrid } from '../../src/db/grid-repository.js'
 import { countMarks, markWorkspaceForRescore } from '../../src/db/rescore-mark-repository.js'
 import { createGridPreviewService } from '../../src/grids/grid-preview-service.js'
 import type { ScoreTask } from '../../src/rescoring/bulk-score-tasks.js'
-import { compiledGridFor, createRescoreService } from '../../src/rescoring/rescore-service.js'
+import { createRescoreService } from '../../src/rescoring/rescore-service.js'
 import { createScoreWorkerPool, type ScorePool } from '../../src/rescoring/score-worker-pool.js'
 import { evaluate, gridSchema, prepareEvents, starterGrid } from '../../src/scoring/index.js'
 import { seedGeneratedContacts } from '../helpers/generated-contacts.js'
@@ -45,7 +45,8 @@ function bulkRescore(threads: () => ScorePool = () => pool, budgetMs?: number) {
     logger: t.deps.logger,
     queue: t.deps.queue,
     writeBackMappings: {},
-    pool: threads,
+    compiledGrids: t.deps.compiledGrids,
+    scorePool: threads(),
     bulk: { from: 1, pageSize: 7, budgetMs },
   })
 }
@@ -67,7 +68,7 @@ async function expectEngineScores(
   previous: Map<string, { mql: boolean; mqlSince: string | null }>,
 ) {
   const published = (await getPublishedGrid(t.deps.db, ws))!
-  const { grid, compiled } = compiledGridFor(published.id, published.definition)
+  const { grid, compiled } = t.deps.compiledGrids.get(published.id, published.definition)
   const contacts = await t.deps.db
     .selectFrom('contacts')
     .innerJoin('scores', (j) =>
@@ -143,7 +144,13 @@ describe('bulk scoring through the threads', () => {
 
   it('previews "before" from the stored scores exactly as rescoring with the published grid would', async () => {
     const ws = t.workspace.workspaceId
-    const preview = createGridPreviewService({ db: t.deps.db, clock, pool: () => pool, pageSize: 7 })
+    const preview = createGridPreviewService({
+      db: t.deps.db,
+      clock,
+      compiledGrids: t.deps.compiledGrids,
+      scorePool: pool,
+      pageSize: 7,
+    })
     const draft = structuredClone(starterGrid)
     draft.rules.find((r) => r.id === 'pricing-page')!.points = 35
     const candidate = gridSchema.parse(draft)

@@ -49,7 +49,8 @@ function rescore(threads: () => ScorePool = () => pool, pageSize = 3) {
     logger: t.deps.logger,
     queue: t.deps.queue,
     writeBackMappings: {},
-    pool: threads,
+    compiledGrids: t.deps.compiledGrids,
+    scorePool: threads(),
     bulk: { pageSize },
   })
 }
@@ -192,7 +193,8 @@ describe('the whole-workspace rescore over key ranges', () => {
       logger: t.deps.logger,
       queue: t.deps.queue,
       writeBackMappings: {},
-      pool: () => page as ScorePool,
+      compiledGrids: t.deps.compiledGrids,
+      scorePool: page as ScorePool,
       bulk: { pageSize: 100 },
     })
     await big.rescoreDirty(ws)
@@ -305,7 +307,13 @@ describe('the whole-workspace rescore over key ranges', () => {
   it('previews "before" by scoring the contacts a pass has not reached yet, not their stored score', async () => {
     const { workspaceId: ws } = await t.createWorkspace('Preview')
     await seed(ws, 20)
-    const preview = createGridPreviewService({ db: t.deps.db, clock, pool: () => pool, pageSize: 7 })
+    const preview = createGridPreviewService({
+      db: t.deps.db,
+      clock,
+      compiledGrids: t.deps.compiledGrids,
+      scorePool: pool,
+      pageSize: 7,
+    })
     const draft = structuredClone(starterGrid)
     draft.rules.find((r) => r.id === 'pricing-page')!.points = 35
     const candidate = gridSchema.parse(draft)

@@ -3,7 +3,11 @@
  * failing: the same page would otherwise fail its job on every retry.
  */
 import { afterAll, expect, it } from 'vitest'
-import { type RescoreTask, runScoreTask } from '../../../src/rescoring/bulk-score-tasks.js'
+import {
+  createTaskGridCache,
+  type RescoreTask,
+  runScoreTask,
+} from '../../../src/rescoring/bulk-score-tasks.js'
 import { createScoreWorkerPool } from '../../../src/rescoring/score-worker-pool.js'
 import { starterGrid } from '../../../src/scoring/index.js'
 
@@ -34,6 +38,6 @@ it('scores a page that exhausts the thread’s heap on the calling thread, with 
     ],
   }
   const result = await pool.run(task)
-  expect(result).toEqual(runScoreTask(task))
+  expect(result).toEqual(runScoreTask(task, createTaskGridCache()))
   expect(result).toHaveLength(2)
 }, 60_000)
