@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../app-deps.js'
-import { ATTACH_COOKIE, INSTALL_PATH } from '../crm/hubspot/hubspot-oauth-routes.js'
+import { ATTACH_COOKIE, INSTALL_PATH } from '../crm/hubspot/routes-oauth.js'
 import { STATE_TTL_MS } from '../crm/hubspot/oauth.js'
 import { listAudit } from '../db/audit-repository.js'
 import { lastTrackingHit, listConnectionHealth } from '../db/connection-health-repository.js'
@@ -54,7 +54,7 @@ export function appApiRoutes(
     publishing: GridPublishingService
     preview: GridPreviewService
     approvals: PublishApprovalService
-    /** A signed, expiring ticket naming the workspace, for the HubSpot install (hubspot-oauth-routes.ts). */
+    /** A signed, expiring ticket naming the workspace, for the HubSpot install (routes-oauth.ts). */
     hubspotAttachTicket: (workspaceId: string) => string
   },
 ) {
