@@ -1,6 +1,6 @@
 /**
  * The CRM request windows shared by every Leadgrid process of a deployment, over PostgreSQL
- * (src/db/rate-window-repository.ts, migration 012). The rate limiters (hubspot/rate-limiter.ts,
+ * (src/db/rate-window-repository.ts, migration 012). The rate limiters (hubspot/rate-limits.ts,
  * pipedrive/pipedrive-rate-limits.ts) take it as an injected `SharedRateWindows`, so adapters still
  * never touch the database themselves.
  *

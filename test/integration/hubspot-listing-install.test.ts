@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { isHubSpotReturnUrl } from '../../src/crm/hubspot/listing-install.js'
+import { isHubSpotReturnUrl } from '../../src/crm/hubspot/install.js'
 import { type HubSpotStandIn, startHubSpotStandIn } from '../helpers/hubspot-stand-in.js'
 import { freePort } from '../helpers/server-process.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'

@@ -47,7 +47,7 @@ async function ingest(
   contacts: ReturnType<typeof contact>[],
 ) {
   const { ingestCrmRecords } = await import('../../src/crm/sync-service.js')
-  const { hubspotRecords } = await import('../../src/crm/hubspot/hubspot-records.js')
+  const { hubspotRecords } = await import('../../src/crm/hubspot/records.js')
   await ingestCrmRecords(
     t.deps,
     { workspace_id: c.workspaceId, id: c.connectionId, provider: 'hubspot' },

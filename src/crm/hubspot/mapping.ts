@@ -10,6 +10,7 @@
  */
 import type { ContactProfile } from '../../domain/contact.js'
 import type { EventAttributes, EventType } from '../../domain/lead-event.js'
+import type { CrmWriteBackMapping } from '../types.js'
 
 /** Normalized key ← HubSpot internal name. */
 export const PROFILE_MAPPING: Readonly<Record<string, string>> = {
@@ -350,6 +351,24 @@ export function scoreToHubSpotProperties(score: ScoreForCrm): Record<string, str
     leadgrid_reasons: score.reasons.slice(0, 255),
     leadgrid_scored_at: ms(score.computedAt),
   }
+}
+
+/** HubSpot's side of the write-back outbox (../write-back-outbox.ts): a score's property values. */
+export const hubspotWriteBackMapping: CrmWriteBackMapping = {
+  toCrmProperties: (v) =>
+    scoreToHubSpotProperties({
+      total: v.score,
+      fit: v.fit,
+      engagement: v.engagement,
+      band: v.band,
+      grade: v.grade,
+      mql: v.mql,
+      mqlSince: v.mqlSince,
+      reasons: v.reasons,
+      computedAt: v.scoredAt,
+    }),
+  // "Scored at" changes on every computation: worth sending only along with a real change.
+  volatileProperties: () => ['leadgrid_scored_at'],
 }
 
 /** HubSpot's default lifecycle order (customisable per portal; unknown stages are never touched). */

@@ -12,7 +12,7 @@ import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Clock } from '../../clock.js'
 import type { Config } from '../../config.js'
 import { CrmError } from '../../errors.js'
-import { authErrorFromResponse, HubSpotApiError, parseBody } from './hubspot-errors.js'
+import { authErrorFromResponse, HubSpotApiError, parseBody } from './errors.js'
 
 /**
  * The least Leadgrid needs. `oauth` is HubSpot's base scope (and the uninstall API's);
@@ -91,7 +91,7 @@ export function createHubSpotOAuth({ config, clock, fetch = globalThis.fetch }: 
   const clientSecret = config.HUBSPOT_CLIENT_SECRET
   const apiBase = config.HUBSPOT_API_BASE.replace(/\/+$/, '')
   const redirectUri = `${config.PUBLIC_URL}/oauth/hubspot/callback`
-  // The install URL of a Marketplace listing: HubSpot sends the code there (listing-install.ts), so
+  // The install URL of a Marketplace listing: HubSpot sends the code there (install.ts), so
   // it is the redirect URI of that code's exchange and one of the app's redirectUrls.
   const installRedirectUri = `${config.PUBLIC_URL}/oauth/hubspot/install`
   // The state key is derived, so the session secret itself never signs anything visible.

@@ -5,7 +5,7 @@
  * (`type` string|number|date|datetime|enumeration|bool; `datetime` pairs with fieldType `date`).
  */
 import { CrmError } from '../../errors.js'
-import type { HubSpotClient, HubSpotPropertyDefinition } from './hubspot-client.js'
+import type { HubSpotClient, HubSpotPropertyDefinition } from './client.js'
 
 export const LEADGRID_GROUP = {
   name: 'leadgrid',

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
 import nock from 'nock'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createHubSpotClient } from '../../../src/crm/hubspot/hubspot-client.js'
-import { HubSpotApiError } from '../../../src/crm/hubspot/hubspot-errors.js'
-import { createHubSpotRateLimits } from '../../../src/crm/hubspot/rate-limiter.js'
+import { createHubSpotClient } from '../../../src/crm/hubspot/client.js'
+import { HubSpotApiError } from '../../../src/crm/hubspot/errors.js'
+import { createHubSpotRateLimits } from '../../../src/crm/hubspot/rate-limits.js'
 import { createSlidingWindowLimiter } from '../../../src/crm/rate-limiter.js'
 
 const fixture = (name: string) => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import nock from 'nock'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fixedClock } from '../../../src/clock.js'
-import { HubSpotAuthError } from '../../../src/crm/hubspot/hubspot-errors.js'
+import { HubSpotAuthError } from '../../../src/crm/hubspot/errors.js'
 import { createHubSpotOAuth, HUBSPOT_REQUIRED_SCOPES } from '../../../src/crm/hubspot/oauth.js'
 
 const fixture = (name: string) => {

@@ -5,14 +5,14 @@
 import { readFileSync } from 'node:fs'
 import nock from 'nock'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createHubSpotOutcomeReads } from '../../../src/crm/hubspot/hubspot-outcome-reads.js'
+import { createHubSpotOutcomeReads } from '../../../src/crm/hubspot/client-deals.js'
 import {
   classifyDealStages,
   isDealStageChange,
   outcomeFromPropertyChange,
   outcomesFromContact,
   outcomesFromDeal,
-} from '../../../src/crm/hubspot/hubspot-outcomes.js'
+} from '../../../src/crm/hubspot/outcomes.js'
 
 const fixture = (name: string) => {
   const body = JSON.parse(readFileSync(new URL(`../../fixtures/hubspot/${name}`, import.meta.url), 'utf8'))

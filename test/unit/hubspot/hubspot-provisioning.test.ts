@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
 import nock from 'nock'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createHubSpotClient } from '../../../src/crm/hubspot/hubspot-client.js'
+import { createHubSpotClient } from '../../../src/crm/hubspot/client.js'
 import { LEADGRID_PROPERTIES, provisionHubSpotProperties } from '../../../src/crm/hubspot/provisioning.js'
-import { createHubSpotRateLimits } from '../../../src/crm/hubspot/rate-limiter.js'
+import { createHubSpotRateLimits } from '../../../src/crm/hubspot/rate-limits.js'
 
 const fixture = (name: string) => {
   const { _source, ...body } = JSON.parse(

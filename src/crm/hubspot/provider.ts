@@ -13,7 +13,7 @@
  * - interpretDeliveries: what stored webhook events mean, reading the contacts (and their companies)
  *   they name; lifecycle-stage and lead-status changes are outcomes, and a deal whose stage changed is
  *   read (stages classified from the pipelines API) so a closed one is won or lost for its contacts.
- * - every contact read also reports the stages HubSpot dates on it (hubspot-outcomes.ts), so the
+ * - every contact read also reports the stages HubSpot dates on it (outcomes.ts), so the
  *   backfill and reconciliation record past outcomes too.
  */
 import type { Logger } from 'pino'
@@ -28,10 +28,22 @@ import type {
   CrmSession,
   CrmWriteItem,
 } from '../types.js'
-import { BATCH_LIMIT, createHubSpotClient, type HubSpotContact } from './hubspot-client.js'
-import { readContactCompanies } from './hubspot-companies.js'
-import { HubSpotApiError, HubSpotAuthError } from './hubspot-errors.js'
-import { createHubSpotOutcomeReads } from './hubspot-outcome-reads.js'
+import { BATCH_LIMIT, createHubSpotClient, type HubSpotContact } from './client.js'
+import { createHubSpotOutcomeReads } from './client-deals.js'
+import { readContactCompanies } from './companies.js'
+import { HubSpotApiError, HubSpotAuthError } from './errors.js'
+import {
+  COMPANY_READ_PROPERTIES,
+  CONTACT_READ_PROPERTIES,
+  classifyPropertyChange,
+  companyFallbacks,
+  hubspotValuesOf,
+  hubspotWriteBackMapping,
+  isCompanyPropertyRead,
+  isEchoOfOwnWrite,
+  lifecycleStageOnMql,
+} from './mapping.js'
+import type { HubSpotOAuth } from './oauth.js'
 import {
   canReadDeals,
   classifyDealStages,
@@ -40,22 +52,10 @@ import {
   outcomeFromPropertyChange,
   outcomesFromDeal,
   type StageClass,
-} from './hubspot-outcomes.js'
-import { hubspotRecords } from './hubspot-records.js'
-import { hubspotWriteBackMapping } from './hubspot-write-back.js'
-import {
-  COMPANY_READ_PROPERTIES,
-  CONTACT_READ_PROPERTIES,
-  classifyPropertyChange,
-  companyFallbacks,
-  hubspotValuesOf,
-  isCompanyPropertyRead,
-  isEchoOfOwnWrite,
-  lifecycleStageOnMql,
-} from './mapping.js'
-import type { HubSpotOAuth } from './oauth.js'
+} from './outcomes.js'
 import { provisionHubSpotProperties } from './provisioning.js'
-import type { HubSpotRateLimits } from './rate-limiter.js'
+import type { HubSpotRateLimits } from './rate-limits.js'
+import { hubspotRecords } from './records.js'
 import {
   companyEventKind,
   contactEventKind,

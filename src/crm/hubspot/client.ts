@@ -1,7 +1,7 @@
 /**
  * A thin client over `@hubspot/api-client` for one connection (one portal), speaking Leadgrid's words.
  *
- * - Every call waits for the portal's own rate-limit window (see rate-limiter.ts); the SDK's global
+ * - Every call waits for the portal's own rate-limit window (see rate-limits.ts); the SDK's global
  *   limiter and retry decorator are left off (no `limiterOptions`, no `numberOfApiCallRetries`).
  * - 429: waits as HubSpot says (`Retry-After`, else `X-HubSpot-RateLimit-Interval-Milliseconds`, else the
  *   policy's window) and pauses the whole portal; DAILY is not retried here.
@@ -12,8 +12,8 @@
  */
 import { Client } from '@hubspot/api-client'
 import type { RateLimiter } from '../rate-limiter.js'
-import { bodyField, HubSpotApiError, parseBody } from './hubspot-errors.js'
-import type { HubSpotRateLimits } from './rate-limiter.js'
+import { bodyField, HubSpotApiError, parseBody } from './errors.js'
+import type { HubSpotRateLimits } from './rate-limits.js'
 
 /** HubSpot batch endpoints take at most 100 inputs per call. */
 export const BATCH_LIMIT = 100
@@ -475,7 +475,7 @@ export function createHubSpotClient(deps: HubSpotClientDeps) {
 
     /**
      * One JSON call the SDK has no typed method Leadgrid uses for (deal pipelines, deals, deal→contact
-     * associations: hubspot-outcome-reads.ts), through the portal's limiter and the same retries.
+     * associations: client-deals.ts), through the portal's limiter and the same retries.
      */
     async jsonRequest(op: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
       return call(op, limiters.api, async (c) => {

@@ -10,7 +10,7 @@
 import type { Logger } from 'pino'
 import type { ConnectionRow } from '../../db/schema.js'
 import { CrmError } from '../../errors.js'
-import type { HubSpotClient, HubSpotCompany, HubSpotContact } from './hubspot-client.js'
+import type { HubSpotClient, HubSpotCompany, HubSpotContact } from './client.js'
 import { COMPANY_READ_PROPERTIES } from './mapping.js'
 
 /** The scope that lets Leadgrid read companies (and their associations with contacts). */

@@ -1,6 +1,6 @@
 /**
  * HubSpot's HTTP surface. Thin: verify, validate, one service call, answer.
- *  GET  /oauth/hubspot/install, GET /oauth/hubspot/callback   (hubspot-oauth-routes.ts)
+ *  GET  /oauth/hubspot/install, GET /oauth/hubspot/callback   (routes-oauth.ts)
  *  POST /webhooks/hubspot             (X-HubSpot-Signature-v3; stored durably before the 200)
  *  POST /hubspot/card                 (v3; answers from Leadgrid's database)
  *  POST /hubspot/app-link             (v3; a one-time sign-in link to the settings page, for the
@@ -16,7 +16,7 @@ import { BadRequest, Unauthorized } from '../../errors.js'
 import { eventInputSchema } from '../../events/ingestion-schemas.js'
 import { createLoginLink } from '../../sessions/login-links.js'
 import { requireSignedPortal, signedFetchIdentity } from './fetch-identity.js'
-import { hubspotOAuthRoutes } from './hubspot-oauth-routes.js'
+import { hubspotOAuthRoutes } from './routes-oauth.js'
 import { publicRequestUri, verifyV2Signature, verifyV3Signature } from './signature.js'
 import { parseWebhookBatch } from './webhooks.js'
 

@@ -1,17 +1,16 @@
 /**
  * The HubSpot reads that deal outcomes need: the deal pipelines (to classify stages), a batch of
  * deals, and the contacts associated with them. Written over a `HubSpotJsonRequest` — one JSON
- * request through the portal's rate limiter and retries — rather than the SDK, because
- * hubspot-client.ts is the only importer of the SDK and is being reshaped by the CRM-layer work:
- * wiring gives `(method, path, body) => call((c) => c.apiRequest({ method, path, body }))`.
+ * request through the portal's rate limiter and retries (client.ts `jsonRequest`) — since the SDK
+ * has no typed method Leadgrid uses for them.
  * Sources:
  *   GET  /crm/v3/pipelines/deals                       https://developers.hubspot.com/docs/api-reference/latest/crm/pipelines/guide
  *   POST /crm/v3/objects/deals/batch/read              https://developers.hubspot.com/docs/api-reference/latest/crm/objects/deals/guide
  *   POST /crm/v4/associations/deals/contacts/batch/read https://developers.hubspot.com/docs/api-reference/latest/crm/associations/associations-v4/guide
  * Scope: crm.objects.deals.read (pipelines of deals are readable with it too).
  */
-import type { HubSpotDeal, HubSpotPipeline } from './hubspot-outcomes.js'
-import { OUTCOME_DEAL_PROPERTIES } from './hubspot-outcomes.js'
+import type { HubSpotDeal, HubSpotPipeline } from './outcomes.js'
+import { OUTCOME_DEAL_PROPERTIES } from './outcomes.js'
 
 export type HubSpotJsonRequest = (method: 'GET' | 'POST', path: string, body?: unknown) => Promise<unknown>
 

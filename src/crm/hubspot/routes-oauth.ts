@@ -2,7 +2,7 @@
  * The HubSpot install: GET /oauth/hubspot/install and GET /oauth/hubspot/callback.
  *
  * Two ways in. An install from Leadgrid's Marketplace listing arrives at the install URL with
- * HubSpot's `code` and `returnUrl` (listing-install.ts: single-use code, HubSpot-only returnUrl).
+ * HubSpot's `code` and `returnUrl` (install.ts: single-use code, HubSpot-only returnUrl).
  * An install started from Leadgrid (no code) runs the authorization-code flow below, protected by
  * the state cookie and a single-use signed state.
  *
@@ -37,8 +37,8 @@ import { z } from 'zod'
 import type { AppDeps } from '../../app-deps.js'
 import { consumeOAuthStateNonce } from '../../db/oauth-state-repository.js'
 import { BadRequest, CrmError, NotConfigured } from '../../errors.js'
-import { authErrorFromResponse } from './hubspot-errors.js'
-import { completeListingInstall, listingInstallQuery } from './listing-install.js'
+import { authErrorFromResponse } from './errors.js'
+import { listingInstallQuery } from './install.js'
 import { type OAuthState, STATE_TTL_MS } from './oauth.js'
 
 type Deps = Pick<AppDeps, 'config' | 'db' | 'clock' | 'crm'>
@@ -167,7 +167,7 @@ export function hubspotOAuthRoutes(deps: Deps) {
       reply.header('cache-control', 'no-store')
       const q = request.query as Record<string, unknown>
       if (q['code'] !== undefined || q['returnUrl'] !== undefined || q['step'] !== undefined) {
-        const returnUrl = await completeListingInstall(deps, listingInstallQuery.parse(q))
+        const returnUrl = await hs.install.completeListingInstall(listingInstallQuery.parse(q))
         return reply.redirect(returnUrl, 302)
       }
       const { attach } = z.object({ attach: z.string().max(2048).optional() }).parse(request.query)
