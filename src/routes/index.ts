@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { AppDeps } from '../app-deps.js'
 import { hubspotRoutes } from '../crm/hubspot/hubspot-routes.js'
-import { pipedriveApiRoutes, pipedriveRoutes } from '../crm/pipedrive/pipedrive-routes.js'
+import { pipedriveApiRoutes, pipedriveRoutes } from '../crm/pipedrive/routes.js'
 import { createGridPreviewService } from '../grids/grid-preview-service.js'
 import { createGridService } from '../grids/grid-service.js'
 import { apiKeyAuth } from '../http/api-key-auth.js'

@@ -23,10 +23,9 @@ import type { AppDeps } from '../../app-deps.js'
 import { findConnectionById } from '../../db/connection-repository.js'
 import { BadRequest, CrmError, NotConfigured, Unauthorized } from '../../errors.js'
 import { signPipedriveSignInToken } from '../../sessions/pipedrive-sign-in.js'
-import { PanelAuthError, panelError, verifyPanelToken } from './panel.js'
-import { STATE_TTL_MS } from './pipedrive-install-service.js'
-import { readPanel } from './pipedrive-panel-service.js'
-import { webhookCredentials } from './pipedrive-provider.js'
+import { STATE_TTL_MS } from './install.js'
+import { PanelAuthError, panelError, readPanel, verifyPanelToken } from './panel.js'
+import { webhookCredentials } from './provider.js'
 import { parsePipedriveWebhook, pipedriveDedupeKey } from './webhooks.js'
 
 type Deps = Pick<AppDeps, 'config' | 'db' | 'clock' | 'logger' | 'secretBox' | 'crm'>

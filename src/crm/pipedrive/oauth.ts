@@ -5,10 +5,10 @@
  * as HTTP Basic.
  * Access tokens live 60 minutes; the refresh token does not rotate and dies after 60 unused days.
  * The answer names the company's API host (`api_domain`) but neither company nor user: those come
- * from `/api/v1/users/me` (pipedrive-client.ts).
+ * from `/api/v1/users/me` (client.ts).
  */
 import { z } from 'zod'
-import { oauthErrorCode, PipedriveAuthError } from './pipedrive-errors.js'
+import { oauthErrorCode, PipedriveAuthError } from './errors.js'
 
 export interface PipedriveTokens {
   accessToken: string

@@ -7,7 +7,7 @@
  * and gives back the whole response, headers included.
  *
  * - Every call is charged to the company's daily budget, then waits for its burst window
- *   (pipedrive-rate-limits.ts; both shared by every process in server mode); a spent budget throws
+ *   (rate-limits.ts; both shared by every process in server mode); a spent budget throws
  *   before anything is sent.
  * - 429: `x-ratelimit-remaining: 0` is the burst window — wait `x-ratelimit-reset` seconds and retry;
  *   a 429 with budget left in the window is the daily budget — stop until midnight.
@@ -18,8 +18,8 @@
 import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios'
 import { UsersApiFp, Configuration as V1Configuration, WebhooksApiFp } from 'pipedrive/v1'
 import { PersonFieldsApiFp, PersonsApiFp, Configuration as V2Configuration } from 'pipedrive/v2'
-import { PipedriveApiError } from './pipedrive-errors.js'
-import type { CallKind, CompanyLimiters, PipedriveRateLimits } from './pipedrive-rate-limits.js'
+import { PipedriveApiError } from './errors.js'
+import type { CallKind, CompanyLimiters, PipedriveRateLimits } from './rate-limits.js'
 
 /** Persons are listed at most 500 per page (v2 cursor pagination). */
 export const PERSON_PAGE_LIMIT = 500

@@ -35,11 +35,11 @@ import { consumeOAuthStateNonce } from '../../db/oauth-state-repository.js'
 import type { ConnectionRow, Database } from '../../db/schema.js'
 import type { JobQueue } from '../../jobs/queue.js'
 import { createWorkspaceIn } from '../../workspaces/workspace-service.js'
-import { createPipedriveClient } from './pipedrive-client.js'
-import type { PipedriveOAuth } from './pipedrive-oauth.js'
-import type { PipedriveConnectionSettings } from './pipedrive-provider.js'
-import type { PipedriveRateLimits } from './pipedrive-rate-limits.js'
-import { missingScopes } from './pipedrive-scopes.js'
+import { createPipedriveClient } from './client.js'
+import type { PipedriveOAuth } from './oauth.js'
+import type { PipedriveConnectionSettings } from './provider.js'
+import type { PipedriveRateLimits } from './rate-limits.js'
+import { missingScopes } from './scopes.js'
 
 export const STATE_TTL_MS = 10 * 60 * 1000
 
