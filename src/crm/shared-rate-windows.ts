@@ -1,7 +1,7 @@
 /**
  * The CRM request windows shared by every Leadgrid process of a deployment, over PostgreSQL
  * (src/db/rate-window-repository.ts, migration 012). The rate limiters (hubspot/rate-limits.ts,
- * pipedrive/pipedrive-rate-limits.ts) take it as an injected `SharedRateWindows`, so adapters still
+ * pipedrive/rate-limits.ts) take it as an injected `SharedRateWindows`, so adapters still
  * never touch the database themselves.
  *
  * Built only in server mode (src/runtime.ts): embedded PGlite is one process by design, where the

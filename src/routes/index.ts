@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { AppDeps } from '../app-deps.js'
 import { hubspotRoutes } from '../crm/hubspot/routes.js'
-import { pipedriveApiRoutes, pipedriveRoutes } from '../crm/pipedrive/pipedrive-routes.js'
+import { pipedriveApiRoutes, pipedriveRoutes } from '../crm/pipedrive/routes.js'
 import { apiKeyAuth } from '../http/api-key-auth.js'
 import { appRoutes } from '../web/app-routes.js'
 import { calibrationRoutes } from './calibration-routes.js'

@@ -6,8 +6,8 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { AppDeps } from '../app-deps.js'
-import { ATTACH_COOKIE, INSTALL_PATH } from '../crm/hubspot/routes-oauth.js'
 import { STATE_TTL_MS } from '../crm/hubspot/oauth.js'
+import { ATTACH_COOKIE, INSTALL_PATH } from '../crm/hubspot/routes-oauth.js'
 import { lastTrackingHit, listConnectionHealth } from '../db/connection-health-repository.js'
 import { findWorkspace } from '../db/workspace-repository.js'
 import { NotConfigured, NotFound } from '../errors.js'

@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { PIPEDRIVE_SCOPES } from '../../src/crm/pipedrive/pipedrive-scopes.js'
+import { PIPEDRIVE_SCOPES } from '../../src/crm/pipedrive/scopes.js'
 
 export interface StandInPerson {
   id: number
@@ -124,7 +124,7 @@ export async function startPipedriveStandIn(opts: {
   persons?: StandInPerson[]
   companyId?: number
   userId?: number
-  /** The app's scopes in Developer Hub (default: Leadgrid's, src/crm/pipedrive/pipedrive-scopes.ts). */
+  /** The app's scopes in Developer Hub (default: Leadgrid's, src/crm/pipedrive/scopes.ts). */
   scopes?: string[]
 }): Promise<PipedriveStandIn> {
   const companyId = opts.companyId ?? 5380474

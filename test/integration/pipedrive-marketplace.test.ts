@@ -12,7 +12,7 @@
  */
 import { SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PIPEDRIVE_SCOPES } from '../../src/crm/pipedrive/pipedrive-scopes.js'
+import { PIPEDRIVE_SCOPES } from '../../src/crm/pipedrive/scopes.js'
 import { createLoginLink } from '../../src/sessions/login-links.js'
 import { panelAnswerErrors } from '../helpers/pipedrive-panel-schema.js'
 import { type PipedriveStandIn, startPipedriveStandIn } from '../helpers/pipedrive-stand-in.js'

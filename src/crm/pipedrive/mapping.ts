@@ -9,7 +9,7 @@
 import type { ContactProfile, ProfileValue } from '../../domain/contact.js'
 import type { EventAttributes, EventType } from '../../domain/lead-event.js'
 import type { OutcomeKind } from '../../domain/outcome.js'
-import type { PipedrivePerson } from './pipedrive-client.js'
+import type { PipedrivePerson } from './client.js'
 
 function text(v: unknown): string | null {
   return typeof v === 'string' && v.trim() !== '' ? v.trim() : null

@@ -1,8 +1,8 @@
 import nock from 'nock'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createPipedriveClient } from '../../../src/crm/pipedrive/pipedrive-client.js'
-import { PipedriveApiError } from '../../../src/crm/pipedrive/pipedrive-errors.js'
-import { createPipedriveRateLimits } from '../../../src/crm/pipedrive/pipedrive-rate-limits.js'
+import { createPipedriveClient } from '../../../src/crm/pipedrive/client.js'
+import { PipedriveApiError } from '../../../src/crm/pipedrive/errors.js'
+import { createPipedriveRateLimits } from '../../../src/crm/pipedrive/rate-limits.js'
 import { pipedriveFixture } from '../../helpers/pipedrive-fixtures.js'
 
 const API = 'https://acme-sandbox.pipedrive.test'

@@ -2,14 +2,14 @@ import { SignJWT } from 'jose'
 import nock from 'nock'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { dealOutcome, eventsFromActivity, profileFromPerson } from '../../../src/crm/pipedrive/mapping.js'
+import { createPipedriveOAuth } from '../../../src/crm/pipedrive/oauth.js'
 import { PanelAuthError, scorePanel, verifyPanelToken } from '../../../src/crm/pipedrive/panel.js'
 import {
   LEADGRID_PERSON_FIELDS,
   ownFieldCodes,
   planPersonFields,
   scoreToPersonFields,
-} from '../../../src/crm/pipedrive/person-fields.js'
-import { createPipedriveOAuth } from '../../../src/crm/pipedrive/pipedrive-oauth.js'
+} from '../../../src/crm/pipedrive/provisioning.js'
 import {
   classifyDelivery,
   parsePipedriveWebhook,

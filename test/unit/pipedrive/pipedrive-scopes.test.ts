@@ -1,12 +1,12 @@
 /**
- * The scopes Leadgrid asks Pipedrive for are listed once in code (src/crm/pipedrive/pipedrive-scopes.ts);
+ * The scopes Leadgrid asks Pipedrive for are listed once in code (src/crm/pipedrive/scopes.ts);
  * the README's Developer Hub table and docs/pipedrive.md's scope table must say the same, since the
  * scopes are set by hand in Developer Hub from those pages. And an install's granted scopes are
  * checked against that list, older covering scopes (`admin`) counted.
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { missingScopes, PIPEDRIVE_SCOPES } from '../../../src/crm/pipedrive/pipedrive-scopes.js'
+import { missingScopes, PIPEDRIVE_SCOPES } from '../../../src/crm/pipedrive/scopes.js'
 
 const read = (path: string) => readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8')
 const scopes = PIPEDRIVE_SCOPES.map((s) => s.scope)

@@ -7,19 +7,20 @@
  * and gives back the whole response, headers included.
  *
  * - Every call is charged to the company's daily budget, then waits for its burst window
- *   (pipedrive-rate-limits.ts; both shared by every process in server mode); a spent budget throws
+ *   (rate-limits.ts; both shared by every process in server mode); a spent budget throws
  *   before anything is sent.
  * - 429: `x-ratelimit-remaining: 0` is the burst window — wait `x-ratelimit-reset` seconds and retry;
  *   a 429 with budget left in the window is the daily budget — stop until midnight.
- * - 5xx and network failures: retried with exponential backoff and jitter.
+ * - 5xx and network failures: retried with exponential backoff and jitter (crm/retry.ts).
  * Sources: https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting,
  *          https://developers.pipedrive.com/docs/api/v1 (v2 persons, personFields; v1 users/me, webhooks)
  */
 import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios'
 import { UsersApiFp, Configuration as V1Configuration, WebhooksApiFp } from 'pipedrive/v1'
 import { PersonFieldsApiFp, PersonsApiFp, Configuration as V2Configuration } from 'pipedrive/v2'
-import { PipedriveApiError } from './pipedrive-errors.js'
-import type { CallKind, CompanyLimiters, PipedriveRateLimits } from './pipedrive-rate-limits.js'
+import { backoffDelay, type RetryPolicy, realSleep, retryPolicy } from '../retry.js'
+import { PipedriveApiError } from './errors.js'
+import type { CallKind, CompanyLimiters, PipedriveRateLimits } from './rate-limits.js'
 
 /** Persons are listed at most 500 per page (v2 cursor pagination). */
 export const PERSON_PAGE_LIMIT = 500
@@ -74,7 +75,7 @@ export interface PipedriveClientDeps {
   /** A valid access token (the caller refreshes it ahead of expiry). */
   accessToken: () => Promise<string> | string
   limits: PipedriveRateLimits
-  retry?: { maxAttempts?: number; baseDelayMs?: number }
+  retry?: Partial<RetryPolicy>
   sleep?: (ms: number) => Promise<void>
   random?: () => number
   /** For tests: the HTTP client the requests go through. */
@@ -87,8 +88,6 @@ export interface PipedriveClientDeps {
  */
 type RequestFunction = (instance?: never) => Promise<unknown>
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
 function numberHeader(headers: unknown, name: string): number | undefined {
   const value = (headers as Record<string, unknown> | undefined)?.[name]
   const n = typeof value === 'string' || typeof value === 'number' ? Number(value) : Number.NaN
@@ -99,8 +98,7 @@ export function createPipedriveClient(deps: PipedriveClientDeps) {
   const apiDomain = deps.apiDomain.replace(/\/+$/, '')
   const sleep = deps.sleep ?? realSleep
   const random = deps.random ?? Math.random
-  const maxAttempts = deps.retry?.maxAttempts ?? 4
-  const baseDelayMs = deps.retry?.baseDelayMs ?? 500
+  const policy = retryPolicy(deps.retry)
   // No interceptors: the generated code would reduce every answer to its body.
   const http = deps.http ?? axios.create({ timeout: 30_000 })
   const limiters: CompanyLimiters = deps.limits.forCompany(deps.companyId)
@@ -108,7 +106,7 @@ export function createPipedriveClient(deps: PipedriveClientDeps) {
   const v1 = new V1Configuration({ accessToken, basePath: `${apiDomain}/api/v1` })
   const v2 = new V2Configuration({ accessToken, basePath: `${apiDomain}/api/v2` })
 
-  const backoff = (attempt: number) => Math.round(baseDelayMs * 2 ** attempt * (0.5 + random()))
+  const backoff = (attempt: number) => backoffDelay(policy, attempt, random)
 
   /** Learns the company's burst size and pauses when the window is spent, before a 429 has to say so. */
   function observe(headers: unknown): void {
@@ -133,7 +131,7 @@ export function createPipedriveClient(deps: PipedriveClientDeps) {
         throw new PipedriveApiError(`${op}: Pipedrive's daily budget is spent`, 429, true, blocked, true)
       }
       await limiter.acquire()
-      const last = attempt + 1 >= maxAttempts
+      const last = attempt + 1 >= policy.maxAttempts
       try {
         const send = await request()
         const res = (await send(http as never)) as AxiosResponse<T>

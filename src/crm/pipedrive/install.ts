@@ -3,14 +3,13 @@
  * installed (`/api/v1/users/me`), one connection per company (account_id = company_id) in the
  * workspace the install was started from (or a new one), and the uninstall callback's effect.
  *
- * States are HMAC-signed with a key derived from the session secret, expire after 10 minutes and are
- * single-use across processes (nonces in migrations/002). Marketplace installs may carry no state at
+ * States (oauth.ts, over crm/signed-state.ts) are signed with a key derived from the session secret,
+ * expire after 10 minutes and are single-use across processes. Marketplace installs may carry no state at
  * all (Pipedrive's older docs: state is unavailable for installs started in the Marketplace): those
  * complete on the strength of the code exchange alone, into a new workspace or the company's existing
  * one — never into a workspace the request names.
  */
 
-import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Transaction } from 'kysely'
 import type { Logger } from 'pino'
 import type { Clock } from '../../clock.js'
@@ -31,27 +30,14 @@ import {
   workspaceExists,
 } from '../../db/connection-repository.js'
 import type { Db } from '../../db/database.js'
-import { consumeOAuthStateNonce } from '../../db/oauth-state-repository.js'
 import type { ConnectionRow, Database } from '../../db/schema.js'
 import type { JobQueue } from '../../jobs/queue.js'
 import { createWorkspaceIn } from '../../workspaces/workspace-service.js'
-import { createPipedriveClient } from './pipedrive-client.js'
-import type { PipedriveOAuth } from './pipedrive-oauth.js'
-import type { PipedriveConnectionSettings } from './pipedrive-provider.js'
-import type { PipedriveRateLimits } from './pipedrive-rate-limits.js'
-import { missingScopes } from './pipedrive-scopes.js'
-
-export const STATE_TTL_MS = 10 * 60 * 1000
-
-export interface PipedriveInstallState {
-  /** The Leadgrid workspace the install was started from: Pipedrive attaches to it. */
-  workspaceId?: string
-  returnTo?: string
-}
-
-export type StateCheck =
-  | { ok: true; state: PipedriveInstallState }
-  | { ok: false; reason: 'invalid' | 'used' }
+import { createPipedriveClient } from './client.js'
+import { createPipedriveInstallStates, type PipedriveInstallState, type PipedriveOAuth } from './oauth.js'
+import type { PipedriveConnectionSettings } from './provider.js'
+import type { PipedriveRateLimits } from './rate-limits.js'
+import { missingScopes } from './scopes.js'
 
 export interface PipedriveInstallDeps {
   db: Db
@@ -66,65 +52,10 @@ export interface PipedriveInstallDeps {
 
 export function createPipedriveInstallService(deps: PipedriveInstallDeps) {
   const { db, clock, logger, queue, secretBox, oauth } = deps
-  const key = Buffer.from(hkdfSync('sha256', deps.sessionSecret, 'leadgrid', 'pipedrive-oauth-state', 32))
-  const mac = (payload: string) => createHmac('sha256', key).update(payload).digest('base64url')
-
-  function sign(purpose: 'state' | 'attach', content: Record<string, unknown>): string {
-    const payload = Buffer.from(
-      JSON.stringify({
-        p: purpose,
-        n: randomBytes(12).toString('base64url'),
-        exp: clock.now().getTime() + STATE_TTL_MS,
-        ...content,
-      }),
-    ).toString('base64url')
-    return `${payload}.${mac(payload)}`
-  }
-
-  function read(purpose: 'state' | 'attach', token: string): Record<string, unknown> | null {
-    const [payload, given, extra] = token.split('.')
-    if (!payload || !given || extra !== undefined) return null
-    const a = Buffer.from(mac(payload))
-    const b = Buffer.from(given)
-    if (a.length !== b.length || !timingSafeEqual(a, b)) return null
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
-    } catch {
-      return null // a valid MAC over unparsable JSON is not ours: treated as forged
-    }
-    const o = parsed as Record<string, unknown>
-    if (o.p !== purpose || typeof o.n !== 'string' || typeof o.exp !== 'number') return null
-    if (o.exp < clock.now().getTime()) return null
-    return o
-  }
+  const states = createPipedriveInstallStates({ sessionSecret: deps.sessionSecret, clock, db })
 
   return {
-    /** The install link a signed-in workspace hands its user (GET /api/v1/pipedrive/install-link). */
-    attachToken: (workspaceId: string) => sign('attach', { workspaceId }),
-
-    /** The workspace an attach token names, or null (forged, expired). */
-    readAttachToken(token: string): string | null {
-      const o = read('attach', token)
-      return o && typeof o.workspaceId === 'string' ? o.workspaceId : null
-    },
-
-    createState: (state: PipedriveInstallState) => sign('state', { ...state }),
-
-    /** Signature, expiry, then single use (the nonce is consumed here). */
-    async checkState(token: string): Promise<StateCheck> {
-      const o = read('state', token)
-      if (!o) return { ok: false, reason: 'invalid' }
-      const first = await consumeOAuthStateNonce(db, o.n as string, new Date(o.exp as number), clock.now())
-      if (!first) return { ok: false, reason: 'used' }
-      return {
-        ok: true,
-        state: {
-          ...(typeof o.workspaceId === 'string' ? { workspaceId: o.workspaceId } : {}),
-          ...(typeof o.returnTo === 'string' ? { returnTo: o.returnTo } : {}),
-        },
-      }
-    },
+    ...states,
 
     /**
      * Code → tokens → company and user → the company's connection (created, or reattached with fresh

@@ -27,7 +27,10 @@ import type {
   CrmWriteItem,
   CrmWriteResult,
 } from '../types.js'
+import { createPipedriveClient, type PipedriveClient, type PipedrivePerson } from './client.js'
+import { PipedriveApiError, PipedriveAuthError } from './errors.js'
 import { dealOutcome, eventsFromActivity, type PipedriveActivity, profileFromPerson } from './mapping.js'
+import type { PipedriveOAuth } from './oauth.js'
 import {
   fieldMapOf,
   LEADGRID_PERSON_FIELDS,
@@ -36,11 +39,8 @@ import {
   type PipedriveFieldMap,
   pipedriveWriteBackMapping,
   planPersonFields,
-} from './person-fields.js'
-import { createPipedriveClient, type PipedriveClient, type PipedrivePerson } from './pipedrive-client.js'
-import { PipedriveApiError, PipedriveAuthError } from './pipedrive-errors.js'
-import type { PipedriveOAuth } from './pipedrive-oauth.js'
-import type { PipedriveRateLimits } from './pipedrive-rate-limits.js'
+} from './provisioning.js'
+import type { PipedriveRateLimits } from './rate-limits.js'
 import { classifyDelivery, parsePipedriveWebhook, webhookInstant } from './webhooks.js'
 
 /** The webhooks Leadgrid registers for each connection (its inputs: persons, activities, deals). */

@@ -9,7 +9,7 @@
  */
 import type { ConnectionRow } from '../../db/schema.js'
 import type { CrmPropertyValues, CrmScoreValues, CrmWriteBackMapping } from '../types.js'
-import type { PipedrivePersonField } from './pipedrive-client.js'
+import type { PipedrivePersonField } from './client.js'
 
 export type LeadgridFieldKey =
   | 'score'

@@ -5,10 +5,26 @@
  * as HTTP Basic.
  * Access tokens live 60 minutes; the refresh token does not rotate and dies after 60 unused days.
  * The answer names the company's API host (`api_domain`) but neither company nor user: those come
- * from `/api/v1/users/me` (pipedrive-client.ts).
+ * from `/api/v1/users/me` (client.ts).
  */
 import { z } from 'zod'
-import { oauthErrorCode, PipedriveAuthError } from './pipedrive-errors.js'
+import type { Clock } from '../../clock.js'
+import type { Db } from '../../db/database.js'
+import { createSignedStates } from '../signed-state.js'
+import { oauthErrorCode, PipedriveAuthError } from './errors.js'
+
+/** How long an install state (and an install link's attach token) is good for. */
+export const STATE_TTL_MS = 10 * 60 * 1000
+
+export interface PipedriveInstallState {
+  /** The Leadgrid workspace the install was started from: Pipedrive attaches to it. */
+  workspaceId?: string
+  returnTo?: string
+}
+
+export type StateCheck =
+  | { ok: true; state: PipedriveInstallState }
+  | { ok: false; reason: 'invalid' | 'used' }
 
 export interface PipedriveTokens {
   accessToken: string
@@ -180,3 +196,45 @@ export function createPipedriveOAuth(
 }
 
 export type PipedriveOAuth = ReturnType<typeof createPipedriveOAuth>
+
+/**
+ * The install's signed tokens (crm/signed-state.ts, a key of their own derived from the session
+ * secret): the state carried through Pipedrive's consent page, single use across processes, and the
+ * attach token of an install link, which names the workspace to attach to and may be opened again
+ * until it expires.
+ */
+export function createPipedriveInstallStates(deps: { sessionSecret: string; clock: Clock; db: Db }) {
+  const states = createSignedStates({
+    secret: deps.sessionSecret,
+    keyPurpose: 'pipedrive-oauth-state',
+    ttlMs: STATE_TTL_MS,
+    clock: deps.clock,
+    db: deps.db,
+  })
+  return {
+    /** The install link a signed-in workspace hands its user (GET /api/v1/pipedrive/install-link). */
+    attachToken: (workspaceId: string) => states.sign('attach', { workspaceId }),
+
+    /** The workspace an attach token names, or null (forged, expired). */
+    readAttachToken(token: string): string | null {
+      const workspaceId = states.read('attach', token)?.content.workspaceId
+      return typeof workspaceId === 'string' ? workspaceId : null
+    },
+
+    createState: (state: PipedriveInstallState) => states.sign('state', { ...state }),
+
+    /** Signature, expiry, then single use (the nonce is consumed here). */
+    async checkState(token: string): Promise<StateCheck> {
+      const consumed = await states.consume('state', token)
+      if (!consumed.ok) return consumed
+      const { workspaceId, returnTo } = consumed.token.content
+      return {
+        ok: true,
+        state: {
+          ...(typeof workspaceId === 'string' ? { workspaceId } : {}),
+          ...(typeof returnTo === 'string' ? { returnTo } : {}),
+        },
+      }
+    },
+  }
+}
