@@ -5,6 +5,9 @@
  * on N threads", and the one subtle part — loading the TypeScript worker under tsx and vitest —
  * is ours either way (util/module-worker.ts).
  *
+ * The composition root builds the process's pool (runtime.ts) and hands it to the services that
+ * score in bulk; closing the runtime stops its threads.
+ *
  * Callers bound what they submit (bulk-pipeline.ts keeps a few pages in flight), so the queue
  * never grows with the workspace. A worker that dies fails its task (the caller's batch is then
  * redone whole) and is replaced on the next task.
