@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fixedClock } from '../../src/clock.js'
 import { crmJobHandlers } from '../../src/crm/crm-workers.js'
 import { fieldMapOf } from '../../src/crm/pipedrive/provisioning.js'
-import { PIPEDRIVE_STATE_COOKIE } from '../../src/crm/pipedrive/routes.js'
+import { PIPEDRIVE_STATE_COOKIE } from '../../src/crm/pipedrive/routes-oauth.js'
 import { pipedriveFixture } from '../helpers/pipedrive-fixtures.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 

@@ -25,6 +25,7 @@ import {
   lockAccountConnection,
   lockConnection,
   reactivateConnection,
+  type SealedTokens,
   uninstallConnection,
   upsertAuthorization,
   workspaceExists,
@@ -34,8 +35,14 @@ import type { ConnectionRow, Database } from '../../db/schema.js'
 import type { JobQueue } from '../../jobs/queue.js'
 import { createWorkspaceIn } from '../../workspaces/workspace-service.js'
 import { createPipedriveClient } from './client.js'
-import { createPipedriveInstallStates, type PipedriveInstallState, type PipedriveOAuth } from './oauth.js'
-import type { PipedriveConnectionSettings } from './provider.js'
+import type { PipedriveCurrentUser } from './client-users.js'
+import {
+  createPipedriveInstallStates,
+  type PipedriveInstallState,
+  type PipedriveOAuth,
+  type PipedriveTokens,
+} from './oauth.js'
+import type { PipedriveConnectionSettings } from './provisioning.js'
 import type { PipedriveRateLimits } from './rate-limits.js'
 import { missingScopes } from './scopes.js'
 
@@ -74,84 +81,19 @@ export function createPipedriveInstallService(deps: PipedriveInstallDeps) {
         limits: deps.limits,
       }).currentUser()
       const companyId = String(me.companyId)
-      const now = clock.now()
       // Pipedrive answers the scopes granted; an app registered without one of Leadgrid's (or a
       // token of an older scope set) fails later on the calls it opens, so say it now.
       const missing = tokens.scopes.length > 0 ? missingScopes(tokens.scopes) : []
       if (missing.length > 0)
         logger.warn({ companyId, missingScopes: missing }, 'Pipedrive install lacks scopes Leadgrid needs')
-      const sealed = {
-        access_token_enc: secretBox.encrypt(tokens.accessToken),
-        refresh_token_enc: secretBox.encrypt(tokens.refreshToken),
-        token_expires_at: tokens.expiresAt,
-        scopes: tokens.scopes,
-        api_base: tokens.apiDomain,
-        // The latest user to authorize acts for the company; every user's tokens are kept (below).
-        authorized_by: String(me.userId),
+      const installer: Installer = {
+        me,
+        companyId,
+        sealed: sealTokens(secretBox, tokens, me.userId),
+        missing,
+        now: clock.now(),
       }
-      const result = await db.transaction().execute(async (trx) => {
-        // Two callbacks at once (double click, two users of one company) make one connection.
-        const found = await lockAccountConnection(trx, 'pipedrive', companyId)
-        let workspaceId: string
-        let connectionId: string
-        if (found) {
-          ;({ workspace_id: workspaceId, id: connectionId } = found)
-          if (state.workspaceId && state.workspaceId !== workspaceId) {
-            logger.warn(
-              { companyId, connectionWorkspace: workspaceId, requestedWorkspace: state.workspaceId },
-              'Pipedrive company already connected to another workspace; kept there',
-            )
-          }
-          await reactivateConnection(
-            trx,
-            found,
-            sealed,
-            { ...found.settings, pipedriveUserId: me.userId },
-            now,
-          )
-        } else {
-          const target = state.workspaceId && (await workspaceExists(trx, state.workspaceId))
-          workspaceId = target
-            ? state.workspaceId!
-            : (
-                await createWorkspaceIn(trx, {
-                  name: me.companyName ? `Pipedrive: ${me.companyName}` : `Pipedrive company ${companyId}`,
-                  now,
-                })
-              ).workspaceId
-          connectionId = await insertConnection(trx, {
-            workspaceId,
-            provider: 'pipedrive',
-            accountId: companyId,
-            tokens: sealed,
-            settings: { pipedriveUserId: me.userId },
-          })
-        }
-        await upsertAuthorization(
-          trx,
-          { workspace_id: workspaceId, id: connectionId },
-          {
-            user_id: String(me.userId),
-            access_token_enc: sealed.access_token_enc,
-            refresh_token_enc: sealed.refresh_token_enc,
-            token_expires_at: sealed.token_expires_at,
-          },
-          now,
-        )
-        await appendAudit(trx, workspaceId, {
-          actor: `pipedrive:${me.userId}`,
-          action: found ? 'connection.reinstalled' : 'connection.installed',
-          details: {
-            provider: 'pipedrive',
-            companyId,
-            connectionId,
-            isAdmin: me.isAdmin,
-            ...(missing.length > 0 ? { missingScopes: missing } : {}),
-          },
-          at: now,
-        })
-        return { workspaceId, connectionId, reinstalled: found !== undefined }
-      })
+      const result = await db.transaction().execute((trx) => recordInstall(trx, logger, installer, state))
       await queue.send('crm-install', { workspaceId: result.workspaceId, connectionId: result.connectionId })
       logger.info({ ...result, companyId }, 'Pipedrive app installed')
       return { ...result, companyId }
@@ -192,6 +134,120 @@ export function createPipedriveInstallService(deps: PipedriveInstallDeps) {
       return outcome
     },
   }
+}
+
+/** Who installed, with what: the token answer sealed, the scopes it lacks, when. */
+interface Installer {
+  me: PipedriveCurrentUser
+  companyId: string
+  sealed: SealedTokens
+  missing: string[]
+  now: Date
+}
+
+function sealTokens(secretBox: SecretBox, tokens: PipedriveTokens, userId: number): SealedTokens {
+  return {
+    access_token_enc: secretBox.encrypt(tokens.accessToken),
+    refresh_token_enc: secretBox.encrypt(tokens.refreshToken),
+    token_expires_at: tokens.expiresAt,
+    scopes: tokens.scopes,
+    api_base: tokens.apiDomain,
+    // The latest user to authorize acts for the company; every user's tokens are kept (below).
+    authorized_by: String(userId),
+  }
+}
+
+/** The company's connection, created or reattached, this user's authorization, and the audit. */
+async function recordInstall(
+  trx: Transaction<Database>,
+  logger: Logger,
+  who: Installer,
+  state: PipedriveInstallState,
+): Promise<{ workspaceId: string; connectionId: string; reinstalled: boolean }> {
+  const { me, companyId, sealed, missing, now } = who
+  // Two callbacks at once (double click, two users of one company) make one connection.
+  const found = await lockAccountConnection(trx, 'pipedrive', companyId)
+  const { workspaceId, connectionId } = found
+    ? await reattach(trx, logger, found, who, state)
+    : await attachNew(trx, who, state)
+  await upsertAuthorization(
+    trx,
+    { workspace_id: workspaceId, id: connectionId },
+    {
+      user_id: String(me.userId),
+      access_token_enc: sealed.access_token_enc,
+      refresh_token_enc: sealed.refresh_token_enc,
+      token_expires_at: sealed.token_expires_at,
+    },
+    now,
+  )
+  await appendAudit(trx, workspaceId, {
+    actor: `pipedrive:${me.userId}`,
+    action: found ? 'connection.reinstalled' : 'connection.installed',
+    details: {
+      provider: 'pipedrive',
+      companyId,
+      connectionId,
+      isAdmin: me.isAdmin,
+      ...(missing.length > 0 ? { missingScopes: missing } : {}),
+    },
+    at: now,
+  })
+  return { workspaceId, connectionId, reinstalled: found !== undefined }
+}
+
+/** A company already connected stays in its workspace, whichever one the install was started from. */
+async function reattach(
+  trx: Transaction<Database>,
+  logger: Logger,
+  found: Pick<ConnectionRow, 'workspace_id' | 'id' | 'settings'>,
+  who: Installer,
+  state: PipedriveInstallState,
+): Promise<{ workspaceId: string; connectionId: string }> {
+  if (state.workspaceId && state.workspaceId !== found.workspace_id) {
+    logger.warn(
+      {
+        companyId: who.companyId,
+        connectionWorkspace: found.workspace_id,
+        requestedWorkspace: state.workspaceId,
+      },
+      'Pipedrive company already connected to another workspace; kept there',
+    )
+  }
+  await reactivateConnection(
+    trx,
+    found,
+    who.sealed,
+    { ...found.settings, pipedriveUserId: who.me.userId },
+    who.now,
+  )
+  return { workspaceId: found.workspace_id, connectionId: found.id }
+}
+
+/** A new connection, in the workspace the install was started from when it exists, else a new one. */
+async function attachNew(
+  trx: Transaction<Database>,
+  who: Installer,
+  state: PipedriveInstallState,
+): Promise<{ workspaceId: string; connectionId: string }> {
+  const { me, companyId, now } = who
+  const target = state.workspaceId && (await workspaceExists(trx, state.workspaceId))
+  const workspaceId = target
+    ? state.workspaceId!
+    : (
+        await createWorkspaceIn(trx, {
+          name: me.companyName ? `Pipedrive: ${me.companyName}` : `Pipedrive company ${companyId}`,
+          now,
+        })
+      ).workspaceId
+  const connectionId = await insertConnection(trx, {
+    workspaceId,
+    provider: 'pipedrive',
+    accountId: companyId,
+    tokens: who.sealed,
+    settings: { pipedriveUserId: me.userId },
+  })
+  return { workspaceId, connectionId }
 }
 
 /** What one user's uninstall did to the company's connection. */

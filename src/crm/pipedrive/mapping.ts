@@ -1,15 +1,20 @@
 /**
  * Pipedrive ⇄ Leadgrid vocabulary, pure functions only:
- *  (a) a person → the normalized profile (SPEC §3) plus `pipedrive.<key>` for its other fields;
+ *  (a) a person → the normalized profile plus `pipedrive.<key>` for its other fields, and the upsert
+ *      the ingestion takes;
  *  (b) an activity → lead events (meetings booked and held, calls and emails logged by sales);
- *  (c) a deal whose status became won or lost → an outcome for calibration.
+ *  (c) a deal whose status became won or lost → an outcome for calibration;
+ *  (d) a score → the values of Leadgrid's person fields (the write-back).
  * Shapes: https://developers.pipedrive.com/docs/api/v1 (v2 Persons, Activities, Deals) and the webhook
  * v2 guide, where custom fields are `{type, value}` objects keyed by field code.
  */
 import type { ContactProfile, ProfileValue } from '../../domain/contact.js'
 import type { EventAttributes, EventType } from '../../domain/lead-event.js'
 import type { OutcomeKind } from '../../domain/outcome.js'
-import type { PipedrivePerson } from './client.js'
+import type { ContactUpsert } from '../../events/ingestion-schemas.js'
+import type { CrmPropertyValues, CrmScoreValues, CrmWriteBackMapping } from '../types.js'
+import type { PipedrivePerson } from './client-persons.js'
+import { fieldMapOf, type LeadgridFieldKey, type PipedriveFieldMap } from './provisioning.js'
 
 function text(v: unknown): string | null {
   return typeof v === 'string' && v.trim() !== '' ? v.trim() : null
@@ -63,6 +68,18 @@ export function profileFromPerson(
     if (value !== null) profile[`pipedrive.${code}`] = value
   }
   return profile
+}
+
+/** (a) A person as the ingestion's contact upsert: its id, email, profile and creation time. */
+export function personUpsert(person: PipedrivePerson, ownFieldCodes: ReadonlySet<string>): ContactUpsert {
+  const profile = profileFromPerson(person, ownFieldCodes)
+  const email = typeof profile.email === 'string' ? profile.email : undefined
+  const created = person.add_time ? new Date(person.add_time) : null
+  return {
+    contact: { pipedriveId: String(person.id), ...(email ? { email } : {}) },
+    properties: profile as ContactUpsert['properties'],
+    ...(created && !Number.isNaN(created.getTime()) ? { createdAt: created.toISOString() } : {}),
+  }
 }
 
 export interface PipedriveActivity {
@@ -177,4 +194,37 @@ export function dealOutcome(
         ? String(person)
         : null,
   }
+}
+
+function optionId(options: Record<string, number> | undefined, label: string): number | null {
+  if (!options) return null
+  const hit = Object.entries(options).find(([l]) => l.toLowerCase() === label.toLowerCase())
+  return hit ? hit[1] : null
+}
+
+/** (d) A score as Pipedrive `custom_fields` values, keyed by this company's field codes. */
+export function scoreToPersonFields(values: CrmScoreValues, fields: PipedriveFieldMap): CrmPropertyValues {
+  const out: CrmPropertyValues = {}
+  const put = (key: LeadgridFieldKey, value: string | number | null) => {
+    const field = fields[key]
+    if (field) out[field.code] = value
+  }
+  put('score', values.score)
+  put('fit', values.fit)
+  put('engagement', values.engagement)
+  put('band', optionId(fields.band?.options, values.band))
+  put('grade', optionId(fields.grade?.options, values.grade))
+  put('mqlStatus', optionId(fields.mqlStatus?.options, values.mql ? 'MQL' : 'Not MQL'))
+  put('mqlDate', values.mql && values.mqlSince ? values.mqlSince.slice(0, 10) : null)
+  put('reasons', values.reasons)
+  put('scoredAt', values.scoredAt)
+  return out
+}
+
+export const pipedriveWriteBackMapping: CrmWriteBackMapping = {
+  toCrmProperties: (values, connection) => scoreToPersonFields(values, fieldMapOf(connection)),
+  volatileProperties: (connection) => {
+    const code = fieldMapOf(connection).scoredAt?.code
+    return code ? [code] : []
+  },
 }

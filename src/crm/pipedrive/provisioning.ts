@@ -1,5 +1,6 @@
 /**
- * The person fields Leadgrid owns in a Pipedrive company (SPEC §6) and how a score fills them.
+ * The person fields Leadgrid owns in a Pipedrive company, and creating them: what provisioning finds
+ * or creates, and what it stores on the connection.
  *
  * Pipedrive gives every custom field a random 40-character `field_code` per company and every option
  * of a single-option field a numeric id, so both are learnt at provisioning and stored on the
@@ -8,8 +9,8 @@
  * "Lead score" by hand as a number) reuses them instead of creating "Lead score (2)".
  */
 import type { ConnectionRow } from '../../db/schema.js'
-import type { CrmPropertyValues, CrmScoreValues, CrmWriteBackMapping } from '../types.js'
-import type { PipedrivePersonField } from './client.js'
+import type { CrmSession } from '../types.js'
+import type { PersonFieldsCalls, PipedrivePersonField } from './client-fields.js'
 
 export type LeadgridFieldKey =
   | 'score'
@@ -49,6 +50,15 @@ export const LEADGRID_PERSON_FIELDS: readonly LeadgridFieldDefinition[] = [
 export type PipedriveFieldMap = Partial<
   Record<LeadgridFieldKey, { code: string; options?: Record<string, number> }>
 >
+
+/** What the connection's settings hold for Pipedrive. */
+export interface PipedriveConnectionSettings {
+  pipedriveFields?: PipedriveFieldMap
+  /** `user:password` of the webhooks' Basic auth, sealed with the secret box. */
+  webhookAuthEnc?: string
+  /** The user who authorized the install: webhooks are filtered by that user's visibility. */
+  pipedriveUserId?: number
+}
 
 /**
  * Which of Leadgrid's fields already exist (same name, case-insensitive, and same type) and which must
@@ -96,35 +106,10 @@ export function optionIds(field: Pick<PipedrivePersonField, 'options'>): Record<
   return Object.fromEntries((field.options ?? []).map((o) => [o.label, o.id]))
 }
 
-function optionId(options: Record<string, number> | undefined, label: string): number | null {
-  if (!options) return null
-  const hit = Object.entries(options).find(([l]) => l.toLowerCase() === label.toLowerCase())
-  return hit ? hit[1] : null
-}
-
 /** The field map stored on a connection's settings (`pipedriveFields`), or an empty one. */
 export function fieldMapOf(connection: Pick<ConnectionRow, 'settings'>): PipedriveFieldMap {
   const settings = connection.settings as { pipedriveFields?: PipedriveFieldMap } | null
   return settings?.pipedriveFields ?? {}
-}
-
-/** A score as Pipedrive `custom_fields` values, keyed by this company's field codes. */
-export function scoreToPersonFields(values: CrmScoreValues, fields: PipedriveFieldMap): CrmPropertyValues {
-  const out: CrmPropertyValues = {}
-  const put = (key: LeadgridFieldKey, value: string | number | null) => {
-    const field = fields[key]
-    if (field) out[field.code] = value
-  }
-  put('score', values.score)
-  put('fit', values.fit)
-  put('engagement', values.engagement)
-  put('band', optionId(fields.band?.options, values.band))
-  put('grade', optionId(fields.grade?.options, values.grade))
-  put('mqlStatus', optionId(fields.mqlStatus?.options, values.mql ? 'MQL' : 'Not MQL'))
-  put('mqlDate', values.mql && values.mqlSince ? values.mqlSince.slice(0, 10) : null)
-  put('reasons', values.reasons)
-  put('scoredAt', values.scoredAt)
-  return out
 }
 
 /** The field codes Leadgrid writes: a change to these alone is the echo of our own write. */
@@ -132,10 +117,39 @@ export function ownFieldCodes(fields: PipedriveFieldMap): Set<string> {
   return new Set(Object.values(fields).map((f) => f!.code))
 }
 
-export const pipedriveWriteBackMapping: CrmWriteBackMapping = {
-  toCrmProperties: (values, connection) => scoreToPersonFields(values, fieldMapOf(connection)),
-  volatileProperties: (connection) => {
-    const code = fieldMapOf(connection).scoredAt?.code
-    return code ? [code] : []
-  },
+/**
+ * Leadgrid's person fields in the company: found ones reused, missing ones created, missing options
+ * of found single-option fields added; their codes and option ids go to settings `pipedriveFields`.
+ */
+export async function provisionPipedriveFields(
+  fields: PersonFieldsCalls,
+): ReturnType<CrmSession['provision']> {
+  const plan = planPersonFields(await fields.listPersonFields())
+  const map: PipedriveFieldMap = { ...plan.found }
+  const created: string[] = []
+  for (const def of plan.missing) {
+    const field = await fields.addPersonField({
+      field_name: def.name,
+      field_type: def.type,
+      ...(def.options ? { options: def.options.map((label) => ({ label })) } : {}),
+    })
+    map[def.key] = { code: field.field_code, ...(def.options ? { options: optionIds(field) } : {}) }
+    created.push(def.name)
+  }
+  const optionsAdded: string[] = []
+  for (const missing of plan.missingOptions) {
+    const options = await fields.addPersonFieldOptions(missing.code, missing.labels)
+    const entry = map[missing.key]
+    if (entry) entry.options = { ...entry.options, ...optionIds({ options }) }
+    optionsAdded.push(`${missing.key}: ${missing.labels.join(', ')}`)
+  }
+  return {
+    report: {
+      fieldsCreated: created,
+      fieldsReused: LEADGRID_PERSON_FIELDS.filter((d) => plan.found[d.key]).map((d) => d.name),
+      optionsAdded,
+      conflicts: plan.conflicts,
+    },
+    settings: { pipedriveFields: map },
+  }
 }

@@ -1,11 +1,16 @@
 /**
  * Pipedrive's webhook v2 delivery: one JSON object per change, `{meta, data, previous}`
- * (https://pipedrive.readme.io/docs/guide-for-webhooks-v2, webhooks-v2-migration-guide).
+ * (https://pipedrive.readme.io/docs/guide-for-webhooks-v2, webhooks-v2-migration-guide), and the
+ * per-connection Basic credentials a delivery must carry.
  * Ids in `meta` are strings; `data` is null on delete (then `previous` holds the last state);
  * `previous` holds only the changed fields on change. Unknown fields are kept and ignored: Pipedrive
  * adds fields over time, and a refusal only makes it retry (and, after ten, ban the webhook).
  */
 import { z } from 'zod'
+import { sameSecret } from '../../crypto/api-keys.js'
+import type { SecretBox } from '../../crypto/secret-box.js'
+import type { ConnectionRow } from '../../db/schema.js'
+import type { PipedriveConnectionSettings } from './provisioning.js'
 
 const idString = z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative().transform(String)])
 
@@ -112,4 +117,34 @@ export function isEchoOfOwnWrite(w: PipedriveWebhook, ownFieldCodes: ReadonlySet
     for (const code of Object.keys(changed)) if (!ownFieldCodes.has(code)) return false
   }
   return true
+}
+
+export interface WebhookCredentials {
+  user: string
+  password: string
+}
+
+function userAndPassword(plain: string): WebhookCredentials | null {
+  const at = plain.indexOf(':')
+  return at > 0 ? { user: plain.slice(0, at), password: plain.slice(at + 1) } : null
+}
+
+/** The webhook Basic credentials of a connection, unsealed, or null when none were registered. */
+export function webhookCredentials(
+  connection: Pick<ConnectionRow, 'settings'>,
+  secretBox: SecretBox,
+): WebhookCredentials | null {
+  const sealed = (connection.settings as PipedriveConnectionSettings).webhookAuthEnc
+  if (typeof sealed !== 'string') return null
+  return userAndPassword(secretBox.decrypt(sealed))
+}
+
+/** Whether a delivery's `Authorization: Basic …` header carries the connection's credentials. */
+export function webhookAuthorized(expected: WebhookCredentials | null, header: string | undefined): boolean {
+  const given = header?.startsWith('Basic ')
+    ? userAndPassword(Buffer.from(header.slice(6).trim(), 'base64').toString('utf8'))
+    : null
+  if (!expected || !given) return false
+  // Both compared, whatever the first gives: no early exit to time.
+  return [sameSecret(given.user, expected.user), sameSecret(given.password, expected.password)].every(Boolean)
 }

@@ -1,14 +1,18 @@
 import { SignJWT } from 'jose'
 import nock from 'nock'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { dealOutcome, eventsFromActivity, profileFromPerson } from '../../../src/crm/pipedrive/mapping.js'
+import {
+  dealOutcome,
+  eventsFromActivity,
+  profileFromPerson,
+  scoreToPersonFields,
+} from '../../../src/crm/pipedrive/mapping.js'
 import { createPipedriveOAuth } from '../../../src/crm/pipedrive/oauth.js'
 import { PanelAuthError, scorePanel, verifyPanelToken } from '../../../src/crm/pipedrive/panel.js'
 import {
   LEADGRID_PERSON_FIELDS,
   ownFieldCodes,
   planPersonFields,
-  scoreToPersonFields,
 } from '../../../src/crm/pipedrive/provisioning.js'
 import {
   classifyDelivery,
