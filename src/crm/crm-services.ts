@@ -86,6 +86,7 @@ export function createCrmServices(deps: CrmServicesDeps) {
   const hubspotOAuth = createHubSpotOAuth({
     config: { ...config, SESSION_SECRET: config.SESSION_SECRET ?? deps.sessionSecret },
     clock,
+    db,
   })
   // Per-portal budget from the config (default 110 requests / 10 s, HubSpot's marketplace limit).
   const hubspotLimits = createHubSpotRateLimits({

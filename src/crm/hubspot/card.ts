@@ -2,6 +2,7 @@
  * The app card's data, from Leadgrid's database only (no CRM call): score, band, grade, MQL since,
  * top reasons and recent changes of one contact of one installed portal.
  */
+import { findConnectionByAccount } from '../../db/connection-repository.js'
 import { contactIdOf } from '../../db/contact-repository.js'
 import type { Db } from '../../db/database.js'
 import { loadScores, scoreHistory, scoreSummary } from '../../db/score-repository.js'
@@ -46,12 +47,7 @@ export function createHubSpotCardService(deps: { db: Db }) {
   const { db } = deps
   return {
     async cardFor(portalId: string, objectId: string): Promise<CardAnswer> {
-      const connection = await db
-        .selectFrom('connections')
-        .select(['workspace_id', 'status'])
-        .where('provider', '=', 'hubspot')
-        .where('account_id', '=', portalId)
-        .executeTakeFirst()
+      const connection = await findConnectionByAccount(db, 'hubspot', portalId)
       if (connection?.status !== 'active') {
         throw new Forbidden('Leadgrid is not installed in this HubSpot account', 'not_installed')
       }
@@ -79,3 +75,4 @@ export function createHubSpotCardService(deps: { db: Db }) {
     },
   }
 }
+export type HubSpotCardService = ReturnType<typeof createHubSpotCardService>

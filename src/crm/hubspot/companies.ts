@@ -10,7 +10,8 @@
 import type { Logger } from 'pino'
 import type { ConnectionRow } from '../../db/schema.js'
 import { CrmError } from '../../errors.js'
-import type { HubSpotClient, HubSpotCompany, HubSpotContact } from './client.js'
+import type { HubSpotCompaniesApi, HubSpotCompany } from './client-companies.js'
+import type { HubSpotContact } from './client-contacts.js'
 import { COMPANY_READ_PROPERTIES } from './mapping.js'
 
 /** The scope that lets Leadgrid read companies (and their associations with contacts). */
@@ -30,7 +31,7 @@ export function canReadCompanies(connection: Pick<ConnectionRow, 'scopes'>): boo
   return connection.scopes.includes(COMPANIES_READ_SCOPE)
 }
 
-type Client = Pick<HubSpotClient, 'readPrimaryCompanyIds' | 'batchReadCompanies'>
+type Client = Pick<HubSpotCompaniesApi, 'readPrimaryCompanyIds' | 'batchReadCompanies'>
 
 /**
  * The primary company of each contact: one associations call and one companies call per 100.

@@ -1,15 +1,14 @@
 /**
  * HubSpot ⇄ Leadgrid vocabulary, pure functions only (no I/O):
- *  (a) contact properties → the normalized profile (SPEC §3) plus `hubspot.<name>` for every fetched property,
+ *  (a) contact properties → the normalized profile plus `hubspot.<name>` for every fetched property,
  *      and the contact's primary company → `company.<name>` (filling size, industry, country the contact lacks);
- *  (b) engagement-revealing properties → SPEC §3 lead events with dedupe ids derived from HubSpot's own state;
- *  (c) a score → the SPEC §6 property values;
+ *  (b) engagement-revealing properties (listed here; the lead events they imply: records-events.ts);
+ *  (c) a score → the write-back property values;
  *  (d) recognising the echo of Leadgrid's own writes.
  * Property names: https://knowledge.hubspot.com/properties/hubspots-default-contact-properties
  *                 https://knowledge.hubspot.com/properties/hubspot-crm-default-company-properties
  */
 import type { ContactProfile } from '../../domain/contact.js'
-import type { EventAttributes, EventType } from '../../domain/lead-event.js'
 import type { CrmWriteBackMapping } from '../types.js'
 
 /** Normalized key ← HubSpot internal name. */
@@ -30,7 +29,7 @@ export const PROFILE_MAPPING: Readonly<Record<string, string>> = {
   lead_source: 'hs_analytics_source',
 }
 
-/** Properties whose changes reveal engagement (platform notes §3). */
+/** Properties whose changes reveal engagement (read into lead events by records-events.ts). */
 export const ENGAGEMENT_PROPERTIES = [
   'hs_email_last_open_date',
   'hs_email_last_click_date',
@@ -199,126 +198,6 @@ export function hubspotValuesOf(profile: ContactProfile): Properties {
   return out
 }
 
-/** An event in the shape the ingestion service takes (`id` becomes the dedupe key). */
-export interface HubSpotLeadEvent {
-  id: string
-  contact: { hubspotId: string; email?: string }
-  type: EventType
-  occurredAt: string
-  attributes: EventAttributes
-}
-
-/** HubSpot datetimes come as epoch milliseconds (webhooks) or ISO strings (REST); both → ISO. */
-export function toIsoInstant(value: string | null | undefined): string | null {
-  if (value === null || value === undefined || value.trim() === '') return null
-  const v = value.trim()
-  const d = /^\d{10,}$/.test(v) ? new Date(Number(v)) : new Date(v)
-  return Number.isNaN(d.getTime()) ? null : d.toISOString()
-}
-
-function positiveInt(value: string | null | undefined): number | null {
-  if (value === null || value === undefined) return null
-  const n = Number(value)
-  return Number.isInteger(n) && n > 0 ? n : null
-}
-
-/**
- * (b) Lead events implied by a contact's engagement properties as HubSpot holds them now.
- *
- * Every event's id is derived from HubSpot's state, not from the delivery that told us: the open at
- * `hs_email_last_open_date`, the Nth page view (`hs_analytics_num_page_views` = N), the Nth conversion.
- * A webhook, its retries, the 15-minute reconciliation and the backfill all derive the same ids from
- * the same state, so the ingestion's dedupe stores each fact once, whichever path saw it first.
- * When a counter jumped by several between two looks, only the newest occurrence is known (HubSpot
- * keeps the last URL / form only): one event is recorded, never invented ones.
- */
-export function engagementEventsFromSnapshot(
-  portalId: string,
-  contactId: string,
-  p: Record<string, string | null | undefined>,
-  fallbackTime: Date,
-): HubSpotLeadEvent[] {
-  const out: HubSpotLeadEvent[] = []
-  const email = p['email'] ? p['email'].trim().toLowerCase() : undefined
-  const contact = email ? { hubspotId: contactId, email } : { hubspotId: contactId }
-  const prefix = `hubspot:${portalId}:${contactId}`
-  const campaign = p['hs_email_last_email_name']?.trim() || 'hubspot-marketing-email'
-
-  const opened = toIsoInstant(p['hs_email_last_open_date'])
-  if (opened) {
-    out.push({
-      id: `${prefix}:email.opened:${opened}`,
-      contact,
-      type: 'email.opened',
-      occurredAt: opened,
-      attributes: { campaignId: campaign, campaignName: campaign },
-    })
-  }
-  const clicked = toIsoInstant(p['hs_email_last_click_date'])
-  if (clicked) {
-    out.push({
-      id: `${prefix}:email.clicked:${clicked}`,
-      contact,
-      type: 'email.clicked',
-      occurredAt: clicked,
-      attributes: { campaignId: campaign, campaignName: campaign },
-    })
-  }
-  const salesOpened = toIsoInstant(p['hs_sales_email_last_opened'])
-  if (salesOpened) {
-    out.push({
-      id: `${prefix}:sales-email.opened:${salesOpened}`,
-      contact,
-      type: 'email.opened',
-      occurredAt: salesOpened,
-      attributes: { campaignId: 'hubspot-sales-email', category: 'sales' },
-    })
-  }
-  const salesClicked = toIsoInstant(p['hs_sales_email_last_clicked'])
-  if (salesClicked) {
-    out.push({
-      id: `${prefix}:sales-email.clicked:${salesClicked}`,
-      contact,
-      type: 'email.clicked',
-      occurredAt: salesClicked,
-      attributes: { campaignId: 'hubspot-sales-email', category: 'sales' },
-    })
-  }
-  const views = positiveInt(p['hs_analytics_num_page_views'])
-  const lastUrl = p['hs_analytics_last_url']?.trim()
-  if (views !== null && lastUrl) {
-    out.push({
-      id: `${prefix}:page.viewed:${views}`,
-      contact,
-      type: 'page.viewed',
-      occurredAt: toIsoInstant(p['hs_analytics_last_timestamp']) ?? fallbackTime.toISOString(),
-      attributes: { url: lastUrl.slice(0, 2048) },
-    })
-  }
-  const conversions = positiveInt(p['num_conversion_events'])
-  const formName = p['recent_conversion_event_name']?.trim()
-  if (conversions !== null && formName) {
-    out.push({
-      id: `${prefix}:form.submitted:${conversions}`,
-      contact,
-      type: 'form.submitted',
-      occurredAt: toIsoInstant(p['recent_conversion_date']) ?? fallbackTime.toISOString(),
-      attributes: { formName: formName.slice(0, 512) },
-    })
-  }
-  const meeting = toIsoInstant(p['engagements_last_meeting_booked'])
-  if (meeting) {
-    out.push({
-      id: `${prefix}:meeting.booked:${meeting}`,
-      contact,
-      type: 'meeting.booked',
-      occurredAt: meeting,
-      attributes: {},
-    })
-  }
-  return out
-}
-
 /** What the write-back needs of a score. */
 export interface ScoreForCrm {
   total: number
@@ -333,7 +212,7 @@ export interface ScoreForCrm {
 }
 
 /**
- * (c) The SPEC §6 property values. Every value is a string, as HubSpot's API holds them; datetimes are
+ * (c) The write-back property values (provisioning.ts creates them). Every value is a string, as HubSpot's API holds them; datetimes are
  * UTC epoch milliseconds, the format HubSpot documents as accepted by every endpoint
  * (https://developers.hubspot.com/docs/faq/how-should-timestamps-be-formatted-for-hubspots-apis).
  * An empty string clears a value (https://developers.hubspot.com/docs/api/crm/contacts).

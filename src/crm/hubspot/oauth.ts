@@ -1,18 +1,20 @@
 /**
- * HubSpot OAuth for the marketplace app: install URL with a signed, expiring `state`; code exchange and
- * refresh at the v3 token endpoint (parameters in the form body); token introspection to learn the portal
- * (hub) id; the app's own uninstall call. Every base URL comes from config.
+ * HubSpot OAuth for the marketplace app: the install URL with a signed, expiring, single-use `state`
+ * (../signed-state.ts); code exchange and refresh at the v3 token endpoint (parameters in the form
+ * body); token introspection to learn the portal (hub) id; the app's own uninstall call. Every base
+ * URL comes from config.
  *
  * The SDK still calls /oauth/v1 (deprecated on 2027-02-16), so these calls use fetch directly.
  * Sources: https://developers.hubspot.com/docs/api-reference/auth-oauth-v3/guide
  *          https://developers.hubspot.com/docs/api-reference/2026-03/authentication/oauth-tokens/token-introspect
  *          https://developers.hubspot.com/docs/api-reference/latest/app-management/app-uninstalls/guide
  */
-import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Clock } from '../../clock.js'
 import type { Config } from '../../config.js'
+import type { Db } from '../../db/database.js'
 import { CrmError } from '../../errors.js'
-import { authErrorFromResponse, HubSpotApiError, parseBody } from './errors.js'
+import { createSignedStates, type SignedStateContent } from '../signed-state.js'
+import { authErrorFromResponse, bodyField, HubSpotApiError, parseBody } from './errors.js'
 
 /**
  * The least Leadgrid needs. `oauth` is HubSpot's base scope (and the uninstall API's);
@@ -36,6 +38,8 @@ export const HUBSPOT_REQUIRED_SCOPES = [
 export const STATE_TTL_MS = 10 * 60 * 1000
 /** A token call never holds the connection's row lock longer than this. */
 const TIMEOUT_MS = 15_000
+/** The one kind of signed state HubSpot's install uses (the install's own, and the attach ticket). */
+const STATE_KIND = 'hubspot-install'
 
 export interface HubSpotTokens {
   accessToken: string
@@ -68,6 +72,8 @@ export interface VerifiedState {
   expiresAt: Date
 }
 
+export type StateCheck = { ok: true; state: OAuthState } | { ok: false; reason: 'invalid' | 'used' }
+
 type OAuthConfig = Pick<
   Config,
   | 'HUBSPOT_CLIENT_ID'
@@ -81,28 +87,95 @@ type OAuthConfig = Pick<
 export interface HubSpotOAuthDeps {
   config: OAuthConfig
   clock: Clock
+  /** Where a used state's nonce is recorded, so a state is refused on every process once used. */
+  db: Db
   fetch?: typeof globalThis.fetch
 }
 
 export type HubSpotOAuth = ReturnType<typeof createHubSpotOAuth>
 
-export function createHubSpotOAuth({ config, clock, fetch = globalThis.fetch }: HubSpotOAuthDeps) {
-  const clientId = config.HUBSPOT_CLIENT_ID
-  const clientSecret = config.HUBSPOT_CLIENT_SECRET
-  const apiBase = config.HUBSPOT_API_BASE.replace(/\/+$/, '')
+export function createHubSpotOAuth({ config, clock, db, fetch = globalThis.fetch }: HubSpotOAuthDeps) {
   const redirectUri = `${config.PUBLIC_URL}/oauth/hubspot/callback`
-  // The install URL of a Marketplace listing: HubSpot sends the code there (install.ts), so
-  // it is the redirect URI of that code's exchange and one of the app's redirectUrls.
-  const installRedirectUri = `${config.PUBLIC_URL}/oauth/hubspot/install`
-  // The state key is derived, so the session secret itself never signs anything visible.
-  const stateKey = (() => {
-    const secret = config.SESSION_SECRET ?? clientSecret
-    if (!secret) return undefined
-    return Buffer.from(hkdfSync('sha256', secret, 'leadgrid', 'hubspot-oauth-state', 32))
-  })()
+  const tokens = hubspotTokenEndpoint({ config, clock, fetch })
+  const states = createSignedStates({
+    secret: config.SESSION_SECRET ?? config.HUBSPOT_CLIENT_SECRET,
+    keyPurpose: 'hubspot-oauth-state',
+    ttlMs: STATE_TTL_MS,
+    clock,
+    db,
+  })
 
-  function requireCredentials(): { id: string; secret: string } {
-    if (!clientId || !clientSecret) {
+  const createState = (state: OAuthState = {}): string => states.sign(STATE_KIND, { ...state })
+
+  /**
+   * Returns the state's content with its nonce and expiry, or null when it is forged, malformed or
+   * expired. Whether it was used before is `consumeState`'s question (the database knows).
+   */
+  function readState(token: string | undefined): VerifiedState | null {
+    const read = states.read(STATE_KIND, token)
+    return read ? verified(read) : null
+  }
+
+  return {
+    redirectUri,
+    // The install URL of a Marketplace listing: HubSpot sends the code there (install.ts), so it is
+    // the redirect URI of that code's exchange and one of the app's redirectUrls.
+    installRedirectUri: `${config.PUBLIC_URL}/oauth/hubspot/install`,
+    scopes: HUBSPOT_REQUIRED_SCOPES,
+    installUrl(state: OAuthState = {}): string {
+      const url = new URL(config.HUBSPOT_AUTHORIZE_URL)
+      url.searchParams.set('client_id', tokens.credentials().id)
+      url.searchParams.set('redirect_uri', redirectUri)
+      url.searchParams.set('scope', HUBSPOT_REQUIRED_SCOPES.join(' '))
+      url.searchParams.set('state', createState(state))
+      return url.toString()
+    },
+    createState,
+    readState,
+    /** Returns the state's content, or null when it is forged, malformed or expired. */
+    verifyState: (token: string | undefined): OAuthState | null => readState(token)?.state ?? null,
+    /** Signature and expiry, then single use: the state's nonce is recorded, a second use is `used`. */
+    async consumeState(token: string | undefined): Promise<StateCheck> {
+      const result = await states.consume(STATE_KIND, token)
+      return result.ok ? { ok: true, state: verified(result.token).state } : result
+    },
+    tokensFromResponse: tokens.toTokens,
+    /** `redirect` is the URI the code was sent to: the callback, or the install URL (a listing install). */
+    exchangeCode: (code: string, redirect: string = redirectUri) => tokens.exchangeCode(code, redirect),
+    /** Throws HubSpotAuthError; `.revoked` is true for BAD_REFRESH_TOKEN / invalid_grant. */
+    refresh: tokens.refresh,
+    tokenInfo: tokens.tokenInfo,
+    /** Uninstalls the app from the portal the token belongs to (HubSpot answers 204). */
+    uninstall: (accessToken: string) => uninstallApp(fetch, config.HUBSPOT_API_BASE, accessToken),
+  }
+}
+
+/** Only the fields Leadgrid signs are read back, and only as strings. */
+function verified(token: SignedStateContent): VerifiedState {
+  const { returnTo, workspaceId } = token.content
+  return {
+    state: {
+      ...(typeof returnTo === 'string' ? { returnTo } : {}),
+      ...(typeof workspaceId === 'string' ? { workspaceId } : {}),
+    },
+    nonce: token.nonce,
+    expiresAt: token.expiresAt,
+  }
+}
+
+/** HubSpot's v3 token endpoint: code exchange, refresh and introspection, all form-encoded. */
+function hubspotTokenEndpoint(deps: {
+  config: OAuthConfig
+  clock: Pick<Clock, 'now'>
+  fetch: typeof globalThis.fetch
+}) {
+  const { config, clock } = deps
+  const apiBase = config.HUBSPOT_API_BASE.replace(/\/+$/, '')
+
+  function credentials(): { id: string; secret: string } {
+    const id = config.HUBSPOT_CLIENT_ID
+    const secret = config.HUBSPOT_CLIENT_SECRET
+    if (!id || !secret) {
       throw new CrmError(
         'HubSpot app is not configured (HUBSPOT_CLIENT_ID / HUBSPOT_CLIENT_SECRET)',
         'hubspot',
@@ -110,214 +183,124 @@ export function createHubSpotOAuth({ config, clock, fetch = globalThis.fetch }: 
         false,
       )
     }
-    return { id: clientId, secret: clientSecret }
+    return { id, secret }
   }
 
-  function sign(payload: string): string {
-    if (!stateKey)
-      throw new CrmError('No key to sign the OAuth state (SESSION_SECRET)', 'hubspot', undefined, false)
-    return createHmac('sha256', stateKey).update(payload).digest('base64url')
+  /** Every token call carries the app's credentials in the form body, as v3 requires. */
+  function post(path: string, form: Record<string, string>): Promise<unknown> {
+    const { id, secret } = credentials()
+    return postForm(deps.fetch, `${apiBase}${path}`, { ...form, client_id: id, client_secret: secret })
   }
-
-  function createState(state: OAuthState = {}): string {
-    const payload = Buffer.from(
-      JSON.stringify({
-        n: randomBytes(12).toString('base64url'),
-        exp: clock.now().getTime() + STATE_TTL_MS,
-        ...state,
-      }),
-    ).toString('base64url')
-    return `${payload}.${sign(payload)}`
-  }
-
-  /**
-   * Returns the state's content with its nonce and expiry, or null when it is forged, malformed or
-   * expired. Whether it was used before is the caller's question (the database knows).
-   */
-  function readState(token: string | undefined): VerifiedState | null {
-    if (!token || !stateKey) return null
-    const [payload, mac, extra] = token.split('.')
-    if (!payload || !mac || extra !== undefined) return null
-    const expected = Buffer.from(sign(payload))
-    const given = Buffer.from(mac)
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
-    } catch {
-      return null // signed by us yet unparsable cannot happen; treat as forged anyway
-    }
-    if (!parsed || typeof parsed !== 'object') return null
-    const { n, exp, returnTo, workspaceId } = parsed as Record<string, unknown>
-    if (typeof n !== 'string' || typeof exp !== 'number' || exp < clock.now().getTime()) return null
-    return {
-      state: {
-        ...(typeof returnTo === 'string' ? { returnTo } : {}),
-        ...(typeof workspaceId === 'string' ? { workspaceId } : {}),
-      },
-      nonce: n,
-      expiresAt: new Date(exp),
-    }
-  }
-
-  /** Returns the state's content, or null when it is forged, malformed or expired. */
-  function verifyState(token: string | undefined): OAuthState | null {
-    return readState(token)?.state ?? null
-  }
-
-  function installUrl(state: OAuthState = {}): string {
-    const { id } = requireCredentials()
-    const url = new URL(config.HUBSPOT_AUTHORIZE_URL)
-    url.searchParams.set('client_id', id)
-    url.searchParams.set('redirect_uri', redirectUri)
-    url.searchParams.set('scope', HUBSPOT_REQUIRED_SCOPES.join(' '))
-    url.searchParams.set('state', createState(state))
-    return url.toString()
-  }
-
-  async function postForm(path: string, form: Record<string, string>): Promise<unknown> {
-    let res: Response
-    try {
-      res = await fetch(`${apiBase}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body: new URLSearchParams(form).toString(),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      })
-    } catch (err) {
-      throw new CrmError(
-        `HubSpot token endpoint unreachable: ${(err as Error).message}`,
-        'hubspot',
-        undefined,
-        true,
-      )
-    }
-    const body = parseBody(await res.text())
-    if (!res.ok) throw authErrorFromResponse(res.status, body)
-    return body
-  }
-
-  /** The token endpoint's answer (however it was fetched) as tokens. */
-  function toTokens(body: unknown): HubSpotTokens {
-    const b = (body ?? {}) as Record<string, unknown>
-    const accessToken = b['access_token']
-    const refreshToken = b['refresh_token']
-    const expiresIn = Number(b['expires_in'])
-    if (typeof accessToken !== 'string' || typeof refreshToken !== 'string' || !Number.isFinite(expiresIn)) {
-      throw new CrmError(
-        'HubSpot token response is missing access_token, refresh_token or expires_in',
-        'hubspot',
-        200,
-        false,
-      )
-    }
-    const hub = b['hub_id'] ?? b['hubId']
-    const scopes =
-      b['scopes'] ?? (typeof b['scope'] === 'string' ? (b['scope'] as string).split(' ') : undefined)
-    return {
-      accessToken,
-      refreshToken,
-      expiresAt: new Date(clock.now().getTime() + expiresIn * 1000),
-      ...(hub !== undefined && hub !== null ? { hubId: String(hub) } : {}),
-      ...(Array.isArray(scopes) ? { scopes: scopes.map(String) } : {}),
-    }
-  }
-
-  /** `redirect` is the URI the code was sent to: the callback, or the install URL (a listing install). */
-  async function exchangeCode(code: string, redirect: string = redirectUri): Promise<HubSpotTokens> {
-    const { id, secret } = requireCredentials()
-    const body = await postForm('/oauth/v3/token', {
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: redirect,
-      client_id: id,
-      client_secret: secret,
-    })
-    return toTokens(body)
-  }
-
-  /** Throws HubSpotAuthError; `.revoked` is true for BAD_REFRESH_TOKEN / invalid_grant. */
-  async function refresh(refreshToken: string): Promise<HubSpotTokens> {
-    const { id, secret } = requireCredentials()
-    const body = await postForm('/oauth/v3/token', {
-      grant_type: 'refresh_token',
-      refresh_token: refreshToken,
-      client_id: id,
-      client_secret: secret,
-    })
-    const tokens = toTokens(body)
-    return tokens
-  }
-
-  async function tokenInfo(accessToken: string): Promise<HubSpotTokenInfo> {
-    const { id, secret } = requireCredentials()
-    const body = (await postForm('/oauth/v3/token/introspect', {
-      client_id: id,
-      client_secret: secret,
-      token: accessToken,
-      token_type_hint: 'access_token',
-    })) as Record<string, unknown> | undefined
-    const hub = body?.['hub_id'] ?? body?.['hubId']
-    if (body?.['active'] !== true || hub === undefined || hub === null) {
-      throw new CrmError('HubSpot token introspection did not name an active portal', 'hubspot', 200, false)
-    }
-    const scopes = body['scopes'] ?? body['scope']
-    const app = body['app_id'] ?? body['appId']
-    return {
-      active: true,
-      hubId: String(hub),
-      ...(app !== undefined && app !== null ? { appId: String(app) } : {}),
-      scopes: Array.isArray(scopes)
-        ? scopes.map(String)
-        : typeof scopes === 'string'
-          ? scopes.split(' ')
-          : [],
-    }
-  }
-
-  /** Uninstalls the app from the portal the token belongs to (HubSpot answers 204). */
-  async function uninstall(accessToken: string): Promise<void> {
-    let res: Response
-    try {
-      res = await fetch(`${apiBase}/appinstalls/v3/external-install`, {
-        method: 'DELETE',
-        headers: { authorization: `Bearer ${accessToken}` },
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      })
-    } catch (err) {
-      throw new CrmError(
-        `HubSpot uninstall unreachable: ${(err as Error).message}`,
-        'hubspot',
-        undefined,
-        true,
-      )
-    }
-    if (res.ok) return
-    const body = parseBody(await res.text())
-    const category =
-      typeof body === 'object' && body ? (body as Record<string, unknown>)['category'] : undefined
-    throw new HubSpotApiError(
-      `HubSpot uninstall answered ${res.status}`,
-      res.status,
-      res.status === 429 || res.status >= 500,
-      undefined,
-      typeof category === 'string' ? category : undefined,
-      undefined,
-    )
-  }
+  const toTokens = (body: unknown) => tokensFromBody(body, clock.now())
 
   return {
-    redirectUri,
-    installRedirectUri,
-    scopes: HUBSPOT_REQUIRED_SCOPES,
-    installUrl,
-    createState,
-    readState,
-    verifyState,
-    tokensFromResponse: toTokens,
-    exchangeCode,
-    refresh,
-    tokenInfo,
-    uninstall,
+    credentials,
+    toTokens,
+    exchangeCode: async (code: string, redirect: string): Promise<HubSpotTokens> =>
+      toTokens(
+        await post('/oauth/v3/token', { grant_type: 'authorization_code', code, redirect_uri: redirect }),
+      ),
+    refresh: async (refreshToken: string): Promise<HubSpotTokens> =>
+      toTokens(await post('/oauth/v3/token', { grant_type: 'refresh_token', refresh_token: refreshToken })),
+    async tokenInfo(accessToken: string): Promise<HubSpotTokenInfo> {
+      const form = { token: accessToken, token_type_hint: 'access_token' }
+      return tokenInfoFromBody(
+        (await post('/oauth/v3/token/introspect', form)) as Record<string, unknown> | undefined,
+      )
+    },
   }
+}
+
+async function postForm(
+  fetch: typeof globalThis.fetch,
+  url: string,
+  form: Record<string, string>,
+): Promise<unknown> {
+  let res: Response
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams(form).toString(),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    })
+  } catch (err) {
+    throw new CrmError(
+      `HubSpot token endpoint unreachable: ${(err as Error).message}`,
+      'hubspot',
+      undefined,
+      true,
+    )
+  }
+  const body = parseBody(await res.text())
+  if (!res.ok) throw authErrorFromResponse(res.status, body)
+  return body
+}
+
+/** The token endpoint's answer (however it was fetched) as tokens. */
+function tokensFromBody(body: unknown, now: Date): HubSpotTokens {
+  const b = (body ?? {}) as Record<string, unknown>
+  const accessToken = b['access_token']
+  const refreshToken = b['refresh_token']
+  const expiresIn = Number(b['expires_in'])
+  if (typeof accessToken !== 'string' || typeof refreshToken !== 'string' || !Number.isFinite(expiresIn)) {
+    throw new CrmError(
+      'HubSpot token response is missing access_token, refresh_token or expires_in',
+      'hubspot',
+      200,
+      false,
+    )
+  }
+  const hub = b['hub_id'] ?? b['hubId']
+  const scopes = b['scopes'] ?? (typeof b['scope'] === 'string' ? b['scope'].split(' ') : undefined)
+  return {
+    accessToken,
+    refreshToken,
+    expiresAt: new Date(now.getTime() + expiresIn * 1000),
+    ...(hub !== undefined && hub !== null ? { hubId: String(hub) } : {}),
+    ...(Array.isArray(scopes) ? { scopes: scopes.map(String) } : {}),
+  }
+}
+
+function tokenInfoFromBody(body: Record<string, unknown> | undefined): HubSpotTokenInfo {
+  const hub = body?.['hub_id'] ?? body?.['hubId']
+  if (body?.['active'] !== true || hub === undefined || hub === null) {
+    throw new CrmError('HubSpot token introspection did not name an active portal', 'hubspot', 200, false)
+  }
+  const app = body['app_id'] ?? body['appId']
+  return {
+    active: true,
+    hubId: String(hub),
+    ...(app !== undefined && app !== null ? { appId: String(app) } : {}),
+    scopes: scopeList(body['scopes'] ?? body['scope']),
+  }
+}
+
+/** HubSpot names scopes as a list, or as one space-separated string. */
+function scopeList(scopes: unknown): string[] {
+  if (Array.isArray(scopes)) return scopes.map(String)
+  return typeof scopes === 'string' ? scopes.split(' ') : []
+}
+
+async function uninstallApp(fetch: typeof globalThis.fetch, apiBase: string, accessToken: string) {
+  let res: Response
+  try {
+    res = await fetch(`${apiBase.replace(/\/+$/, '')}/appinstalls/v3/external-install`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${accessToken}` },
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    })
+  } catch (err) {
+    throw new CrmError(`HubSpot uninstall unreachable: ${(err as Error).message}`, 'hubspot', undefined, true)
+  }
+  if (res.ok) return
+  const body = parseBody(await res.text())
+  throw new HubSpotApiError(
+    `HubSpot uninstall answered ${res.status}`,
+    res.status,
+    res.status === 429 || res.status >= 500,
+    undefined,
+    bodyField(body, 'category'),
+    undefined,
+  )
 }

@@ -1,5 +1,5 @@
 /**
- * HubSpot facts → Leadgrid outcomes (issue 10, item 1), as pure functions over HubSpot's documented
+ * HubSpot facts → Leadgrid outcomes (for calibration), as pure functions over HubSpot's documented
  * payloads, in the provider-neutral `CrmOutcome` shape the Pipedrive adapter already reports
  * (crm/types.ts), so the same recorder (outcomes/outcome-service.ts `crmOutcomeRecorder`) stores them.
  *

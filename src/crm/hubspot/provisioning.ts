@@ -1,11 +1,12 @@
 /**
- * Creates the `leadgrid` property group and the SPEC §6 contact properties in a portal — only those
- * that are missing, so running it again changes nothing (a 409 from a concurrent run counts as present).
+ * Creates the `leadgrid` property group and the contact properties Leadgrid writes its scores to —
+ * only those missing from the portal, so running it again changes nothing (a 409 from a concurrent
+ * run counts as present).
  * Types and field types: https://developers.hubspot.com/docs/api-reference/latest/crm/properties/create-property
  * (`type` string|number|date|datetime|enumeration|bool; `datetime` pairs with fieldType `date`).
  */
 import { CrmError } from '../../errors.js'
-import type { HubSpotClient, HubSpotPropertyDefinition } from './client.js'
+import type { HubSpotPropertiesApi, HubSpotPropertyDefinition } from './client-properties.js'
 
 export const LEADGRID_GROUP = {
   name: 'leadgrid',
@@ -22,7 +23,7 @@ export const MQL_STATUSES = ['mql', 'not_mql'] as const
 
 const base = { groupName: LEADGRID_GROUP.name, formField: false }
 
-/** SPEC §6, exactly: names, types, options. */
+/** The properties Leadgrid writes, exactly: names, types, options (what mapping.ts sends). */
 export const LEADGRID_PROPERTIES: readonly HubSpotPropertyDefinition[] = [
   {
     ...base,
@@ -121,7 +122,7 @@ export interface ProvisioningReport {
   groupCreated: boolean
   created: string[]
   existing: string[]
-  /** Present under our name but not as SPEC §6 says (changed by hand?): reported, never overwritten. */
+  /** Present under our name but not as defined here (changed by hand?): reported, never overwritten. */
   mismatched: { name: string; problem: string }[]
 }
 
@@ -129,7 +130,7 @@ const isConflict = (err: unknown) => err instanceof CrmError && err.status === 4
 
 export async function provisionHubSpotProperties(
   client: Pick<
-    HubSpotClient,
+    HubSpotPropertiesApi,
     'listPropertyGroups' | 'createPropertyGroup' | 'listProperties' | 'createProperty'
   >,
 ): Promise<ProvisioningReport> {

@@ -6,10 +6,11 @@
  */
 import type { ContactUpsert } from '../../events/ingestion-schemas.js'
 import type { CrmRecords } from '../types.js'
-import type { HubSpotContact } from './client.js'
+import type { HubSpotContact } from './client-contacts.js'
 import type { ContactCompanies } from './companies.js'
-import { CONTACT_READ_PROPERTIES, engagementEventsFromSnapshot, profileFromHubSpot } from './mapping.js'
+import { CONTACT_READ_PROPERTIES, profileFromHubSpot } from './mapping.js'
 import { OUTCOME_CONTACT_PROPERTIES, outcomesFromContact } from './outcomes.js'
+import { engagementEventsFromSnapshot } from './records-events.js'
 
 /** Longest text kept per profile value (HubSpot's own limit is far above what scoring reads). */
 const MAX_VALUE_LENGTH = 4096

@@ -13,8 +13,8 @@
  * requires). What the plugin cannot do, done here and why:
  *  - Single use: its cookie is cleared after a callback, but a copied URL plus the cookie value (or
  *    a second tab racing) still passes its check, and another web process knows nothing of it. So
- *    our `checkStateFunction` also records the state's nonce in the database (migrations/002) and
- *    refuses a nonce seen before, on every process.
+ *    our `checkStateFunction` also records the state's nonce in the database (../signed-state.ts)
+ *    and refuses a nonce seen before, on every process.
  *  - A signed, expiring state that carries content (returnTo; later the workspace that started the
  *    install): its default state is a bare random string, so `generateStateFunction` returns ours
  *    (oauth.ts), checked for signature and expiry as well as against the cookie.
@@ -32,16 +32,33 @@
  * own workspace as before.
  */
 import fastifyOAuth2, { type OAuth2Namespace, type OAuth2Token } from '@fastify/oauth2'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import type { AppDeps } from '../../app-deps.js'
-import { consumeOAuthStateNonce } from '../../db/oauth-state-repository.js'
+import type { Config } from '../../config.js'
 import { BadRequest, CrmError, NotConfigured } from '../../errors.js'
 import { authErrorFromResponse } from './errors.js'
-import { listingInstallQuery } from './install.js'
-import { type OAuthState, STATE_TTL_MS } from './oauth.js'
+import { type HubSpotInstallService, listingInstallQuery } from './install.js'
+import { type HubSpotOAuth, type OAuthState, STATE_TTL_MS } from './oauth.js'
 
-type Deps = Pick<AppDeps, 'config' | 'db' | 'clock' | 'crm'>
+export interface HubSpotOAuthRouteDeps {
+  config: Pick<
+    Config,
+    | 'HUBSPOT_CLIENT_ID'
+    | 'HUBSPOT_CLIENT_SECRET'
+    | 'HUBSPOT_AUTHORIZE_URL'
+    | 'HUBSPOT_API_BASE'
+    | 'PUBLIC_URL'
+  >
+  crm: {
+    hubspot: {
+      oauth: Pick<
+        HubSpotOAuth,
+        'scopes' | 'redirectUri' | 'createState' | 'readState' | 'consumeState' | 'tokensFromResponse'
+      >
+      install: Pick<HubSpotInstallService, 'completeInstall' | 'completeListingInstall'>
+    }
+  }
+}
 
 export const OAUTH_STATE_COOKIE = 'leadgrid_hubspot_oauth_state'
 /** Set by the settings page's install-link call; read by the install only (see the header). */
@@ -75,6 +92,13 @@ function notConfigured(): NotConfigured {
 const startAgain = (why: string, code: string) =>
   new BadRequest(`${why}; start the install again from /oauth/hubspot/install`, undefined, code)
 
+const codeRefused = () =>
+  new BadRequest(
+    'HubSpot refused this authorisation code (already used or expired); start the install again',
+    undefined,
+    'install_failed',
+  )
+
 /** A token endpoint failure from the plugin's HTTP client (wreck: Boom errors) as our CrmError. */
 function tokenError(err: unknown): CrmError {
   const e = err as { data?: { isResponseError?: boolean; payload?: unknown; res?: { statusCode?: number } } }
@@ -91,104 +115,137 @@ function tokenError(err: unknown): CrmError {
   )
 }
 
-export function hubspotOAuthRoutes(deps: Deps) {
+/**
+ * The callback's state check: this browser's cookie, then the state's signature, expiry and single
+ * use (our errors, one per failure, instead of the plugin's "Invalid state").
+ */
+async function checkState(deps: HubSpotOAuthRouteDeps, request: FastifyRequest): Promise<boolean> {
+  const { state } = callbackQuery.parse(request.query)
+  const cookie = request.cookies[OAUTH_STATE_COOKIE]
+  if (!cookie)
+    throw startAgain(
+      'This browser has no install in progress (its install cookie is missing or expired, or the install was started in another browser)',
+      'install_not_started',
+    )
+  if (!state || cookie !== state)
+    throw startAgain('This install link does not belong to this browser', 'invalid_state')
+  const checked = await deps.crm.hubspot.oauth.consumeState(state)
+  if (!checked.ok && checked.reason === 'used')
+    throw startAgain('This install link was already used', 'state_used')
+  if (!checked.ok) throw startAgain('The install link is invalid or expired', 'invalid_state')
+  request.hubspotInstallState = checked.state
+  return true
+}
+
+/** @fastify/oauth2 for HubSpot's authorization-code flow, with our state (see the header). */
+async function registerOAuth2(app: FastifyInstance, deps: HubSpotOAuthRouteDeps): Promise<OAuth2Namespace> {
+  const { config } = deps
+  const { oauth } = deps.crm.hubspot
+  const authorize = new URL(config.HUBSPOT_AUTHORIZE_URL)
+  const api = new URL(config.HUBSPOT_API_BASE)
+  await app.register(fastifyOAuth2, {
+    name: 'hubspotOAuth2',
+    scope: [...oauth.scopes],
+    credentials: {
+      client: { id: config.HUBSPOT_CLIENT_ID!, secret: config.HUBSPOT_CLIENT_SECRET! },
+      auth: {
+        authorizeHost: authorize.origin,
+        authorizePath: authorize.pathname,
+        tokenHost: api.origin,
+        // The API base may carry a path (a proxy, a stand-in); keep it in front of the endpoint.
+        tokenPath: `${api.pathname.replace(/\/+$/, '')}${TOKEN_PATH}`,
+      },
+      options: { authorizationMethod: 'body', bodyFormat: 'form' },
+      http: { timeout: 15_000 },
+    },
+    callbackUri: oauth.redirectUri,
+    userAgent: 'leadgrid',
+    redirectStateCookieName: OAUTH_STATE_COOKIE,
+    cookie: {
+      // Only the callback needs it; gone after the state's 10 minutes; never readable by scripts;
+      // Lax: sent on HubSpot's top-level redirect back, not on cross-site subrequests.
+      path: CALLBACK_PATH,
+      maxAge: STATE_TTL_MS / 1000,
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: config.PUBLIC_URL.startsWith('https:'),
+    },
+    generateStateFunction: (request: FastifyRequest) =>
+      request.hubspotAttachWorkspace
+        ? oauth.createState({ returnTo: '/app/#connections', workspaceId: request.hubspotAttachWorkspace })
+        : oauth.createState({ returnTo: '/app/' }),
+    checkStateFunction: (request: FastifyRequest) => checkState(deps, request),
+  })
+  return (app as FastifyInstance & { hubspotOAuth2: OAuth2Namespace }).hubspotOAuth2
+}
+
+/** An attach ticket, accepted only from the browser holding its cookie, unexpired, once. */
+async function acceptAttachTicket(
+  deps: HubSpotOAuthRouteDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  attach: string,
+): Promise<void> {
+  const { oauth } = deps.crm.hubspot
+  const invalid = new BadRequest(
+    'This "connect another CRM" link is invalid, expired, already used or was opened in another browser; open it again from the Connections tab of the settings page',
+    undefined,
+    'invalid_attach',
+  )
+  if (request.cookies[ATTACH_COOKIE] !== attach || !oauth.readState(attach)?.state.workspaceId) throw invalid
+  const checked = await oauth.consumeState(attach)
+  if (!checked.ok || !checked.state.workspaceId) throw invalid
+  request.hubspotAttachWorkspace = checked.state.workspaceId
+  reply.clearCookie(ATTACH_COOKIE, { path: INSTALL_PATH })
+}
+
+/** Code exchange (the plugin checks the cookie and state first), then the install itself. */
+async function completeCallback(
+  deps: HubSpotOAuthRouteDeps,
+  oauth2: OAuth2Namespace,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<string> {
+  const hs = deps.crm.hubspot
+  let token: OAuth2Token
+  try {
+    token = await oauth2.getAccessTokenFromAuthorizationCodeFlow(request, reply)
+  } catch (err) {
+    if (err instanceof BadRequest) throw err
+    const crm = tokenError(err)
+    // A used, expired or foreign code (a reload of this page, the back button).
+    if (!crm.retryable) throw codeRefused()
+    throw crm
+  }
+  const workspaceId = request.hubspotInstallState?.workspaceId
+  try {
+    const installed = await hs.install.completeInstall(
+      hs.oauth.tokensFromResponse(token.token),
+      workspaceId ? { workspaceId } : {},
+    )
+    return installed.portalId
+  } catch (err) {
+    if (err instanceof CrmError && !err.retryable) throw codeRefused()
+    throw err
+  }
+}
+
+export function hubspotOAuthRoutes(deps: HubSpotOAuthRouteDeps) {
   return async function register(app: FastifyInstance): Promise<void> {
-    const hs = deps.crm.hubspot
     const { config } = deps
     const configured = Boolean(config.HUBSPOT_CLIENT_ID && config.HUBSPOT_CLIENT_SECRET)
-    let oauth2: OAuth2Namespace | undefined
-
-    if (configured) {
-      const authorize = new URL(config.HUBSPOT_AUTHORIZE_URL)
-      const api = new URL(config.HUBSPOT_API_BASE)
-      const scoped = app as FastifyInstance & { hubspotOAuth2?: OAuth2Namespace }
-      await app.register(fastifyOAuth2, {
-        name: 'hubspotOAuth2',
-        scope: [...hs.oauth.scopes],
-        credentials: {
-          client: { id: config.HUBSPOT_CLIENT_ID!, secret: config.HUBSPOT_CLIENT_SECRET! },
-          auth: {
-            authorizeHost: authorize.origin,
-            authorizePath: authorize.pathname,
-            tokenHost: api.origin,
-            // The API base may carry a path (a proxy, a stand-in); keep it in front of the endpoint.
-            tokenPath: `${api.pathname.replace(/\/+$/, '')}${TOKEN_PATH}`,
-          },
-          options: { authorizationMethod: 'body', bodyFormat: 'form' },
-          http: { timeout: 15_000 },
-        },
-        callbackUri: hs.oauth.redirectUri,
-        userAgent: 'leadgrid',
-        redirectStateCookieName: OAUTH_STATE_COOKIE,
-        cookie: {
-          // Only the callback needs it; gone after the state's 10 minutes; never readable by scripts;
-          // Lax: sent on HubSpot's top-level redirect back, not on cross-site subrequests.
-          path: CALLBACK_PATH,
-          maxAge: STATE_TTL_MS / 1000,
-          httpOnly: true,
-          sameSite: 'lax',
-          secure: config.PUBLIC_URL.startsWith('https:'),
-        },
-        generateStateFunction: (request: FastifyRequest) =>
-          request.hubspotAttachWorkspace
-            ? hs.oauth.createState({
-                returnTo: '/app/#connections',
-                workspaceId: request.hubspotAttachWorkspace,
-              })
-            : hs.oauth.createState({ returnTo: '/app/' }),
-        checkStateFunction: async (request: FastifyRequest) => {
-          const { state } = callbackQuery.parse(request.query)
-          const cookie = request.cookies[OAUTH_STATE_COOKIE]
-          if (!cookie)
-            throw startAgain(
-              'This browser has no install in progress (its install cookie is missing or expired, or the install was started in another browser)',
-              'install_not_started',
-            )
-          if (!state || cookie !== state)
-            throw startAgain('This install link does not belong to this browser', 'invalid_state')
-          const verified = hs.oauth.readState(state)
-          if (!verified) throw startAgain('The install link is invalid or expired', 'invalid_state')
-          const first = await consumeOAuthStateNonce(
-            deps.db,
-            verified.nonce,
-            verified.expiresAt,
-            deps.clock.now(),
-          )
-          if (!first) throw startAgain('This install link was already used', 'state_used')
-          request.hubspotInstallState = verified.state
-          return true
-        },
-      })
-      oauth2 = scoped.hubspotOAuth2
-    }
+    const oauth2 = configured ? await registerOAuth2(app, deps) : undefined
 
     app.get(INSTALL_PATH, async (request, reply) => {
       if (!oauth2) throw notConfigured()
       reply.header('cache-control', 'no-store')
       const q = request.query as Record<string, unknown>
       if (q['code'] !== undefined || q['returnUrl'] !== undefined || q['step'] !== undefined) {
-        const returnUrl = await hs.install.completeListingInstall(listingInstallQuery.parse(q))
+        const returnUrl = await deps.crm.hubspot.install.completeListingInstall(listingInstallQuery.parse(q))
         return reply.redirect(returnUrl, 302)
       }
       const { attach } = z.object({ attach: z.string().max(2048).optional() }).parse(request.query)
-      if (attach !== undefined) {
-        const invalid = new BadRequest(
-          'This "connect another CRM" link is invalid, expired, already used or was opened in another browser; open it again from the Connections tab of the settings page',
-          undefined,
-          'invalid_attach',
-        )
-        const verified = hs.oauth.readState(attach)
-        if (request.cookies[ATTACH_COOKIE] !== attach || !verified?.state.workspaceId) throw invalid
-        const first = await consumeOAuthStateNonce(
-          deps.db,
-          verified.nonce,
-          verified.expiresAt,
-          deps.clock.now(),
-        )
-        if (!first) throw invalid
-        request.hubspotAttachWorkspace = verified.state.workspaceId
-        reply.clearCookie(ATTACH_COOKIE, { path: INSTALL_PATH })
-      }
+      if (attach !== undefined) await acceptAttachTicket(deps, request, reply, attach)
       const url = await oauth2.generateAuthorizationUri(request, reply)
       return reply.header('cache-control', 'no-store').redirect(url, 302)
     })
@@ -204,45 +261,11 @@ export function hubspotOAuthRoutes(deps: Deps) {
           'install_refused',
         )
       if (!q.code) throw new BadRequest('HubSpot sent no authorisation code', undefined, 'missing_code')
-      // Checks the cookie and the state (checkStateFunction above), clears the cookie, exchanges the code.
-      let token: OAuth2Token
-      try {
-        token = await oauth2.getAccessTokenFromAuthorizationCodeFlow(request, reply)
-      } catch (err) {
-        if (err instanceof BadRequest) throw err
-        const crm = tokenError(err)
-        if (!crm.retryable) {
-          // A used, expired or foreign code (a reload of this page, the back button).
-          throw new BadRequest(
-            'HubSpot refused this authorisation code (already used or expired); start the install again',
-            undefined,
-            'install_failed',
-          )
-        }
-        throw crm
-      }
-      let installed: Awaited<ReturnType<typeof hs.install.completeInstall>>
-      try {
-        installed = await hs.install.completeInstall(
-          hs.oauth.tokensFromResponse(token.token),
-          request.hubspotInstallState?.workspaceId
-            ? { workspaceId: request.hubspotInstallState.workspaceId }
-            : {},
-        )
-      } catch (err) {
-        if (err instanceof CrmError && !err.retryable) {
-          throw new BadRequest(
-            'HubSpot refused this authorisation code (already used or expired); start the install again',
-            undefined,
-            'install_failed',
-          )
-        }
-        throw err
-      }
+      const portalId = await completeCallback(deps, oauth2, request, reply)
       const state = request.hubspotInstallState ?? {}
       const target = new URL(`${config.PUBLIC_URL}${state.returnTo ?? '/app/'}`)
       target.searchParams.set('installed', 'hubspot')
-      target.searchParams.set('portalId', installed.portalId)
+      target.searchParams.set('portalId', portalId)
       return reply.redirect(target.toString(), 302)
     })
   }

@@ -8,6 +8,10 @@
  *          https://developers.hubspot.com/docs/faq/v2-request-validation
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import type { FastifyRequest } from 'fastify'
+import type { Clock } from '../../clock.js'
+import type { Config } from '../../config.js'
+import { Unauthorized } from '../../errors.js'
 
 /** HubSpot rejects nothing itself; the guide says to reject timestamps older than 5 minutes. */
 export const MAX_SIGNATURE_AGE_MS = 5 * 60 * 1000
@@ -124,4 +128,60 @@ function safeEqual(expected: string, given: string): boolean {
   const a = createHash('sha256').update(expected, 'utf8').digest()
   const b = createHash('sha256').update(given, 'utf8').digest()
   return timingSafeEqual(a, b)
+}
+
+function headerValue(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name]
+  return Array.isArray(v) ? v[0] : v
+}
+
+/** What a route needs to check HubSpot's signature on a request. */
+export interface SignatureCheckDeps {
+  config: Pick<Config, 'HUBSPOT_CLIENT_SECRET' | 'PUBLIC_URL'>
+  clock: Pick<Clock, 'now'>
+}
+
+/**
+ * Throws 401 unless HubSpot signed this request (v3, or v2 where `allowV2`).
+ *
+ * Signature failures are deliberately NOT limited per address (unlike API and tracking keys,
+ * src/http/auth-failure-limiter.ts): every portal's webhooks, cards and workflow actions come from
+ * HubSpot's shared addresses, so one bad sender there — or a secret mid-rotation — would block every
+ * customer's deliveries. Nothing is guessable either: the signature is an HMAC-SHA256 under the
+ * client secret over the timestamped request, refused when stale, so failures teach nothing.
+ */
+export function requireHubSpotSignature(
+  deps: SignatureCheckDeps,
+  request: FastifyRequest,
+  allowV2 = false,
+): void {
+  const secret = deps.config.HUBSPOT_CLIENT_SECRET
+  if (!secret) throw new Unauthorized('HubSpot is not configured on this server', 'hubspot_not_configured')
+  const uri = publicRequestUri(deps.config.PUBLIC_URL, request.url)
+  const rawBody = request.rawBody ?? ''
+  const v3 = headerValue(request, 'x-hubspot-signature-v3')
+  if (v3 || !allowV2) {
+    const result = verifyV3Signature({
+      clientSecret: secret,
+      method: request.method,
+      uri,
+      rawBody,
+      signature: v3,
+      timestamp: headerValue(request, 'x-hubspot-request-timestamp'),
+      nowMs: deps.clock.now().getTime(),
+    })
+    if (!result.ok) {
+      // The path only: HubSpot puts the user's email address in the query of hubspot.fetch requests.
+      request.log.warn(
+        { reason: result.reason, path: request.url.split('?')[0] },
+        'HubSpot signature rejected',
+      )
+      throw new Unauthorized('The HubSpot signature is missing, stale or wrong', 'invalid_signature')
+    }
+    return
+  }
+  const signature = headerValue(request, 'x-hubspot-signature')
+  if (!verifyV2Signature({ clientSecret: secret, method: request.method, uri, rawBody, signature })) {
+    throw new Unauthorized('The HubSpot signature is missing or wrong', 'invalid_signature')
+  }
 }

@@ -52,10 +52,10 @@ const eventShape = z.looseObject({
   isPrimaryAssociation: z.boolean().optional(),
 })
 
-/** Every event names one object: `objectId`, or for an association change the `from` side. */
 /** The fields HubSpot documents for a webhook event (anything else is an addition of theirs). */
 export const DOCUMENTED_WEBHOOK_FIELDS: readonly string[] = Object.keys(eventShape.shape)
 
+/** Every event names one object: `objectId`, or for an association change the `from` side. */
 export const hubspotWebhookEventSchema = eventShape
   .refine((e) => e.objectId !== undefined || e.fromObjectId !== undefined, {
     message: 'expected objectId (or fromObjectId for an association change)',

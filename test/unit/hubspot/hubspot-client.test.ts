@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import nock from 'nock'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createHubSpotClient } from '../../../src/crm/hubspot/client.js'
+import { contactsApi } from '../../../src/crm/hubspot/client-contacts.js'
 import { HubSpotApiError } from '../../../src/crm/hubspot/errors.js'
 import { createHubSpotRateLimits } from '../../../src/crm/hubspot/rate-limits.js'
 import { createSlidingWindowLimiter } from '../../../src/crm/rate-limiter.js'
@@ -31,7 +32,7 @@ function fakeTime() {
 
 function makeClient(time = fakeTime(), maxAttempts = 4) {
   const limits = createHubSpotRateLimits({ now: time.now, sleep: time.sleep })
-  return createHubSpotClient({
+  const client = createHubSpotClient({
     portalId: '62515',
     apiBase: API,
     accessToken: () => 'tok',
@@ -40,6 +41,7 @@ function makeClient(time = fakeTime(), maxAttempts = 4) {
     random: () => 0.5,
     retry: { maxAttempts, baseDelayMs: 100 },
   })
+  return { ...contactsApi(client), uninstall: client.uninstall }
 }
 
 beforeAll(() => nock.disableNetConnect())

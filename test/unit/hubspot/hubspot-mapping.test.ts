@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
   classifyPropertyChange,
-  engagementEventsFromSnapshot,
   isEchoOfOwnWrite,
   lifecycleStageOnMql,
   parseEmployeeCount,
   profileFromHubSpot,
   scoreToHubSpotProperties,
 } from '../../../src/crm/hubspot/mapping.js'
+import { engagementEventsFromSnapshot } from '../../../src/crm/hubspot/records-events.js'
 import { eventInputSchema } from '../../../src/events/ingestion-schemas.js'
 import { starterGrid } from '../../../src/scoring/index.js'
 import { gridWith, score } from '../scoring/helpers.js'

@@ -4,6 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fixedClock } from '../../../src/clock.js'
 import { HubSpotAuthError } from '../../../src/crm/hubspot/errors.js'
 import { createHubSpotOAuth, HUBSPOT_REQUIRED_SCOPES } from '../../../src/crm/hubspot/oauth.js'
+import type { Db } from '../../../src/db/database.js'
 
 const fixture = (name: string) => {
   const { _source, ...body } = JSON.parse(
@@ -28,9 +29,12 @@ afterEach(() => {
   nock.cleanAll()
 })
 
+// Signing and reading a state never reach the database; only consuming one does.
+const db = {} as Db
+
 describe('HubSpot OAuth', () => {
   const clock = fixedClock('2026-03-31T12:00:00Z')
-  const oauth = createHubSpotOAuth({ config, clock })
+  const oauth = createHubSpotOAuth({ config, clock, db })
 
   it('builds the install URL with client id, redirect URI, the minimal scopes and a signed state', () => {
     const url = new URL(oauth.installUrl({ returnTo: '/app/' }))
@@ -46,10 +50,10 @@ describe('HubSpot OAuth', () => {
     expect(oauth.verifyState(state)).toEqual({})
     const [payload, mac] = state.split('.')
     expect(oauth.verifyState(`${payload}x.${mac}`)).toBeNull()
-    const other = createHubSpotOAuth({ config: { ...config, SESSION_SECRET: 't'.repeat(40) }, clock })
+    const other = createHubSpotOAuth({ config: { ...config, SESSION_SECRET: 't'.repeat(40) }, clock, db })
     expect(other.verifyState(state)).toBeNull()
     const later = fixedClock('2026-03-31T12:10:01Z')
-    expect(createHubSpotOAuth({ config, clock: later }).verifyState(state)).toBeNull()
+    expect(createHubSpotOAuth({ config, clock: later, db }).verifyState(state)).toBeNull()
     expect(oauth.verifyState(undefined)).toBeNull()
   })
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import nock from 'nock'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createHubSpotClient } from '../../../src/crm/hubspot/client.js'
+import { propertiesApi } from '../../../src/crm/hubspot/client-properties.js'
 import { LEADGRID_PROPERTIES, provisionHubSpotProperties } from '../../../src/crm/hubspot/provisioning.js'
 import { createHubSpotRateLimits } from '../../../src/crm/hubspot/rate-limits.js'
 
@@ -20,12 +21,14 @@ afterEach(() => {
 })
 
 const client = () =>
-  createHubSpotClient({
-    portalId: '62515',
-    apiBase: API,
-    accessToken: () => 'tok',
-    limits: createHubSpotRateLimits(),
-  })
+  propertiesApi(
+    createHubSpotClient({
+      portalId: '62515',
+      apiBase: API,
+      accessToken: () => 'tok',
+      limits: createHubSpotRateLimits(),
+    }),
+  )
 
 /** A tiny stand-in portal: what is created is then listed. */
 function portal() {
