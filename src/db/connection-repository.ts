@@ -4,7 +4,7 @@
  * leave sealed (ciphertext) — this file never sees a plaintext secret.
  */
 import { sql, type Transaction } from 'kysely'
-import type { CrmProviderName } from '../crm/types.js'
+import type { CrmProviderName } from '../domain/crm.js'
 import type { Db } from './database.js'
 import type { ConnectionRow, Database } from './schema.js'
 

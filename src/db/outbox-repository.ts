@@ -4,7 +4,7 @@
  * rows that were sent (set-based: one statement each, whatever the batch size).
  */
 import { sql, type Transaction } from 'kysely'
-import type { CrmPropertyValues } from '../crm/types.js'
+import type { CrmPropertyValues } from '../domain/crm.js'
 import type { Db } from './database.js'
 import type { Database } from './schema.js'
 
