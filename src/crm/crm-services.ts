@@ -106,6 +106,7 @@ export function createCrmServices(deps: CrmServicesDeps) {
     queue,
     ingestion,
     connections,
+    providers,
     ...(deps.recordOutcomes ? { recordOutcomes: deps.recordOutcomes } : {}),
   })
   const deliveries = createDeliveryService({

@@ -14,12 +14,13 @@ import { eraseContact, resolveContact } from '../db/contact-repository.js'
 import type { Db } from '../db/database.js'
 import { markForRescore } from '../db/rescore-mark-repository.js'
 import type { ConnectionRow } from '../db/schema.js'
+import { type ContactRef, crmIdOf } from '../events/ingestion-schemas.js'
 import type { IngestionService } from '../events/ingestion-service.js'
 import type { JobQueue } from '../jobs/queue.js'
 import type { ConnectionService } from './connection-service.js'
 import type { CrmProviderRegistry } from './provider-registry.js'
 import { ingestCrmRecords } from './sync-service.js'
-import type { CrmDeliveryEffects, CrmOutcome, CrmProviderName } from './types.js'
+import type { CrmDeliveryEffects, CrmOutcomeRecorder, CrmProviderName } from './types.js'
 
 /** Deliveries handled per job run; the job re-queues itself while more wait. */
 const PROCESS_BATCH = 500
@@ -33,7 +34,7 @@ export interface DeliveryServiceDeps {
   connections: Pick<ConnectionService, 'byId' | 'sessionFor'>
   providers: CrmProviderRegistry
   /** Where outcomes go (the calibration store); none: they are logged and dropped. */
-  recordOutcomes?: (workspaceId: string, provider: CrmProviderName, outcomes: CrmOutcome[]) => Promise<void>
+  recordOutcomes?: CrmOutcomeRecorder
 }
 
 export function createDeliveryService(deps: DeliveryServiceDeps) {
@@ -152,7 +153,7 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
     )
     if (named.length === 0) return
     const { contacts, gone } = await session.companyUpdates(named)
-    await ingestCrmRecords(deps, connection, { contacts, events: [] })
+    await ingestCrmRecords(deps, connection, { contacts, events: [] }, kind)
     await unlinkCompanies(db, connection.workspace_id, connection.id, gone)
     logger.info(
       { connectionId: connection.id, companies: companyIds.length, contacts: contacts.length },
@@ -166,11 +167,16 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
     // Merges first: the surviving id then names one Leadgrid contact when its record is read.
     await applyMerges(workspaceId, kind, effects.merges)
     const erased = new Set(effects.erased)
-    await ingestCrmRecords(deps, connection, {
-      contacts: effects.contacts.filter((c) => !isAmong(c.contact, kind, erased)),
-      events: effects.events.filter((e) => !isAmong(e.contact, kind, erased)),
-      ...(effects.companyLinks ? { companyLinks: effects.companyLinks } : {}),
-    })
+    await ingestCrmRecords(
+      deps,
+      connection,
+      {
+        contacts: effects.contacts.filter((c) => !isAmong(c.contact, kind, erased)),
+        events: effects.events.filter((e) => !isAmong(e.contact, kind, erased)),
+        ...(effects.companyLinks ? { companyLinks: effects.companyLinks } : {}),
+      },
+      kind,
+    )
     // After the records, so company links they just recorded are followed too.
     if (effects.companiesChanged && effects.companiesChanged.length > 0)
       await applyCompanyChanges(connection, kind, effects.companiesChanged)
@@ -178,7 +184,8 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
     // Never for an erased person: recording it would bring the contact back.
     const outcomes = effects.outcomes.filter((o) => !erased.has(o.crmId))
     if (outcomes.length > 0) {
-      if (deps.recordOutcomes) await deps.recordOutcomes(workspaceId, provider, outcomes)
+      if (deps.recordOutcomes)
+        await deps.recordOutcomes(workspaceId, { provider, identityKind: kind }, outcomes)
       else logger.info({ connectionId: connection.id, outcomes: outcomes.length }, 'outcomes not recorded')
     }
   }
@@ -246,13 +253,9 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
   return { receive, process, requeueStale }
 }
 
-function isAmong(
-  ref: { hubspotId?: string | undefined; pipedriveId?: string | undefined },
-  kind: CrmProviderName,
-  ids: ReadonlySet<string>,
-): boolean {
+function isAmong(ref: ContactRef, kind: CrmProviderName, ids: ReadonlySet<string>): boolean {
   if (ids.size === 0) return false
-  const id = kind === 'hubspot' ? ref.hubspotId : ref.pipedriveId
+  const id = crmIdOf(ref, kind)
   return id !== undefined && ids.has(id)
 }
 

@@ -8,6 +8,7 @@ import type {
   CrmConnection,
   CrmDeliveryEffects as CrmDeliveryEffectsOf,
   CrmLinkedContact,
+  CrmOutcome,
   CrmPage as CrmPageOf,
   CrmPropertyValues,
   CrmProviderName,
@@ -123,3 +124,13 @@ export interface CrmProvider {
     profiles: (contactIds: string[]) => Promise<Map<string, ContactProfile>>,
   ): Promise<CrmWriteItem[]>
 }
+
+/**
+ * Where outcomes a CRM reported go (the calibration store): `provider` names the source,
+ * `identityKind` the identities its record ids are stored under.
+ */
+export type CrmOutcomeRecorder = (
+  workspaceId: string,
+  from: { provider: CrmProviderName; identityKind: CrmProviderName },
+  outcomes: CrmOutcome[],
+) => Promise<void>

@@ -52,6 +52,7 @@ async function ingest(
     t.deps,
     { workspace_id: c.workspaceId, id: c.connectionId, provider: 'hubspot' },
     hubspotRecords(c.portalId, contacts, undefined, t.deps.clock.now()),
+    'hubspot',
   )
   await t.rescoreNow(c.workspaceId)
 }
