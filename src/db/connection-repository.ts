@@ -176,6 +176,16 @@ export async function listConnections(db: Queryable, workspaceId: string): Promi
     .execute()
 }
 
+/** A workspace's active connections (every column), in no particular order. */
+export async function activeConnectionsOf(db: Queryable, workspaceId: string): Promise<ConnectionRow[]> {
+  return db
+    .selectFrom('connections')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('status', '=', 'active')
+    .execute()
+}
+
 /** The row, locked until the transaction ends: one token refresh at a time, across processes. */
 export async function lockConnection(
   trx: Transaction<Database>,
