@@ -34,14 +34,16 @@
 import fastifyOAuth2, { type OAuth2Namespace, type OAuth2Token } from '@fastify/oauth2'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import type { AppDeps } from '../../app-deps.js'
 import { consumeOAuthStateNonce } from '../../db/oauth-state-repository.js'
 import { BadRequest, CrmError, NotConfigured } from '../../errors.js'
+import type { CrmModuleDeps } from '../provider-module.js'
 import { authErrorFromResponse } from './errors.js'
-import { listingInstallQuery } from './install.js'
-import { type OAuthState, STATE_TTL_MS } from './oauth.js'
+import { type HubSpotInstallService, listingInstallQuery } from './install.js'
+import { type HubSpotOAuth, type OAuthState, STATE_TTL_MS } from './oauth.js'
 
-type Deps = Pick<AppDeps, 'config' | 'db' | 'clock' | 'crm'>
+type Deps = Pick<CrmModuleDeps, 'config' | 'db' | 'clock'> & {
+  crm: { hubspot: { oauth: HubSpotOAuth; install: HubSpotInstallService } }
+}
 
 export const OAUTH_STATE_COOKIE = 'leadgrid_hubspot_oauth_state'
 /** Set by the settings page's install-link call; read by the install only (see the header). */

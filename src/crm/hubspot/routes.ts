@@ -11,16 +11,29 @@ The /api/v1/connections routes are every provider's: src/routes/connection-route
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import type { AppDeps } from '../../app-deps.js'
 import { BadRequest, Unauthorized } from '../../errors.js'
 import { eventInputSchema } from '../../events/ingestion-schemas.js'
 import { createLoginLink } from '../../sessions/login-links.js'
+import type { CrmModuleDeps } from '../provider-module.js'
+import type { createHubSpotCardService } from './card.js'
 import { requireSignedPortal, signedFetchIdentity } from './fetch-identity.js'
+import type { HubSpotInstallService } from './install.js'
+import type { HubSpotOAuth } from './oauth.js'
 import { hubspotOAuthRoutes } from './routes-oauth.js'
 import { publicRequestUri, verifyV2Signature, verifyV3Signature } from './signature.js'
-import { parseWebhookBatch } from './webhooks.js'
+import { type HubSpotWebhookService, parseWebhookBatch } from './webhooks.js'
 
-type Deps = Pick<AppDeps, 'config' | 'db' | 'clock' | 'logger' | 'ingestion' | 'crm' | 'sessionSecret'>
+/** HubSpot's own services its routes use. */
+export interface HubSpotRouteServices {
+  oauth: HubSpotOAuth
+  install: HubSpotInstallService
+  card: ReturnType<typeof createHubSpotCardService>
+  webhooks: HubSpotWebhookService
+}
+
+type Deps = Pick<CrmModuleDeps, 'config' | 'db' | 'clock' | 'logger' | 'ingestion' | 'sessionSecret'> & {
+  crm: { hubspot: HubSpotRouteServices }
+}
 
 function headerValue(request: FastifyRequest, name: string): string | undefined {
   const v = request.headers[name]

@@ -19,16 +19,23 @@ import { timingSafeEqual } from 'node:crypto'
 import fastifyCookie from '@fastify/cookie'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import type { AppDeps } from '../../app-deps.js'
 import { findConnectionById } from '../../db/connection-repository.js'
 import { BadRequest, CrmError, NotConfigured, Unauthorized } from '../../errors.js'
-import { STATE_TTL_MS } from './oauth.js'
+import type { DeliveryService } from '../delivery-service.js'
+import type { CrmModuleDeps } from '../provider-module.js'
+import type { PipedriveInstallService } from './install.js'
+import { type PipedriveOAuth, STATE_TTL_MS } from './oauth.js'
 import { PanelAuthError, panelError, readPanel, verifyPanelToken } from './panel.js'
 import { webhookCredentials } from './provider.js'
 import { signPipedriveSignInToken } from './sign-in.js'
 import { parsePipedriveWebhook, pipedriveDedupeKey } from './webhooks.js'
 
-type Deps = Pick<AppDeps, 'config' | 'db' | 'clock' | 'logger' | 'secretBox' | 'crm'>
+type Deps = Pick<CrmModuleDeps, 'config' | 'db' | 'clock' | 'logger' | 'secretBox'> & {
+  crm: {
+    deliveries: Pick<DeliveryService, 'receive'>
+    pipedrive: { oauth: PipedriveOAuth; install: PipedriveInstallService }
+  }
+}
 
 export const PIPEDRIVE_STATE_COOKIE = 'leadgrid_pipedrive_oauth_state'
 const CALLBACK_PATH = '/oauth/pipedrive/callback'
