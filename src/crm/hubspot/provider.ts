@@ -19,8 +19,8 @@
 import type { Logger } from 'pino'
 import type { Clock } from '../../clock.js'
 import type { Config } from '../../config.js'
-import type { ConnectionRow } from '../../db/schema.js'
 import type {
+  CrmConnection,
   CrmDeliveryEffects,
   CrmOutcome,
   CrmPage,
@@ -107,7 +107,7 @@ function newestModified(contacts: HubSpotContact[], floor: number): number {
 export function createHubSpotProvider(deps: HubSpotProviderDeps): CrmProvider {
   const { oauth, limits, config, clock, logger } = deps
 
-  function open(connection: ConnectionRow, accessToken: () => Promise<string>): CrmSession {
+  function open(connection: CrmConnection, accessToken: () => Promise<string>): CrmSession {
     const portalId = connection.account_id
     const client = createHubSpotClient({
       portalId,

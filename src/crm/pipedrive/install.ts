@@ -30,9 +30,10 @@ import {
   workspaceExists,
 } from '../../db/connection-repository.js'
 import type { Db } from '../../db/database.js'
-import type { ConnectionRow, Database } from '../../db/schema.js'
+import type { Database } from '../../db/schema.js'
 import type { JobQueue } from '../../jobs/queue.js'
 import { createWorkspaceIn } from '../../workspaces/workspace-service.js'
+import type { CrmConnection } from '../types.js'
 import { createPipedriveClient } from './client.js'
 import { createPipedriveInstallStates, type PipedriveInstallState, type PipedriveOAuth } from './oauth.js'
 import type { PipedriveConnectionSettings } from './provider.js'
@@ -208,7 +209,7 @@ export type UninstallOutcome =
 
 async function removeUserAuthorization(
   trx: Transaction<Database>,
-  row: ConnectionRow,
+  row: CrmConnection,
   userId: string,
   now: Date,
 ): Promise<Exclude<UninstallOutcome, 'unknown_company'>> {

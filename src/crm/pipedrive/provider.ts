@@ -15,9 +15,9 @@
 import { randomBytes } from 'node:crypto'
 import type { Clock } from '../../clock.js'
 import type { SecretBox } from '../../crypto/secret-box.js'
-import type { ConnectionRow } from '../../db/schema.js'
 import type { ContactUpsert, EventInput } from '../../events/ingestion-schemas.js'
 import type {
+  CrmConnection,
   CrmDeliveryEffects,
   CrmOutcome,
   CrmPage,
@@ -73,7 +73,7 @@ export function webhookUrl(publicUrl: string, connectionId: string): string {
 
 /** The webhook Basic credentials of a connection, unsealed, or null when none were registered. */
 export function webhookCredentials(
-  connection: Pick<ConnectionRow, 'settings'>,
+  connection: Pick<CrmConnection, 'settings'>,
   secretBox: SecretBox,
 ): { user: string; password: string } | null {
   const sealed = (connection.settings as PipedriveConnectionSettings).webhookAuthEnc
@@ -106,7 +106,7 @@ function newestUpdate(persons: PipedrivePerson[]): Date | null {
 export function createPipedriveProvider(deps: PipedriveProviderDeps): CrmProvider {
   const { oauth, limits, secretBox, clock } = deps
 
-  function open(connection: ConnectionRow, accessToken: () => Promise<string>): CrmSession {
+  function open(connection: CrmConnection, accessToken: () => Promise<string>): CrmSession {
     if (!connection.api_base) {
       throw new PipedriveApiError(
         'This Pipedrive connection has no API domain stored; reinstall the app',

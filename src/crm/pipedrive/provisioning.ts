@@ -7,8 +7,7 @@
  * Provisioning matches existing fields by name AND type, so a reinstall (or a company that created
  * "Lead score" by hand as a number) reuses them instead of creating "Lead score (2)".
  */
-import type { ConnectionRow } from '../../db/schema.js'
-import type { CrmPropertyValues, CrmScoreValues, CrmWriteBackMapping } from '../types.js'
+import type { CrmConnection, CrmPropertyValues, CrmScoreValues, CrmWriteBackMapping } from '../types.js'
 import type { PipedrivePersonField } from './client.js'
 
 export type LeadgridFieldKey =
@@ -103,7 +102,7 @@ function optionId(options: Record<string, number> | undefined, label: string): n
 }
 
 /** The field map stored on a connection's settings (`pipedriveFields`), or an empty one. */
-export function fieldMapOf(connection: Pick<ConnectionRow, 'settings'>): PipedriveFieldMap {
+export function fieldMapOf(connection: Pick<CrmConnection, 'settings'>): PipedriveFieldMap {
   const settings = connection.settings as { pipedriveFields?: PipedriveFieldMap } | null
   return settings?.pipedriveFields ?? {}
 }
