@@ -16,6 +16,7 @@ import { type Clock, systemClock } from './clock.js'
 import type { Config } from './config.js'
 import { createCrmServices } from './crm/crm-services.js'
 import { writeBackMappingsOf } from './crm/provider-registry.js'
+import { CRM_MODULES } from './crm/providers.js'
 import { createSharedDailyBudgets } from './crm/shared-daily-budgets.js'
 import { createSharedRateWindows } from './crm/shared-rate-windows.js'
 import { resolveSecrets } from './crypto/local-secrets.js'
@@ -132,6 +133,7 @@ function buildServices(base: {
   const rateWindows = database.embedded ? undefined : createSharedRateWindows({ db: database.db, logger })
   const dailyBudgets = database.embedded ? undefined : createSharedDailyBudgets({ db: database.db, logger })
   const crm = createCrmServices({
+    modules: CRM_MODULES,
     config,
     db: database.db,
     clock,

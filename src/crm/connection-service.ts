@@ -30,7 +30,7 @@ import type { ConnectionRow } from '../db/schema.js'
 import { CrmError, NotFound } from '../errors.js'
 import type { JobQueue } from '../jobs/queue.js'
 import type { CrmProviderRegistry } from './provider-registry.js'
-import type { CrmProviderName, CrmSession, CrmTokenGrant } from './types.js'
+import type { CrmConnection, CrmProviderName, CrmSession, CrmTokenGrant } from './types.js'
 
 /** Refresh when less than this is left (HubSpot's tokens live 30 min, Pipedrive's 60). */
 export const REFRESH_AHEAD_MS = 5 * 60 * 1000
@@ -158,7 +158,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     return token!
   }
 
-  function sessionFor(connection: ConnectionRow): CrmSession {
+  function sessionFor(connection: CrmConnection): CrmSession {
     return providers
       .get(connection.provider)
       .open(connection, () => accessToken(connection.workspace_id, connection.id))

@@ -1,114 +1,68 @@
 /**
  * The provider-neutral CRM services of one running Leadgrid, built once by the runtime (src/runtime.ts)
  * and exposed on AppDeps as `crm`, so routes and workers of a process share one provider registry and
- * one rate-limit registry per provider (HubSpot's limits are per portal, Pipedrive's per company).
+ * one rate-limit registry per provider. The provider modules (crm/providers.ts) are handed in by the
+ * runtime: this file names no provider.
  * This is the composition root of the CRM layer: nothing below it caches services of its own.
  */
-import type { Logger } from 'pino'
-import type { Clock } from '../clock.js'
-import type { Config } from '../config.js'
-import type { SecretBox } from '../crypto/secret-box.js'
-import type { Db } from '../db/database.js'
-import type { IngestionService } from '../events/ingestion-service.js'
-import type { JobQueue } from '../jobs/queue.js'
+
+import { CRM_PROVIDER_NAMES } from '../domain/crm.js'
 import { createConnectionService } from './connection-service.js'
-import type { SharedDailyBudgets } from './daily-budget.js'
-import { createDeliveryService, type DeliveryServiceDeps } from './delivery-service.js'
-import { createHubSpotCardService } from './hubspot/card.js'
-import { createHubSpotInstallService } from './hubspot/install.js'
-import { createHubSpotOAuth } from './hubspot/oauth.js'
-import { createHubSpotProvider } from './hubspot/provider.js'
-import { createHubSpotRateLimits } from './hubspot/rate-limits.js'
-import { createHubSpotWebhookService } from './hubspot/webhooks.js'
-import { createPipedriveInstallService } from './pipedrive/install.js'
-import { createPipedriveOAuth } from './pipedrive/oauth.js'
-import { createPipedriveProvider } from './pipedrive/provider.js'
-import { createPipedriveRateLimits } from './pipedrive/rate-limits.js'
-import { createProviderRegistry } from './provider-registry.js'
-import type { SharedRateWindows } from './rate-limiter.js'
+import { createDeliveryService } from './delivery-service.js'
+import type { CrmModule, CrmModuleDeps, CrmNeutralServices, CrmProviderParts } from './provider-module.js'
+import {
+  type CrmProviderRegistry,
+  createProviderRegistry,
+  ProviderNotRegistered,
+} from './provider-registry.js'
 import { createSyncService } from './sync-service.js'
-import type { CrmProvider, CrmProviderName } from './types.js'
+import type { CrmOutcomeRecorder, CrmProvider, CrmProviderName } from './types.js'
 import { createWriteBackFlush } from './write-back-flush.js'
 
-export interface CrmServicesDeps {
-  config: Pick<
-    Config,
-    | 'PUBLIC_URL'
-    | 'PIPEDRIVE_CLIENT_ID'
-    | 'PIPEDRIVE_CLIENT_SECRET'
-    | 'PIPEDRIVE_OAUTH_BASE'
-    | 'HUBSPOT_CLIENT_ID'
-    | 'HUBSPOT_CLIENT_SECRET'
-    | 'HUBSPOT_APP_ID'
-    | 'HUBSPOT_API_BASE'
-    | 'HUBSPOT_AUTHORIZE_URL'
-    | 'HUBSPOT_RATE_LIMIT_PER_10S'
-    | 'SESSION_SECRET'
-  >
-  db: Db
-  clock: Clock
-  logger: Logger
-  queue: Pick<JobQueue, 'send'>
-  secretBox: SecretBox
-  sessionSecret: string
-  ingestion: Pick<IngestionService, 'ingest'>
-  /** Burst windows shared by every process (server mode); unset: per process. */
-  rateWindows?: SharedRateWindows | undefined
-  /** Daily budgets shared by every process (server mode); unset: per process. */
-  dailyBudgets?: SharedDailyBudgets | undefined
+export interface CrmServicesDeps extends CrmModuleDeps {
+  /** The provider modules (crm/providers.ts), one per CrmProviderName. */
+  modules: readonly CrmModule[]
   /** Where CRM outcomes go (the outcomes store of src/outcomes/); unset: logged and dropped. */
-  recordOutcomes?: DeliveryServiceDeps['recordOutcomes']
+  recordOutcomes?: CrmOutcomeRecorder | undefined
 }
 
 export function createCrmServices(deps: CrmServicesDeps) {
-  const { config, db, clock, logger, queue, secretBox, ingestion } = deps
-  const pipedriveOAuth = createPipedriveOAuth(
-    {
-      clientId: config.PIPEDRIVE_CLIENT_ID,
-      clientSecret: config.PIPEDRIVE_CLIENT_SECRET,
-      oauthBase: config.PIPEDRIVE_OAUTH_BASE,
-      redirectUri: `${config.PUBLIC_URL}/oauth/pipedrive/callback`,
+  const builds = deps.modules.map((m) => ({ name: m.name, ...m.build(deps) }))
+  const providers = createProviderRegistry(providersByName(builds.map((b) => b.provider)))
+  const neutral = neutralServices(deps, providers)
+  const parts = new Map(builds.map((b) => [b.name, b.parts(neutral)] as const))
+  return {
+    providers,
+    ...neutral,
+    /** Every provider's parts (routes, Connections tab, settings schema…), in the registry's order. */
+    allParts: (): CrmProviderParts[] => [...parts.values()],
+    /** One provider's parts, by name. */
+    partsOf(name: CrmProviderName): CrmProviderParts {
+      const p = parts.get(name)
+      if (!p) throw new ProviderNotRegistered(name)
+      return p
     },
-    { now: () => clock.now() },
-  )
-  // Real time, not the injected clock: burst windows must advance even under a fixed test clock.
-  const pipedriveLimits = createPipedriveRateLimits({
-    shared: deps.rateWindows,
-    sharedBudgets: deps.dailyBudgets,
-  })
-  const pipedrive = createPipedriveProvider({
-    oauth: pipedriveOAuth,
-    limits: pipedriveLimits,
-    secretBox,
-    clock,
-    publicUrl: config.PUBLIC_URL,
-  })
-  const hubspotOAuth = createHubSpotOAuth({
-    config: { ...config, SESSION_SECRET: config.SESSION_SECRET ?? deps.sessionSecret },
-    clock,
-    db,
-  })
-  // Per-portal budget from the config (default 110 requests / 10 s, HubSpot's marketplace limit).
-  const hubspotLimits = createHubSpotRateLimits({
-    requestsPerTenSeconds: config.HUBSPOT_RATE_LIMIT_PER_10S,
-    shared: deps.rateWindows,
-  })
-  const hubspot = createHubSpotProvider({ oauth: hubspotOAuth, limits: hubspotLimits, config, clock, logger })
-  const providers = createProviderRegistry({
-    hubspot,
-    pipedrive,
-  } satisfies Record<CrmProviderName, CrmProvider>)
+  }
+}
+
+/** The adapters by name; every CrmProviderName must have one, and only one. */
+function providersByName(list: CrmProvider[]): Record<CrmProviderName, CrmProvider> {
+  const byName = new Map(list.map((p) => [p.name, p]))
+  if (byName.size !== list.length) throw new Error('Two CRM provider modules share a name')
+  for (const name of CRM_PROVIDER_NAMES) if (!byName.has(name)) throw new ProviderNotRegistered(name)
+  return Object.fromEntries(byName) as Record<CrmProviderName, CrmProvider>
+}
+
+/** Connections, the write-back flush, sync and deliveries: the same for every provider. */
+function neutralServices(
+  deps: CrmServicesDeps,
+  providers: CrmProviderRegistry,
+): CrmNeutralServices & { flush: ReturnType<typeof createWriteBackFlush> } {
+  const { db, clock, logger, queue, secretBox, ingestion } = deps
+  const outcomes = deps.recordOutcomes ? { recordOutcomes: deps.recordOutcomes } : {}
   const connections = createConnectionService({ db, clock, logger, secretBox, providers, queue })
   const flush = createWriteBackFlush({ db, clock, logger, queue, connections, providers })
-  const sync = createSyncService({
-    db,
-    clock,
-    logger,
-    queue,
-    ingestion,
-    connections,
-    ...(deps.recordOutcomes ? { recordOutcomes: deps.recordOutcomes } : {}),
-  })
+  const sync = createSyncService({ db, clock, logger, queue, ingestion, connections, providers, ...outcomes })
   const deliveries = createDeliveryService({
     db,
     clock,
@@ -117,51 +71,9 @@ export function createCrmServices(deps: CrmServicesDeps) {
     ingestion,
     connections,
     providers,
-    ...(deps.recordOutcomes ? { recordOutcomes: deps.recordOutcomes } : {}),
+    ...outcomes,
   })
-  const pipedriveInstall = createPipedriveInstallService({
-    db,
-    clock,
-    logger,
-    queue,
-    secretBox,
-    oauth: pipedriveOAuth,
-    limits: pipedriveLimits,
-    sessionSecret: deps.sessionSecret,
-  })
-  const hubspotInstall = createHubSpotInstallService({
-    db,
-    clock,
-    logger,
-    secretBox,
-    queue,
-    oauth: hubspotOAuth,
-  })
-  return {
-    providers,
-    connections,
-    flush,
-    sync,
-    deliveries,
-    hubspot: {
-      oauth: hubspotOAuth,
-      limits: hubspotLimits,
-      provider: hubspot,
-      install: hubspotInstall,
-      card: createHubSpotCardService({ db }),
-      webhooks: createHubSpotWebhookService({
-        logger,
-        byPortal: hubspotInstall.byPortal,
-        deliveries,
-      }),
-    },
-    pipedrive: {
-      oauth: pipedriveOAuth,
-      limits: pipedriveLimits,
-      provider: pipedrive,
-      install: pipedriveInstall,
-    },
-  }
+  return { connections, flush, sync, deliveries }
 }
 
 export type CrmServices = ReturnType<typeof createCrmServices>

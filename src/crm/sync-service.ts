@@ -14,10 +14,12 @@ import {
 } from '../db/connection-repository.js'
 import type { Db } from '../db/database.js'
 import type { ConnectionRow } from '../db/schema.js'
+import { crmIdOf } from '../events/ingestion-schemas.js'
 import type { IngestionService } from '../events/ingestion-service.js'
 import type { JobQueue } from '../jobs/queue.js'
 import type { ConnectionService } from './connection-service.js'
-import type { CrmOutcome, CrmProviderName, CrmRecords } from './types.js'
+import type { CrmProviderRegistry } from './provider-registry.js'
+import type { CrmOutcomeRecorder, CrmProviderName, CrmRecords } from './types.js'
 
 /** Backfill pages per job run, so one run stays well inside the job timeout. */
 const BACKFILL_PAGES_PER_RUN = 50
@@ -43,7 +45,8 @@ export interface SyncDeps {
   ingestion: Pick<IngestionService, 'ingest'>
   connections: Pick<ConnectionService, 'byId' | 'sessionFor' | 'recordError'>
   /** Where outcomes the records carry go (the calibration store); none: they are dropped. */
-  recordOutcomes?: (workspaceId: string, provider: CrmProviderName, outcomes: CrmOutcome[]) => Promise<void>
+  providers: Pick<CrmProviderRegistry, 'get'>
+  recordOutcomes?: CrmOutcomeRecorder
 }
 
 /**
@@ -54,6 +57,8 @@ export async function ingestCrmRecords(
   deps: { ingestion: Pick<IngestionService, 'ingest'>; db: Db; clock: Clock },
   connection: Pick<ConnectionRow, 'workspace_id' | 'id' | 'provider'>,
   records: CrmRecords,
+  /** The identity kind the provider stores its record ids under (`CrmProvider.identityKind`). */
+  identityKind: CrmProviderName,
 ): Promise<void> {
   if (records.contacts.length === 0 && records.events.length === 0) return
   const { contacts, events } = records
@@ -64,10 +69,8 @@ export async function ingestCrmRecords(
   )
   const links = records.companyLinks
   if (!links) return
-  const crmIdOf = (c: (typeof contacts)[number]) =>
-    connection.provider === 'hubspot' ? c.contact.hubspotId : c.contact.pipedriveId
   const companyLinks = contacts.flatMap((c, i) => {
-    const crmId = crmIdOf(c)
+    const crmId = crmIdOf(c.contact, identityKind)
     const contactId = ingested.contacts[i]?.contactId
     if (crmId === undefined || contactId === undefined || !links.has(crmId)) return []
     return [{ contactId, companyId: links.get(crmId) ?? null }]
@@ -80,10 +83,12 @@ export function createSyncService(deps: SyncDeps) {
 
   /** A page read by the backfill or a reconciliation: its records, then the outcomes they carry. */
   async function ingestPage(connection: ConnectionRow, page: CrmRecords): Promise<void> {
-    await ingestCrmRecords(deps, connection, page)
+    const { provider } = connection
+    const identityKind = deps.providers.get(provider).identityKind
+    await ingestCrmRecords(deps, connection, page, identityKind)
     // After the records, so each outcome finds its contact with its profile.
     if (deps.recordOutcomes && page.outcomes && page.outcomes.length > 0)
-      await deps.recordOutcomes(connection.workspace_id, connection.provider, page.outcomes)
+      await deps.recordOutcomes(connection.workspace_id, { provider, identityKind }, page.outcomes)
   }
 
   /**

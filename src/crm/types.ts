@@ -1,119 +1,51 @@
 /**
- * What Leadgrid needs from a CRM, in Leadgrid's words. Each provider folder (hubspot/, pipedrive/)
- * implements these; nothing outside a provider folder knows a provider's field names.
+ * What Leadgrid needs from a CRM, in Leadgrid's words: the contract each provider folder implements
+ * (an adapter and its sessions), on top of the shared CRM vocabulary of domain/crm.ts. Nothing outside
+ * a provider folder knows a provider's field names.
  */
-import type { ConnectionRow } from '../db/schema.js'
 import type { ContactProfile } from '../domain/contact.js'
-import type { OutcomeKind } from '../domain/outcome.js'
+import type {
+  CrmConnection,
+  CrmDeliveryEffects as CrmDeliveryEffectsOf,
+  CrmLinkedContact,
+  CrmOutcome,
+  CrmPage as CrmPageOf,
+  CrmPropertyValues,
+  CrmProviderName,
+  CrmRecords as CrmRecordsOf,
+  CrmScoreValues,
+  CrmTokenGrant,
+  CrmWriteItem,
+  CrmWriteResult,
+} from '../domain/crm.js'
 import type { ContactUpsert, EventInput } from '../events/ingestion-schemas.js'
 
-export type CrmProviderName = 'hubspot' | 'pipedrive'
+export type {
+  CrmConnection,
+  CrmLinkedContact,
+  CrmOutcome,
+  CrmPropertyValues,
+  CrmProviderName,
+  CrmScoreValues,
+  CrmTokenGrant,
+  CrmWriteItem,
+  CrmWriteResult,
+} from '../domain/crm.js'
 
-/** The CRM-visible part of a score (SPEC §6). */
-export interface CrmScoreValues {
-  score: number
-  fit: number
-  engagement: number
-  band: 'cold' | 'warm' | 'hot'
-  grade: string
-  mql: boolean
-  mqlSince: string | null
-  reasons: string
-  scoredAt: string
-}
-
-export type CrmPropertyValues = Record<string, string | number | null>
+/** CRM records in the ingestion service's shapes (see domain/crm.ts). */
+export type CrmRecords = CrmRecordsOf<ContactUpsert, EventInput>
+export type CrmDeliveryEffects = CrmDeliveryEffectsOf<ContactUpsert, EventInput>
+export type CrmPage = CrmPageOf<ContactUpsert, EventInput>
 
 /** How a provider writes scores: property names and formats are the provider's business. */
 export interface CrmWriteBackMapping {
   /** The provider's property values for a score (every property Leadgrid owns). */
-  toCrmProperties(values: CrmScoreValues, connection: ConnectionRow): CrmPropertyValues
+  toCrmProperties(values: CrmScoreValues, connection: CrmConnection): CrmPropertyValues
   /**
    * Properties that change on every computation (the "scored at" time): a write is not worth
    * sending for them alone, but they go along when anything else changed.
    */
-  volatileProperties(connection: ConnectionRow): string[]
-}
-
-/** Tokens as a provider's token endpoint grants them (plaintext: sealed before they are stored). */
-export interface CrmTokenGrant {
-  accessToken: string
-  refreshToken: string
-  expiresAt: Date
-  scopes?: string[]
-  /** Pipedrive names each company's API host in its token answer (`api_domain`). */
-  apiBase?: string
-}
-
-/**
- * What Leadgrid learns from CRM records: contact upserts (profile, identities, first-seen time) and
- * the lead events their state implies, in the ingestion service's own shapes. Event ids are derived
- * from the CRM's state, so the same record read twice (webhook, reconciliation, backfill) stores once.
- */
-export interface CrmRecords {
-  contacts: ContactUpsert[]
-  events: EventInput[]
-  /**
-   * The company each of these records belongs to in the CRM (record id → company id, null: none), for
-   * providers that read companies (HubSpot). Recorded by the neutral services (crm_company_links), so
-   * a later company edit reaches its contacts; records absent from the map keep their link as it was.
-   */
-  companyLinks?: Map<string, string | null>
-  /**
-   * What these records say happened to the persons (HubSpot: lifecycle stages entered, disqualified),
-   * recorded by the neutral services for calibration; keyed by the CRM's fact, so reading a record
-   * again records nothing new.
-   */
-  outcomes?: CrmOutcome[]
-}
-
-/** A contact linked to a changed company, as Leadgrid stores it (read by the neutral services). */
-export interface CrmLinkedContact {
-  crmId: string
-  companyId: string
-  profile: ContactProfile
-}
-
-/** What a run of stored webhook deliveries means, once the provider has read what it needed. */
-export interface CrmDeliveryEffects extends CrmRecords {
-  /**
-   * Sets of CRM ids that now name one person (the CRM merged them), the surviving id LAST: the others
-   * stop naming the contact. Applied before the records.
-   */
-  merges: string[][]
-  /** CRM ids whose person was deleted in the CRM: erased here too (privacy). */
-  erased: string[]
-  /** Deals won or lost (and the like) for the persons they concern, kept for calibration. */
-  outcomes: CrmOutcome[]
-  /** Companies whose values Leadgrid reads changed (or were deleted): their linked contacts are updated. */
-  companiesChanged?: string[]
-}
-
-export interface CrmOutcome {
-  /** The person's id in this CRM. */
-  crmId: string
-  kind: OutcomeKind
-  occurredAt: string
-  /** Stable id of the fact in the CRM (deal id and status), so a redelivery records it once. */
-  sourceKey: string
-}
-
-export interface CrmWriteItem {
-  contactId: string
-  crmId: string
-  properties: CrmPropertyValues
-}
-
-/** A batch the CRM answered: what it took, and the records it refused (parked, never retried blindly). */
-export interface CrmWriteResult {
-  written: CrmWriteItem[]
-  refused: { items: CrmWriteItem[]; message: string }[]
-}
-
-/** One page of records and where the next page starts (null: the end). */
-export interface CrmPage extends CrmRecords {
-  read: number
-  next: string | null
+  volatileProperties(connection: CrmConnection): string[]
 }
 
 /**
@@ -165,7 +97,7 @@ export interface CrmProvider {
   readonly writeBack: CrmWriteBackMapping
   /** The identity kind its record ids are stored under (`contact_identities.kind`). */
   readonly identityKind: CrmProviderName
-  refreshTokens(connection: ConnectionRow, refreshToken: string): Promise<CrmTokenGrant>
+  refreshTokens(connection: CrmConnection, refreshToken: string): Promise<CrmTokenGrant>
   /** The refresh token is dead (uninstalled, revoked, expired): stop and mark the connection. */
   isRevoked(err: unknown): boolean
   /**
@@ -178,7 +110,7 @@ export interface CrmProvider {
    * counting as failed attempts, and the connection's health shows why.
    */
   isBudgetSpent?(err: unknown): boolean
-  open(connection: ConnectionRow, accessToken: () => Promise<string>): CrmSession
+  open(connection: CrmConnection, accessToken: () => Promise<string>): CrmSession
   /** Sort key of a stored delivery, so deliveries are worked oldest change first. */
   deliveryOrder(payload: unknown): number
   /**
@@ -187,8 +119,18 @@ export interface CrmProvider {
    * never touch the database themselves.
    */
   prepareWrites?(
-    connection: ConnectionRow,
+    connection: CrmConnection,
     items: CrmWriteItem[],
     profiles: (contactIds: string[]) => Promise<Map<string, ContactProfile>>,
   ): Promise<CrmWriteItem[]>
 }
+
+/**
+ * Where outcomes a CRM reported go (the calibration store): `provider` names the source,
+ * `identityKind` the identities its record ids are stored under.
+ */
+export type CrmOutcomeRecorder = (
+  workspaceId: string,
+  from: { provider: CrmProviderName; identityKind: CrmProviderName },
+  outcomes: CrmOutcome[],
+) => Promise<void>

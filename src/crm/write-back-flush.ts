@@ -17,7 +17,7 @@ import { CrmError } from '../errors.js'
 import type { JobQueue } from '../jobs/queue.js'
 import type { ConnectionService } from './connection-service.js'
 import type { CrmProviderRegistry } from './provider-registry.js'
-import type { CrmWriteItem } from './types.js'
+import type { CrmConnection, CrmWriteItem } from './types.js'
 
 /** A row failing this many flushes in a row is parked (visible in the connection health). */
 export const MAX_FLUSH_ATTEMPTS = 5
@@ -141,22 +141,7 @@ export function createWriteBackFlush(deps: WriteBackFlushDeps) {
       const chunks: CrmWriteItem[][] = []
       for (let i = 0; i < items.length; i += provider.writeBatchSize)
         chunks.push(items.slice(i, i + provider.writeBatchSize))
-      // Up to writeConcurrency batches in flight; the first failure stops the others from taking more,
-      // and surfaces once those in flight are done (their rows are parked or recorded meanwhile).
-      let nextChunk = 0
-      let failed: { err: unknown } | undefined
-      const lane = async () => {
-        while (!failed && nextChunk < chunks.length) {
-          const chunk = chunks[nextChunk++]!
-          try {
-            await send(chunk, versions)
-          } catch (err) {
-            failed ??= { err }
-          }
-        }
-      }
-      await Promise.all(Array.from({ length: Math.min(provider.writeConcurrency ?? 1, chunks.length) }, lane))
-      if (failed) throw failed.err
+      await inLanes(chunks, provider.writeConcurrency ?? 1, (chunk) => send(chunk, versions))
       // The next page is read only once this one is recorded: its rows must not come back.
       await recording
       return rows.length
@@ -178,20 +163,8 @@ export function createWriteBackFlush(deps: WriteBackFlushDeps) {
     } catch (err) {
       // What was sent before the failure is recorded all the same.
       await recording
-      if (provider.isRevoked(err) || (err instanceof CrmError && err.name === 'ConnectionInactiveError')) {
-        logger.warn(
-          { connectionId, provider: connection.provider },
-          'write-back paused: authorisation failed',
-        )
-        return written
-      }
-      if (err instanceof CrmError && err.retryable) {
-        const after = Math.max(5, Math.ceil((err.retryAfterMs ?? 30_000) / 1000))
-        logger.warn({ connectionId, status: err.status, retryInSeconds: after }, 'write-back deferred')
-        await queue.send('crm-flush', { workspaceId, connectionId }, { startAfterSeconds: after })
-        return written
-      }
-      throw err
+      await pauseOrDefer(err, connection)
+      return written
     }
     if (more) await queue.send('crm-flush', { workspaceId, connectionId })
     if (rowsSeen > 0)
@@ -202,7 +175,48 @@ export function createWriteBackFlush(deps: WriteBackFlushDeps) {
     return written
   }
 
+  /**
+   * A run that failed: paused when the authorisation is gone (rows stay pending), queued again when
+   * the CRM asked to wait; any other failure is the job's.
+   */
+  async function pauseOrDefer(err: unknown, connection: CrmConnection): Promise<void> {
+    const { workspace_id: workspaceId, id: connectionId } = connection
+    const provider = providers.get(connection.provider)
+    if (provider.isRevoked(err) || (err instanceof CrmError && err.name === 'ConnectionInactiveError')) {
+      logger.warn({ connectionId, provider: connection.provider }, 'write-back paused: authorisation failed')
+      return
+    }
+    if (err instanceof CrmError && err.retryable) {
+      const after = Math.max(5, Math.ceil((err.retryAfterMs ?? 30_000) / 1000))
+      logger.warn({ connectionId, status: err.status, retryInSeconds: after }, 'write-back deferred')
+      await queue.send('crm-flush', { workspaceId, connectionId }, { startAfterSeconds: after })
+      return
+    }
+    throw err
+  }
+
   return { flush }
+}
+
+/**
+ * Up to `concurrency` batches in flight; the first failure stops the others from taking more, and
+ * surfaces once those in flight are done (their rows are parked or recorded meanwhile).
+ */
+async function inLanes<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  let failed: { err: unknown } | undefined
+  const lane = async () => {
+    while (!failed && next < items.length) {
+      const item = items[next++]!
+      try {
+        await work(item)
+      } catch (err) {
+        failed ??= { err }
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane))
+  if (failed) throw failed.err
 }
 
 export type WriteBackFlush = ReturnType<typeof createWriteBackFlush>

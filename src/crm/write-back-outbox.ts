@@ -4,8 +4,11 @@
  * the CRM already holds (as far as Leadgrid wrote it), and upsert the outbox row — newest values
  * win. The flush job (per connection, debounced) sends it. Routes and the engine never call a CRM.
  */
-import { sql, type Transaction } from 'kysely'
-import type { Database } from '../db/schema.js'
+import type { Transaction } from 'kysely'
+import { activeConnectionsOf } from '../db/connection-repository.js'
+import { identitiesOfContacts } from '../db/contact-identity-repository.js'
+import { type NewOutboxRow, upsertOutboxRows, writtenValuesOf } from '../db/outbox-repository.js'
+import type { ConnectionRow, Database } from '../db/schema.js'
 import type { CrmPropertyValues, CrmProviderName, CrmScoreValues, CrmWriteBackMapping } from './types.js'
 
 export interface ScoreChange {
@@ -37,71 +40,49 @@ export async function enqueueWriteBack(
   mappings: Partial<Record<CrmProviderName, CrmWriteBackMapping>>,
 ): Promise<string[]> {
   if (changes.length === 0) return []
-  const connections = await trx
-    .selectFrom('connections')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('status', '=', 'active')
-    .execute()
   const touched: string[] = []
-  for (const connection of connections) {
+  for (const connection of await activeConnectionsOf(trx, workspaceId)) {
     const mapping = mappings[connection.provider]
     if (!mapping) continue
-    const contactIds = changes.map((c) => c.contactId)
-    const crmIds = await trx
-      .selectFrom('contact_identities')
-      .select(['contact_id', 'value'])
-      .where('workspace_id', '=', workspaceId)
-      .where('kind', '=', connection.provider)
-      .where('contact_id', 'in', contactIds)
-      .execute()
-    if (crmIds.length === 0) continue
-    const crmIdOf = new Map(crmIds.map((r) => [r.contact_id, r.value]))
-    const heldRows = await trx
-      .selectFrom('crm_written_values')
-      .select(['contact_id', 'properties'])
-      .where('workspace_id', '=', workspaceId)
-      .where('connection_id', '=', connection.id)
-      .where('contact_id', 'in', [...crmIdOf.keys()])
-      .execute()
-    const held = new Map(heldRows.map((r) => [r.contact_id, r.properties]))
-    const volatile = mapping.volatileProperties(connection)
-    const rows = []
-    for (const change of changes) {
-      const crmId = crmIdOf.get(change.contactId)
-      if (!crmId) continue
-      const diff = changedProperties(
-        mapping.toCrmProperties(change.values, connection),
-        held.get(change.contactId),
-        volatile,
-      )
-      if (!diff) continue
-      rows.push({
-        workspace_id: workspaceId,
-        connection_id: connection.id,
-        contact_id: change.contactId,
-        crm_id: crmId,
-        properties: JSON.stringify(diff),
-      })
-    }
-    if (rows.length > 0) {
-      // One statement for the whole batch (a publish rescores every contact).
-      await trx
-        .insertInto('outbox')
-        .values(rows)
-        .onConflict((oc) =>
-          oc.columns(['workspace_id', 'connection_id', 'contact_id']).doUpdateSet((eb) => ({
-            // Newest values win, merged over what is still waiting.
-            properties: sql<string>`outbox.properties || excluded.properties`,
-            crm_id: eb.ref('excluded.crm_id'),
-            status: 'pending',
-            attempts: 0,
-            updated_at: new Date(),
-          })),
-        )
-        .execute()
-    }
-    if (rows.length > 0) touched.push(connection.id)
+    const rows = await outboxRowsFor(trx, connection, mapping, changes)
+    if (rows.length === 0) continue
+    await upsertOutboxRows(trx, rows)
+    touched.push(connection.id)
   }
   return touched
+}
+
+/** The rows one connection needs: contacts it knows, with the values that differ from what it holds. */
+async function outboxRowsFor(
+  trx: Transaction<Database>,
+  connection: ConnectionRow,
+  mapping: CrmWriteBackMapping,
+  changes: ScoreChange[],
+): Promise<NewOutboxRow[]> {
+  const { workspace_id: workspaceId } = connection
+  const contactIds = changes.map((c) => c.contactId)
+  const crmIds = await identitiesOfContacts(trx, workspaceId, connection.provider, contactIds)
+  if (crmIds.length === 0) return []
+  const crmIdOf = new Map(crmIds.map((r) => [r.contact_id, r.value]))
+  const held = await writtenValuesOf(trx, workspaceId, connection.id, [...crmIdOf.keys()])
+  const volatile = mapping.volatileProperties(connection)
+  const rows: NewOutboxRow[] = []
+  for (const change of changes) {
+    const crmId = crmIdOf.get(change.contactId)
+    if (!crmId) continue
+    const diff = changedProperties(
+      mapping.toCrmProperties(change.values, connection),
+      held.get(change.contactId),
+      volatile,
+    )
+    if (!diff) continue
+    rows.push({
+      workspace_id: workspaceId,
+      connection_id: connection.id,
+      contact_id: change.contactId,
+      crm_id: crmId,
+      properties: diff,
+    })
+  }
+  return rows
 }

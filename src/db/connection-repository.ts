@@ -4,7 +4,7 @@
  * leave sealed (ciphertext) — this file never sees a plaintext secret.
  */
 import { sql, type Transaction } from 'kysely'
-import type { CrmProviderName } from '../crm/types.js'
+import type { CrmProviderName } from '../domain/crm.js'
 import type { Db } from './database.js'
 import type { ConnectionRow, Database } from './schema.js'
 
@@ -173,6 +173,16 @@ export async function listConnections(db: Queryable, workspaceId: string): Promi
     .selectAll()
     .where('workspace_id', '=', workspaceId)
     .orderBy('created_at')
+    .execute()
+}
+
+/** A workspace's active connections (every column), in no particular order. */
+export async function activeConnectionsOf(db: Queryable, workspaceId: string): Promise<ConnectionRow[]> {
+  return db
+    .selectFrom('connections')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('status', '=', 'active')
     .execute()
 }
 

@@ -4,7 +4,7 @@
  * rows that were sent (set-based: one statement each, whatever the batch size).
  */
 import { sql, type Transaction } from 'kysely'
-import type { CrmPropertyValues } from '../crm/types.js'
+import type { CrmPropertyValues } from '../domain/crm.js'
 import type { Db } from './database.js'
 import type { Database } from './schema.js'
 
@@ -121,4 +121,51 @@ export async function recordWrittenRows(
     USING unnest(${contactIds}::uuid[], ${rows.map((r) => r.version)}::timestamptz[]) AS s(contact_id, version)
     WHERE o.workspace_id = ${workspaceId} AND o.connection_id = ${connectionId}
       AND o.contact_id = s.contact_id AND o.updated_at = s.version`.execute(trx)
+}
+
+/** What Leadgrid last wrote to the CRM for these contacts of a connection (property → value). */
+export async function writtenValuesOf(
+  db: Queryable,
+  workspaceId: string,
+  connectionId: string,
+  contactIds: string[],
+): Promise<Map<string, CrmPropertyValues>> {
+  if (contactIds.length === 0) return new Map()
+  const rows = await db
+    .selectFrom('crm_written_values')
+    .select(['contact_id', 'properties'])
+    .where('workspace_id', '=', workspaceId)
+    .where('connection_id', '=', connectionId)
+    .where('contact_id', 'in', contactIds)
+    .execute()
+  return new Map(rows.map((r) => [r.contact_id, r.properties]))
+}
+
+export interface NewOutboxRow {
+  workspace_id: string
+  connection_id: string
+  contact_id: string
+  crm_id: string
+  properties: CrmPropertyValues
+}
+
+/**
+ * Upserts pending rows in one statement (a publish rescores every contact): the newest values win,
+ * merged over what is still waiting, and the row starts its attempts over.
+ */
+export async function upsertOutboxRows(db: Queryable, rows: NewOutboxRow[]): Promise<void> {
+  if (rows.length === 0) return
+  await db
+    .insertInto('outbox')
+    .values(rows.map((r) => ({ ...r, properties: JSON.stringify(r.properties) })))
+    .onConflict((oc) =>
+      oc.columns(['workspace_id', 'connection_id', 'contact_id']).doUpdateSet((eb) => ({
+        properties: sql<string>`outbox.properties || excluded.properties`,
+        crm_id: eb.ref('excluded.crm_id'),
+        status: 'pending',
+        attempts: 0,
+        updated_at: new Date(),
+      })),
+    )
+    .execute()
 }

@@ -2,6 +2,7 @@
  * Kysely's view of migrations/*.sql. The SQL files are the truth; keep this in step with them.
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+import type { CrmProviderName } from '../domain/crm.js'
 
 /** timestamptz: read as Date, written as Date or ISO string. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>
@@ -30,7 +31,7 @@ export interface ApiKeysTable {
 export interface ConnectionsTable {
   workspace_id: string
   id: Generated<string>
-  provider: 'hubspot' | 'pipedrive'
+  provider: CrmProviderName
   account_id: string
   status: ColumnType<'active' | 'uninstalled' | 'error', 'active' | 'uninstalled' | 'error' | undefined>
   access_token_enc: string | null

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import { type ContactIdentity, normalizeEmail } from '../domain/contact.js'
+import type { CrmProviderName } from '../domain/crm.js'
 import { EVENT_TYPES, validateEventAttributes } from '../domain/lead-event.js'
 
 const id = z.string().trim().min(1).max(200)
@@ -142,4 +143,20 @@ export function identitiesOf(ref: ContactRef): ContactIdentity[] {
   if (ref.externalId) out.push({ kind: 'external', value: ref.externalId })
   if (ref.anonymousId) out.push({ kind: 'anonymous', value: ref.anonymousId })
   return out
+}
+
+/** The contact-reference field that carries a CRM's record id, by the CRM's identity kind. */
+const CRM_ID_FIELDS = {
+  hubspot: 'hubspotId',
+  pipedrive: 'pipedriveId',
+} as const satisfies Record<CrmProviderName, keyof ContactRef>
+
+/** The record id a reference names in the CRM whose identity kind is `kind` (undefined: none). */
+export function crmIdOf(ref: ContactRef, kind: CrmProviderName): string | undefined {
+  return ref[CRM_ID_FIELDS[kind]]
+}
+
+/** A reference to the person whose record id is `crmId` in the CRM of identity kind `kind`. */
+export function contactRefOfCrmId(kind: CrmProviderName, crmId: string): ContactRef {
+  return { [CRM_ID_FIELDS[kind]]: crmId }
 }

@@ -3,11 +3,12 @@
  * lead Leadgrid has never seen creates the contact, first seen at the outcome), each outcome stored
  * once. A batch is one transaction: all of it or nothing.
  */
-import type { CrmOutcome, CrmProviderName } from '../crm/types.js'
+
 import { resolveContact } from '../db/contact-repository.js'
 import type { Db } from '../db/database.js'
 import { insertOutcomes, type NewOutcome } from '../db/outcome-repository.js'
-import { identitiesOf } from '../events/ingestion-schemas.js'
+import type { CrmOutcome, CrmProviderName } from '../domain/crm.js'
+import { contactRefOfCrmId, identitiesOf } from '../events/ingestion-schemas.js'
 import { type OutcomeInput, outcomeKey } from './outcome-schemas.js'
 
 export interface RecordOutcomesResult {
@@ -59,12 +60,17 @@ export type OutcomeService = ReturnType<typeof createOutcomeService>
  * keyed by the CRM's own fact (deal, status, person), so a redelivery records nothing twice.
  */
 export function crmOutcomeRecorder(outcomes: OutcomeService) {
-  return async (workspaceId: string, provider: CrmProviderName, reported: CrmOutcome[]): Promise<void> => {
+  return async (
+    workspaceId: string,
+    from: { provider: CrmProviderName; identityKind: CrmProviderName },
+    reported: CrmOutcome[],
+  ): Promise<void> => {
+    const { provider, identityKind } = from
     await outcomes.record(
       workspaceId,
       reported.map((o) => ({
         id: o.sourceKey,
-        contact: provider === 'hubspot' ? { hubspotId: o.crmId } : { pipedriveId: o.crmId },
+        contact: contactRefOfCrmId(identityKind, o.crmId),
         kind: o.kind,
         occurredAt: o.occurredAt,
       })),

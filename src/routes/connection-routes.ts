@@ -1,7 +1,7 @@
 /**
  * Every provider's CRM connections under /api/v1 (the workspace API key is already checked):
  *  GET    /connections                    health of each connection (never a secret)
- *  PATCH  /connections/:id                the provider's own settings (HubSpot: lifecycleOnMql)
+ *  PATCH  /connections/:id                the provider's own settings (its module's schema)
  *  DELETE /connections/:id                disconnect (the CRM's uninstall first, where it has one)
  *  POST   /connections/:id/retry-parked   parked write-backs back to pending, a flush queued
  * A connection of another workspace is a 404, like one that does not exist.
@@ -9,17 +9,7 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../app-deps.js'
-import type { CrmProviderName } from '../crm/types.js'
 import { BadRequest } from '../errors.js'
-
-/**
- * The settings a client may change, per provider. Pipedrive has none yet: a PATCH with anything is
- * refused (400) rather than stored and silently ignored.
- */
-const settingsByProvider = {
-  hubspot: z.object({ lifecycleOnMql: z.boolean() }).strict(),
-  pipedrive: z.object({}).strict(),
-} satisfies Record<CrmProviderName, z.ZodType<Record<string, unknown>>>
 
 const idParams = z.object({ id: z.uuid() })
 
@@ -33,7 +23,8 @@ export function connectionRoutes(deps: Pick<AppDeps, 'crm'>) {
     api.patch('/connections/:id', async (request) => {
       const { id } = idParams.parse(request.params)
       const connection = await connections.byId(request.workspaceId, id)
-      const parsed = settingsByProvider[connection.provider].safeParse(request.body ?? {})
+      // The settings a client may change are the provider's (its module's strict schema).
+      const parsed = deps.crm.partsOf(connection.provider).settingsSchema.safeParse(request.body ?? {})
       if (!parsed.success) {
         throw new BadRequest(
           `Not a setting of a ${connection.provider} connection`,

@@ -1,11 +1,9 @@
 /**
- * Every route plugin and where it is mounted. One line per plugin; a provider's routes live in
- * its own file (crm/<provider>/…-routes.ts) and are registered here.
+ * Every route plugin and where it is mounted. One line per plugin; each CRM provider's routes come
+ * from its module in the registry (crm/<provider>/index.ts), public and under /api/v1.
  */
 import type { FastifyInstance } from 'fastify'
 import type { AppDeps } from '../app-deps.js'
-import { hubspotRoutes } from '../crm/hubspot/routes.js'
-import { pipedriveApiRoutes, pipedriveRoutes } from '../crm/pipedrive/routes.js'
 import { apiKeyAuth } from '../http/api-key-auth.js'
 import { appRoutes } from '../web/app-routes.js'
 import { calibrationRoutes } from './calibration-routes.js'
@@ -20,8 +18,7 @@ import { trackingRoutes } from './tracking-routes.js'
 export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   await app.register(healthRoutes(deps))
   await app.register(trackingRoutes(deps))
-  await app.register(hubspotRoutes(deps))
-  await app.register(pipedriveRoutes(deps))
+  for (const crm of deps.crm.allParts()) await app.register(crm.routes)
 
   // The workspace API: every route below requires a workspace API key.
   await app.register(
@@ -37,7 +34,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
       await api.register(connectionRoutes(deps))
       await api.register(outcomeRoutes(deps))
       await api.register(calibrationRoutes(deps))
-      await api.register(pipedriveApiRoutes(deps))
+      for (const crm of deps.crm.allParts()) if (crm.apiRoutes) await api.register(crm.apiRoutes)
     },
     { prefix: '/api/v1' },
   )

@@ -36,16 +36,11 @@ const IMPORT_MAP = JSON.stringify({
 })
 const IMPORT_MAP_HASH = createHash('sha256').update(IMPORT_MAP).digest('base64')
 
-/** CRM hosts allowed to frame the page (HubSpot's app pages, Pipedrive's custom UI extensions). */
-export const FRAME_ANCESTORS = [
-  "'self'",
-  'https://app.hubspot.com',
-  'https://app-eu1.hubspot.com',
-  'https://*.hubspot.com',
-  'https://*.pipedrive.com',
-]
-
-export function setPageHeaders(reply: FastifyReply): FastifyReply {
+/**
+ * The page's security headers. `crmHosts`: the CRM hosts allowed to frame it (each provider's app
+ * pages, from its module in the registry), after the app itself.
+ */
+export function setPageHeaders(reply: FastifyReply, crmHosts: readonly string[]): FastifyReply {
   return (
     reply
       .header(
@@ -59,7 +54,7 @@ export function setPageHeaders(reply: FastifyReply): FastifyReply {
           "object-src 'none'",
           "base-uri 'none'",
           "form-action 'self'",
-          `frame-ancestors ${FRAME_ANCESTORS.join(' ')}`,
+          `frame-ancestors ${["'self'", ...crmHosts].join(' ')}`,
         ].join('; '),
       )
       .header('x-content-type-options', 'nosniff')
@@ -109,7 +104,6 @@ const SIGNED_OUT = {
     lead: 'Leadgrid signs you in with a one-time link — there is no password.',
     how: [
       'Running Leadgrid yourself? <code>npm start</code> prints a sign-in link for the demo workspace; <code>npx leadgrid login-link --workspace &lt;id&gt; [--role admin|viewer]</code> prints one for any workspace.',
-      'From HubSpot: open the Leadgrid app settings (or a contact\u2019s Leadgrid card) and click “Open Leadgrid settings”.',
     ],
     note: 'A link works once and expires after 15 minutes.',
   },
@@ -118,14 +112,17 @@ const SIGNED_OUT = {
     lead: 'Leadgrid vous connecte par un lien à usage unique — sans mot de passe.',
     how: [
       'Vous hébergez Leadgrid ? <code>npm start</code> affiche un lien de connexion pour l\u2019espace de démonstration ; <code>npx leadgrid login-link --workspace &lt;id&gt; [--role admin|viewer]</code> en affiche un pour n\u2019importe quel espace.',
-      'Depuis HubSpot : ouvrez les paramètres de l\u2019application Leadgrid (ou la carte Leadgrid d\u2019un contact) et cliquez sur « Ouvrir les paramètres Leadgrid ».',
     ],
     note: 'Un lien ne sert qu\u2019une fois et expire au bout de 15 minutes.',
   },
 }
 
-export function signedOutPage(lang: Lang, problem?: 'invalid_link'): string {
+/** How to sign in from inside a CRM, in each language (from the provider modules that offer it). */
+export type SignInHints = readonly Record<Lang, string>[]
+
+export function signedOutPage(lang: Lang, problem?: 'invalid_link', crmHints: SignInHints = []): string {
   const t = SIGNED_OUT[lang]
+  const how = [...t.how, ...crmHints.map((h) => h[lang])]
   const alert =
     problem === 'invalid_link'
       ? `<p class="error" role="alert">${
@@ -141,7 +138,7 @@ export function signedOutPage(lang: Lang, problem?: 'invalid_link'): string {
 <h1>${t.title}</h1>
 ${alert}
 <p>${t.lead}</p>
-<ul>${t.how.map((h) => `<li>${h}</li>`).join('')}</ul>
+<ul>${how.map((h) => `<li>${h}</li>`).join('')}</ul>
 <p class="muted">${t.note}</p>
 </main>`,
   )

@@ -9,11 +9,18 @@ import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppDeps } from '../app-deps.js'
-import { pipedriveSignInGrant } from '../crm/pipedrive/sign-in.js'
+import type { CrmSignIn } from '../crm/provider-module.js'
 import { currentSession, registerAppSessions, startSession } from '../sessions/app-session.js'
 import { redeemLoginLink } from '../sessions/login-links.js'
 import { appApiRoutes } from './app-api-routes.js'
-import { appShell, languageOf, setPageHeaders, signedOutPage } from './app-page.js'
+import {
+  appShell,
+  type Lang,
+  languageOf,
+  type SignInHints,
+  setPageHeaders,
+  signedOutPage,
+} from './app-page.js'
 
 const ASSETS_DIR = fileURLToPath(new URL('./assets/', import.meta.url))
 const require = createRequire(import.meta.url)
@@ -30,6 +37,7 @@ const VENDOR: Record<string, [string, string]> = {
 
 export function appRoutes(deps: AppDeps) {
   const https = deps.config.PUBLIC_URL.startsWith('https:')
+  const page = pageWriter(deps)
 
   return async function register(app: FastifyInstance) {
     app.get('/', async (_request, reply) => reply.redirect('/app/', 302))
@@ -49,28 +57,16 @@ export function appRoutes(deps: AppDeps) {
           return reply.sendFile(hit[1], hit[0])
         })
 
-        // From Pipedrive: the app-settings link (Pipedrive's own JWT) or the panel's settings link.
-        web.get<{ Querystring: { token?: string; framed?: string } }>(
-          '/pipedrive',
-          async (request, reply) => {
-            const lang = languageOf(request.headers['accept-language'])
-            const grant = await pipedriveSignInGrant(deps, request.query.token)
-            if (!grant) {
-              request.log.warn('refused Pipedrive sign-in token (missing, forged, expired or not installed)')
-              return setPageHeaders(reply).status(401).send(signedOutPage(lang, 'invalid_link'))
-            }
-            startSession(request, grant, { framed: request.query.framed === '1', https })
-            request.log.info({ workspaceId: grant.workspaceId, role: grant.role }, 'signed in from Pipedrive')
-            return reply.header('referrer-policy', 'no-referrer').redirect('/app/', 303)
-          },
-        )
+        // From inside a CRM: each provider's own signed token (its module's sign-in, if any).
+        for (const crm of deps.crm.allParts())
+          if (crm.signIn) crmSignInRoute(web, crm.connectionsTab.label, crm.signIn, page)
 
         web.get<{ Querystring: { token?: string; framed?: string } }>('/login', async (request, reply) => {
           const lang = languageOf(request.headers['accept-language'])
           const grant = await redeemLoginLink(deps, request.query.token)
           if (!grant) {
             request.log.warn('refused sign-in link (malformed, unknown, expired or used)')
-            return setPageHeaders(reply).status(401).send(signedOutPage(lang, 'invalid_link'))
+            return page.refused(reply, lang)
           }
           startSession(request, grant, { framed: request.query.framed === '1', https })
           request.log.info({ workspaceId: grant.workspaceId, role: grant.role }, 'signed in with a link')
@@ -78,12 +74,13 @@ export function appRoutes(deps: AppDeps) {
           return reply.header('referrer-policy', 'no-referrer').redirect('/app/', 303)
         })
 
-        const page = async (request: FastifyRequest, reply: FastifyReply) => {
+        const shell = async (request: FastifyRequest, reply: FastifyReply) => {
           const lang = languageOf(request.headers['accept-language'])
-          if (!currentSession(request)) return setPageHeaders(reply).send(signedOutPage(lang))
-          return setPageHeaders(reply).send(appShell(lang))
+          if (!currentSession(request))
+            return page.headers(reply).send(signedOutPage(lang, undefined, page.hints))
+          return page.headers(reply).send(appShell(lang))
         }
-        web.route({ method: 'GET', url: '/', prefixTrailingSlash: 'slash', handler: page })
+        web.route({ method: 'GET', url: '/', prefixTrailingSlash: 'slash', handler: shell })
         // /app without the slash: relative asset URLs and the cookie path both want /app/.
         web.get('', async (_request, reply) => reply.redirect('/app/', 302))
 
@@ -92,4 +89,41 @@ export function appRoutes(deps: AppDeps) {
       { prefix: '/app' },
     )
   }
+}
+
+/** The page's headers and signed-out answers, with what the registered CRMs add to them. */
+function pageWriter(deps: Pick<AppDeps, 'crm' | 'config'>) {
+  const parts = deps.crm.allParts()
+  const crmHosts = parts.flatMap((p) => p.frameAncestors)
+  const hints: SignInHints = parts.flatMap((p) => (p.signInHint ? [p.signInHint] : []))
+  const headers = (reply: FastifyReply) => setPageHeaders(reply, crmHosts)
+  return {
+    https: deps.config.PUBLIC_URL.startsWith('https:'),
+    headers,
+    hints,
+    refused: (reply: FastifyReply, lang: Lang) =>
+      headers(reply)
+        .status(401)
+        .send(signedOutPage(lang, 'invalid_link', hints)),
+  }
+}
+
+/** `GET /app/<path>?token=…`: a session from a token the CRM signed, then the page without the token. */
+function crmSignInRoute(
+  web: FastifyInstance,
+  label: string,
+  signIn: CrmSignIn,
+  page: ReturnType<typeof pageWriter>,
+): void {
+  web.get<{ Querystring: { token?: string; framed?: string } }>(signIn.path, async (request, reply) => {
+    const lang = languageOf(request.headers['accept-language'])
+    const grant = await signIn.grant(request.query.token)
+    if (!grant) {
+      request.log.warn(`refused ${label} sign-in token (missing, forged, expired or not installed)`)
+      return page.refused(reply, lang)
+    }
+    startSession(request, grant, { framed: request.query.framed === '1', https: page.https })
+    request.log.info({ workspaceId: grant.workspaceId, role: grant.role }, `signed in from ${label}`)
+    return reply.header('referrer-policy', 'no-referrer').redirect('/app/', 303)
+  })
 }

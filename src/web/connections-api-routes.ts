@@ -6,8 +6,6 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { AppDeps } from '../app-deps.js'
-import { STATE_TTL_MS } from '../crm/hubspot/oauth.js'
-import { ATTACH_COOKIE, INSTALL_PATH } from '../crm/hubspot/routes-oauth.js'
 import { lastTrackingHit, listConnectionHealth } from '../db/connection-health-repository.js'
 import { findWorkspace } from '../db/workspace-repository.js'
 import { NotConfigured, NotFound } from '../errors.js'
@@ -72,40 +70,20 @@ export function connectionsApiRoutes(deps: ConnectionsDeps) {
   }
 }
 
-/** "Connect another CRM": admins only; each provider's link carries a signed, expiring ticket. */
+/**
+ * "Connect another CRM": admins only; each provider's link (its module's) carries a signed,
+ * expiring ticket. A provider the registry does not know is a 404, like any unknown route.
+ */
 function installLinkRoutes(api: FastifyInstance, deps: ConnectionsDeps): void {
-  const https = deps.config.PUBLIC_URL.startsWith('https:')
-
-  // The link that attaches a new HubSpot portal to this workspace, bound to this browser by a
-  // cookie the install route checks (see there).
-  api.post('/connections/hubspot/install-link', async (request, reply) => {
-    const s = requireAdmin(request)
-    if (!deps.config.HUBSPOT_CLIENT_ID || !deps.config.HUBSPOT_CLIENT_SECRET)
-      throw new NotConfigured(
-        'HubSpot is not configured on this server: set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET and restart',
-        'hubspot_not_configured',
-      )
-    const ticket = deps.crm.hubspot.oauth.createState({ workspaceId: s.workspaceId })
-    reply.setCookie(ATTACH_COOKIE, ticket, {
-      path: INSTALL_PATH,
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: https,
-      maxAge: STATE_TTL_MS / 1000,
-    })
-    return { url: `${INSTALL_PATH}?attach=${encodeURIComponent(ticket)}` }
-  })
-
-  // Pipedrive attaches to this workspace through a signed, 10-minute attach token in the link
-  // (Pipedrive's own installs arrive without one and make or reuse their company's workspace).
-  api.post('/connections/pipedrive/install-link', async (request) => {
-    const s = requireAdmin(request)
-    if (!deps.crm.pipedrive.oauth.configured())
-      throw new NotConfigured(
-        'Pipedrive is not configured on this server: set PIPEDRIVE_CLIENT_ID and PIPEDRIVE_CLIENT_SECRET and restart',
-        'pipedrive_not_configured',
-      )
-    const token = deps.crm.pipedrive.install.attachToken(s.workspaceId)
-    return { url: `/oauth/pipedrive/install?attach=${encodeURIComponent(token)}` }
-  })
+  api.post<{ Params: { provider: string } }>(
+    '/connections/:provider/install-link',
+    async (request, reply) => {
+      const { provider } = request.params
+      if (!deps.crm.providers.has(provider)) return reply.callNotFound()
+      const s = requireAdmin(request)
+      const tab = deps.crm.partsOf(provider).connectionsTab
+      if (!tab.configured()) throw new NotConfigured(tab.notConfigured.message, tab.notConfigured.code)
+      return { url: tab.installLink(s.workspaceId, reply) }
+    },
+  )
 }

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import nock from 'nock'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { PipedriveServices } from '../../src/crm/pipedrive/index.js'
 import { createLoginLink } from '../../src/sessions/login-links.js'
 import { startTestApp, TEST_ENV, type TestApp } from '../helpers/test-app.js'
 
@@ -265,7 +266,9 @@ describe('POST /app/api/connections/pipedrive/install-link', () => {
       expect(url).toMatch(/^\/oauth\/pipedrive\/install\?attach=/)
       // The link names this workspace (read back as the install route reads it) …
       const attach = new URL(url, 'https://leadgrid.test').searchParams.get('attach')!
-      expect(pd.deps.crm.pipedrive.install.readAttachToken(attach)).toBe(pd.workspace.workspaceId)
+      expect(
+        (pd.deps.crm.partsOf('pipedrive').services as PipedriveServices).install.readAttachToken(attach),
+      ).toBe(pd.workspace.workspaceId)
       // … and starts Pipedrive's consent.
       const start = await pd.app.inject({ method: 'GET', url })
       expect(start.statusCode).toBe(302)

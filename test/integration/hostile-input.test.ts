@@ -7,6 +7,7 @@
 import { createHmac } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fixedClock } from '../../src/clock.js'
+import type { HubSpotServices } from '../../src/crm/hubspot/index.js'
 import { MAX_JSON_DEPTH } from '../../src/http/json-body.js'
 import { starterGrid } from '../../src/scoring/starter-grid.js'
 import { startTestApp, TEST_ENV, type TestApp } from '../helpers/test-app.js'
@@ -196,7 +197,7 @@ describe('a signed HubSpot batch with a deep unknown field', () => {
       objectId: 902,
       extra: deep,
     }
-    const result = await t.deps.crm.hubspot.webhooks.receive([e])
+    const result = await (t.deps.crm.partsOf('hubspot').services as HubSpotServices).webhooks.receive([e])
     expect(result).toMatchObject({ stored: 1 })
   })
 })

@@ -8,6 +8,7 @@ import nock from 'nock'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fixedClock } from '../../src/clock.js'
 import { crmJobHandlers } from '../../src/crm/crm-workers.js'
+import type { HubSpotServices } from '../../src/crm/hubspot/index.js'
 import { startTestApp, TEST_ENV, type TestApp } from '../helpers/test-app.js'
 
 const API = TEST_ENV.HUBSPOT_API_BASE
@@ -52,6 +53,7 @@ async function ingest(
     t.deps,
     { workspace_id: c.workspaceId, id: c.connectionId, provider: 'hubspot' },
     hubspotRecords(c.portalId, contacts, undefined, t.deps.clock.now()),
+    'hubspot',
   )
   await t.rescoreNow(c.workspaceId)
 }
@@ -397,7 +399,7 @@ describe('HubSpot contact sync', () => {
         await bothThere
         return [200, info]
       })
-    const connections = t.deps.crm.hubspot.install
+    const connections = (t.deps.crm.partsOf('hubspot').services as HubSpotServices).install
     const [a, b] = await Promise.all([
       connections.completeInstall('code-1'),
       connections.completeInstall('code-2'),

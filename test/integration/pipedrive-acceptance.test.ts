@@ -7,6 +7,7 @@ import { Writable } from 'node:stream'
 import { SignJWT } from 'jose'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { PipedriveServices } from '../../src/crm/pipedrive/index.js'
 import { type HubSpotStandIn, startHubSpotStandIn } from '../helpers/hubspot-stand-in.js'
 import {
   type PipedriveStandIn,
@@ -273,7 +274,9 @@ describe('Pipedrive acceptance over real HTTP', () => {
     // attached to the HubSpot workspace.
     pd.persons.set(501, { ...person(501, 'ceo@acme-software.com', 'CEO'), company_id: 99001 })
     pd.installAs(99001, 55)
-    const attach = t.deps.crm.pipedrive.install.attachToken(hubspot.workspace_id)
+    const attach = (t.deps.crm.partsOf('pipedrive').services as PipedriveServices).install.attachToken(
+      hubspot.workspace_id,
+    )
     const install = await fetch(`${leadgrid}/oauth/pipedrive/install?attach=${encodeURIComponent(attach)}`, {
       redirect: 'manual',
     })

@@ -8,8 +8,8 @@
  *          https://developers.hubspot.com/docs/api-reference/latest/crm/objects/companies/batch/read-companies
  */
 import type { Logger } from 'pino'
-import type { ConnectionRow } from '../../db/schema.js'
 import { CrmError } from '../../errors.js'
+import type { CrmConnection } from '../types.js'
 import type { HubSpotCompaniesApi, HubSpotCompany } from './client-companies.js'
 import type { HubSpotContact } from './client-contacts.js'
 import { COMPANY_READ_PROPERTIES } from './mapping.js'
@@ -27,7 +27,7 @@ export interface ContactCompanies {
  * Installs made before Leadgrid asked for the companies scope have not granted it: their contacts are
  * read as before (no `company.*`), until the portal re-installs and consents to the new scope.
  */
-export function canReadCompanies(connection: Pick<ConnectionRow, 'scopes'>): boolean {
+export function canReadCompanies(connection: Pick<CrmConnection, 'scopes'>): boolean {
   return connection.scopes.includes(COMPANIES_READ_SCOPE)
 }
 
@@ -41,7 +41,7 @@ type Client = Pick<HubSpotCompaniesApi, 'readPrimaryCompanyIds' | 'batchReadComp
  */
 export async function readContactCompanies(
   deps: { logger: Logger },
-  connection: Pick<ConnectionRow, 'id' | 'scopes'>,
+  connection: Pick<CrmConnection, 'id' | 'scopes'>,
   client: Client,
   contacts: Pick<HubSpotContact, 'id'>[],
 ): Promise<ContactCompanies | undefined> {

@@ -21,10 +21,10 @@ import {
 } from '../../db/connection-repository.js'
 import type { Db } from '../../db/database.js'
 import { consumeOAuthStateNonce } from '../../db/oauth-state-repository.js'
-import type { ConnectionRow } from '../../db/schema.js'
 import { BadRequest, Conflict, CrmError, NotFound } from '../../errors.js'
 import type { JobQueue } from '../../jobs/queue.js'
 import { createWorkspaceIn } from '../../workspaces/workspace-service.js'
+import type { CrmConnection } from '../types.js'
 import type { HubSpotOAuth, HubSpotTokens } from './oauth.js'
 
 export interface HubSpotInstallDeps {
@@ -65,7 +65,7 @@ export function createHubSpotInstallService(deps: HubSpotInstallDeps) {
   const { db, clock, logger, secretBox, oauth, queue } = deps
 
   /** The connection of a portal (webhooks, cards, app links and workflow actions name the portal). */
-  function byPortal(portalId: string): Promise<ConnectionRow | undefined> {
+  function byPortal(portalId: string): Promise<CrmConnection | undefined> {
     return findConnectionByAccount(db, 'hubspot', portalId)
   }
 

@@ -19,8 +19,7 @@
  * Every outcome's `sourceKey` names the HubSpot fact (portal, contact or deal, kind), not the
  * delivery: the webhook's retry, the backfill and the reconciliation record it once.
  */
-import type { ConnectionRow } from '../../db/schema.js'
-import type { CrmOutcome } from '../types.js'
+import type { CrmConnection, CrmOutcome } from '../types.js'
 
 /** The lifecycle stage values that are outcomes, and what each means for calibration. */
 export const LIFECYCLE_OUTCOMES: Readonly<Record<string, CrmOutcome['kind']>> = {
@@ -47,7 +46,7 @@ export const OUTCOME_DEAL_PROPERTIES = ['dealstage', 'pipeline', 'closedate', 'h
 export const DEALS_READ_SCOPE = 'crm.objects.deals.read'
 
 /** Installs made before Leadgrid asked for the deals scope have not granted it (their deals are skipped). */
-export function canReadDeals(connection: Pick<ConnectionRow, 'scopes'>): boolean {
+export function canReadDeals(connection: Pick<CrmConnection, 'scopes'>): boolean {
   return connection.scopes.includes(DEALS_READ_SCOPE)
 }
 

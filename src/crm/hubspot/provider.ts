@@ -10,9 +10,8 @@
 import type { Logger } from 'pino'
 import type { Clock } from '../../clock.js'
 import type { Config } from '../../config.js'
-import type { ConnectionRow } from '../../db/schema.js'
 import type { ContactProfile } from '../../domain/contact.js'
-import type { CrmProvider, CrmWriteItem } from '../types.js'
+import type { CrmConnection, CrmProvider, CrmWriteItem } from '../types.js'
 import { BATCH_LIMIT } from './client.js'
 import { HubSpotAuthError } from './errors.js'
 import { hubspotWriteBackMapping, lifecycleStageOnMql } from './mapping.js'
@@ -35,7 +34,7 @@ export interface HubSpotConnectionSettings {
 
 /** With `lifecycleOnMql`, an MQL's write also moves its lifecycle stage forward (never backward). */
 async function lifecycleOnMql(
-  connection: ConnectionRow,
+  connection: CrmConnection,
   items: CrmWriteItem[],
   profiles: (contactIds: string[]) => Promise<Map<string, ContactProfile>>,
 ): Promise<CrmWriteItem[]> {

@@ -3,14 +3,13 @@
  * their contacts, become won/lost outcomes for those contacts (outcomes.ts says how).
  */
 import type { Logger } from 'pino'
-import type { ConnectionRow } from '../../db/schema.js'
-import type { CrmOutcome } from '../types.js'
+import type { CrmConnection, CrmOutcome } from '../types.js'
 import type { HubSpotOutcomeReads } from './client-deals.js'
 import { HubSpotApiError } from './errors.js'
 import { canReadDeals, classifyDealStages, outcomesFromDeal, type StageClass } from './outcomes.js'
 
 export interface DealOutcomeDeps {
-  connection: Pick<ConnectionRow, 'id' | 'account_id' | 'scopes'>
+  connection: Pick<CrmConnection, 'id' | 'account_id' | 'scopes'>
   deals: HubSpotOutcomeReads
   logger: Pick<Logger, 'info' | 'warn'>
 }

@@ -14,8 +14,7 @@
 import type { Logger } from 'pino'
 import type { Clock } from '../../clock.js'
 import type { Config } from '../../config.js'
-import type { ConnectionRow } from '../../db/schema.js'
-import type { CrmPage, CrmSession, CrmWriteItem } from '../types.js'
+import type { CrmConnection, CrmPage, CrmSession, CrmWriteItem } from '../types.js'
 import { BATCH_LIMIT, createHubSpotClient } from './client.js'
 import { companiesApi } from './client-companies.js'
 import { contactsApi, type HubSpotContact } from './client-contacts.js'
@@ -85,7 +84,7 @@ function asSent(items: CrmWriteItem[]): CrmWriteItem[] {
 
 export function openHubSpotSession(
   deps: HubSpotSessionDeps,
-  connection: ConnectionRow,
+  connection: CrmConnection,
   accessToken: () => Promise<string>,
 ): CrmSession {
   const { config, clock, logger } = deps

@@ -11,9 +11,9 @@
 import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
 import { z } from 'zod'
-import type { ConnectionRow } from '../../db/schema.js'
 import { jsonValueDepth } from '../../http/json-body.js'
 import type { DeliveryService } from '../delivery-service.js'
+import type { CrmConnection } from '../types.js'
 
 export const MAX_WEBHOOK_BATCH = 100
 
@@ -195,7 +195,7 @@ export function storablePayload(e: HubSpotWebhookEvent): string {
 
 export interface HubSpotWebhookDeps {
   logger: Logger
-  byPortal(portalId: string): Promise<ConnectionRow | undefined>
+  byPortal(portalId: string): Promise<CrmConnection | undefined>
   deliveries: Pick<DeliveryService, 'receive'>
 }
 

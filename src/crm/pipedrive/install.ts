@@ -31,9 +31,10 @@ import {
   workspaceExists,
 } from '../../db/connection-repository.js'
 import type { Db } from '../../db/database.js'
-import type { ConnectionRow, Database } from '../../db/schema.js'
+import type { Database } from '../../db/schema.js'
 import type { JobQueue } from '../../jobs/queue.js'
 import { createWorkspaceIn } from '../../workspaces/workspace-service.js'
+import type { CrmConnection } from '../types.js'
 import { createPipedriveClient } from './client.js'
 import type { PipedriveCurrentUser } from './client-users.js'
 import {
@@ -200,7 +201,7 @@ async function recordInstall(
 async function reattach(
   trx: Transaction<Database>,
   logger: Logger,
-  found: Pick<ConnectionRow, 'workspace_id' | 'id' | 'settings'>,
+  found: Pick<CrmConnection, 'workspace_id' | 'id' | 'settings'>,
   who: Installer,
   state: PipedriveInstallState,
 ): Promise<{ workspaceId: string; connectionId: string }> {
@@ -264,7 +265,7 @@ export type UninstallOutcome =
 
 async function removeUserAuthorization(
   trx: Transaction<Database>,
-  row: ConnectionRow,
+  row: CrmConnection,
   userId: string,
   now: Date,
 ): Promise<Exclude<UninstallOutcome, 'unknown_company'>> {

@@ -8,8 +8,7 @@
  * Provisioning matches existing fields by name AND type, so a reinstall (or a company that created
  * "Lead score" by hand as a number) reuses them instead of creating "Lead score (2)".
  */
-import type { ConnectionRow } from '../../db/schema.js'
-import type { CrmSession } from '../types.js'
+import type { CrmConnection, CrmSession } from '../types.js'
 import type { PersonFieldsCalls, PipedrivePersonField } from './client-fields.js'
 
 export type LeadgridFieldKey =
@@ -107,7 +106,7 @@ export function optionIds(field: Pick<PipedrivePersonField, 'options'>): Record<
 }
 
 /** The field map stored on a connection's settings (`pipedriveFields`), or an empty one. */
-export function fieldMapOf(connection: Pick<ConnectionRow, 'settings'>): PipedriveFieldMap {
+export function fieldMapOf(connection: Pick<CrmConnection, 'settings'>): PipedriveFieldMap {
   const settings = connection.settings as { pipedriveFields?: PipedriveFieldMap } | null
   return settings?.pipedriveFields ?? {}
 }

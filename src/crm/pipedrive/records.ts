@@ -2,8 +2,7 @@
  * Reading persons for the backfill and for reconciliation: v2 persons, 500 a page, cursor;
  * reconciliation asks for those changed since an instant (`updated_since`), oldest change first.
  */
-import type { ConnectionRow } from '../../db/schema.js'
-import type { CrmPage, CrmSession } from '../types.js'
+import type { CrmConnection, CrmPage, CrmSession } from '../types.js'
 import type { PersonsCalls, PipedrivePerson } from './client-persons.js'
 import { personUpsert } from './mapping.js'
 import { fieldMapOf, ownFieldCodes } from './provisioning.js'
@@ -20,7 +19,7 @@ export function newestUpdate(persons: PipedrivePerson[]): Date | null {
 
 export function personReads(
   client: Pick<PersonsCalls, 'listPersons'>,
-  connection: Pick<ConnectionRow, 'settings'>,
+  connection: Pick<CrmConnection, 'settings'>,
 ): Pick<CrmSession, 'contactsPage' | 'changedSince'> {
   function page(persons: PipedrivePerson[], next: string | null): CrmPage {
     const own = ownFieldCodes(fieldMapOf(connection))

@@ -5,8 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { SecretBox } from '../../crypto/secret-box.js'
-import type { ConnectionRow } from '../../db/schema.js'
-import type { CrmSession } from '../types.js'
+import type { CrmConnection, CrmSession } from '../types.js'
 import type { WebhooksCalls } from './client-webhooks.js'
 import type { PipedriveConnectionSettings } from './provisioning.js'
 import { type WebhookCredentials, webhookCredentials } from './webhooks.js'
@@ -26,7 +25,7 @@ export function webhookUrl(publicUrl: string, connectionId: string): string {
 
 export interface WebhookSubscriptionsDeps {
   client: WebhooksCalls
-  connection: ConnectionRow
+  connection: CrmConnection
   secretBox: SecretBox
   publicUrl: string
 }

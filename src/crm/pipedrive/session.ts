@@ -9,8 +9,7 @@
  */
 import type { Clock } from '../../clock.js'
 import type { SecretBox } from '../../crypto/secret-box.js'
-import type { ConnectionRow } from '../../db/schema.js'
-import type { CrmSession, CrmWriteItem, CrmWriteResult } from '../types.js'
+import type { CrmConnection, CrmSession, CrmWriteItem, CrmWriteResult } from '../types.js'
 import { createPipedriveClient } from './client.js'
 import type { PersonsCalls } from './client-persons.js'
 import { PipedriveApiError } from './errors.js'
@@ -29,7 +28,7 @@ export interface PipedriveSessionDeps {
 
 export function openPipedriveSession(
   deps: PipedriveSessionDeps,
-  connection: ConnectionRow,
+  connection: CrmConnection,
   accessToken: () => Promise<string>,
 ): CrmSession {
   if (!connection.api_base) {

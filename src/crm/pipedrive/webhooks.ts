@@ -9,7 +9,7 @@
 import { z } from 'zod'
 import { sameSecret } from '../../crypto/api-keys.js'
 import type { SecretBox } from '../../crypto/secret-box.js'
-import type { ConnectionRow } from '../../db/schema.js'
+import type { CrmConnection } from '../types.js'
 import type { PipedriveConnectionSettings } from './provisioning.js'
 
 const idString = z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative().transform(String)])
@@ -131,7 +131,7 @@ function userAndPassword(plain: string): WebhookCredentials | null {
 
 /** The webhook Basic credentials of a connection, unsealed, or null when none were registered. */
 export function webhookCredentials(
-  connection: Pick<ConnectionRow, 'settings'>,
+  connection: Pick<CrmConnection, 'settings'>,
   secretBox: SecretBox,
 ): WebhookCredentials | null {
   const sealed = (connection.settings as PipedriveConnectionSettings).webhookAuthEnc
