@@ -8,13 +8,14 @@ export default defineConfig({
     // Each integration file gets its own database cloned from a migrated template (PGlite dump or
     // CREATE DATABASE … TEMPLATE), so files run in parallel without seeing each other's rows.
     // Worker threads that keep the loaded modules from one file to the next (isolate: false): the
-    // app's module graph is loaded once per worker instead of once per file, which was a third of
-    // the suite's time. Files share modules, never a database, an app or a server. Three workers on
-    // two cores, because most files spend much of their time waiting (child processes, polls, the
-    // CRM stand-ins) rather than computing; vitest's default here is one worker (cores − 1).
+    // app's module graph is loaded once per worker instead of once per file, which roughly halves
+    // the suite's CPU time. Files share modules, never a database, an app or a server (and
+    // file-setup.ts resets nock between them). Two workers, one per core: vitest's default here is
+    // one (cores − 1), and more than two makes the files that start servers and CLIs as child
+    // processes slow enough on a busy machine to reach their time limits.
     pool: 'threads',
     isolate: false,
-    maxWorkers: 3,
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
     restoreMocks: true,
