@@ -1,11 +1,11 @@
 /**
  * What every `leadgrid bench …` prints first: the machine and the database it measured on, so a
- * figure is never quoted without them (SPEC §8), plus the small helpers the benchmarks share.
+ * figure is never quoted without them, plus the small helpers the benchmarks share.
  */
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { cpus, loadavg, totalmem } from 'node:os'
-import { sql } from 'kysely'
+import { serverVersion } from '../db/bench/probe-repository.js'
 import type { DatabaseHandle } from '../db/database.js'
 
 export interface BenchMachine {
@@ -31,22 +31,24 @@ function pgliteVersion(): string {
   }
 }
 
-export async function describeMachine(database: DatabaseHandle): Promise<BenchMachine> {
-  let db: string
-  if (database.embedded) {
-    db = `embedded PGlite ${pgliteVersion()}`
-  } else {
-    const row = await sql<{ v: string }>`SELECT current_setting('server_version') AS v`.execute(database.db)
-    db = `PostgreSQL ${row.rows[0]?.v ?? 'unknown'}`
-  }
+/** This machine, with `database` as what the figures were measured on. */
+export function localMachine(database: string): BenchMachine {
   return {
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
-    database: db,
+    database,
     loadAverage: Math.round(loadavg()[0]! * 100) / 100,
   }
+}
+
+export async function describeMachine(database: DatabaseHandle): Promise<BenchMachine> {
+  return localMachine(
+    database.embedded
+      ? `embedded PGlite ${pgliteVersion()}`
+      : `PostgreSQL ${await serverVersion(database.db)}`,
+  )
 }
 
 export function machineLine(m: BenchMachine): string {

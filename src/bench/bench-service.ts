@@ -3,24 +3,22 @@
  * server at DATABASE_URL, dropped at the end, or embedded PGlite in memory), the real runtime
  * (migrations, pg-boss, services), optionally the workers and the HTTP app on a loopback port —
  * plus the set-up the benchmarks share: a workspace, a HubSpot connection pointed at the CRM
- * stand-in, and contacts bulk-loaded (COPY) without going through the code being measured.
+ * stand-in, a grid publish (contacts are bulk-loaded by contact-loader.ts).
  */
-import { createHmac, randomUUID } from 'node:crypto'
+import { createHmac } from 'node:crypto'
 import { createServer } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../app.js'
 import { loadConfig } from '../config.js'
+import { insertInstalledHubSpotConnection } from '../db/bench/connection-seed-repository.js'
 import type { DatabaseHandle } from '../db/database.js'
 import { openScratchDatabase } from '../db/scratch-database.js'
 import { createGridService } from '../grids/grid-service.js'
 import { createLogger } from '../logger.js'
 import { type Runtime, startRuntime } from '../runtime.js'
-import { type CompiledGrid, evaluate, prepareEvents } from '../scoring/index.js'
 import { startWorkers } from '../workers.js'
 import { type CreatedWorkspace, createWorkspace } from '../workspaces/workspace-service.js'
-import type { BenchContact } from './bench-contacts.js'
 import { type BenchMachine, describeMachine } from './bench-machine.js'
-import { createRowLoader, type LoadMethod } from './copy-rows.js'
 
 export const BENCH_CLIENT_SECRET = 'bench-client-secret'
 export const BENCH_APP_ID = '4242'
@@ -108,160 +106,12 @@ export async function startBenchService(
 /** An active HubSpot connection for `portalId`, installed as far as Leadgrid cares (provisioned, backfilled). */
 export async function seedHubSpotConnection(service: BenchService, portalId: number): Promise<string> {
   const { db, secretBox } = service.runtime.deps
-  const row = await db
-    .insertInto('connections')
-    .values({
-      workspace_id: service.workspace.workspaceId,
-      provider: 'hubspot',
-      account_id: String(portalId),
-      access_token_enc: secretBox.encrypt('bench-access-token'),
-      refresh_token_enc: secretBox.encrypt('bench-refresh-token'),
-      token_expires_at: new Date(Date.now() + 365 * 86_400_000),
-      settings: JSON.stringify({}),
-      provisioning: JSON.stringify({ status: 'done' }),
-      backfill: JSON.stringify({ status: 'done' }),
-      reconcile_cursor: new Date(),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow()
-  return row.id
-}
-
-export interface LoadOptions {
-  /** Also store a current score per contact, computed with the workspace's published grid. */
-  withScores?: boolean
-  /** Also record the contact's HubSpot id (the write-back needs it). */
-  withHubSpotIds?: boolean
-}
-
-/**
- * Bulk-loads generated contacts with their identities and events (and optionally their current
- * scores) straight into the tables. Returns the contact ids in input order and how they were loaded.
- */
-export function createContactLoader(service: BenchService, options: LoadOptions = {}) {
-  const { db } = service.runtime.deps
-  // PGlite's socket server loses protocol sync on COPY FROM STDIN (FATAL 08P01, the one session
-  // gone), so the embedded database is loaded with INSERT … unnest from the start.
-  const loader = createRowLoader(service.database.pool, service.database.embedded ? 'insert-unnest' : 'copy')
-  const workspaceId = service.workspace.workspaceId
-  let grid: { id: string; compiled: CompiledGrid } | undefined
-  return {
-    get method(): LoadMethod {
-      return loader.method
-    },
-    get copyRefusal() {
-      return loader.copyRefusal
-    },
-    async load(contacts: BenchContact[]): Promise<string[]> {
-      const now = new Date()
-      const ids = contacts.map(() => randomUUID())
-      await loader.load(
-        'contacts',
-        [
-          { name: 'workspace_id', type: 'uuid' },
-          { name: 'id', type: 'uuid' },
-          { name: 'email', type: 'text' },
-          { name: 'properties', type: 'jsonb' },
-          { name: 'first_seen_at', type: 'timestamptz' },
-        ],
-        contacts.map((c, i) => [workspaceId, ids[i]!, c.email, c.profile, new Date(c.createdAt)]),
-      )
-      const identities = contacts.flatMap((c, i) => [
-        [workspaceId, 'email', c.email, ids[i]!],
-        ...(options.withHubSpotIds ? [[workspaceId, 'hubspot', c.hubspotId, ids[i]!]] : []),
-      ])
-      await loader.load(
-        'contact_identities',
-        [
-          { name: 'workspace_id', type: 'uuid' },
-          { name: 'kind', type: 'text' },
-          { name: 'value', type: 'text' },
-          { name: 'contact_id', type: 'uuid' },
-        ],
-        identities,
-      )
-      await loader.load(
-        'events',
-        [
-          { name: 'workspace_id', type: 'uuid' },
-          { name: 'dedupe_key', type: 'text' },
-          { name: 'contact_id', type: 'uuid' },
-          { name: 'type', type: 'text' },
-          { name: 'occurred_at', type: 'timestamptz' },
-          { name: 'attributes', type: 'jsonb' },
-          { name: 'source', type: 'text' },
-        ],
-        contacts.flatMap((c, i) =>
-          c.events.map((e) => [
-            workspaceId,
-            e.dedupeKey,
-            ids[i]!,
-            e.type,
-            e.occurredAt,
-            e.attributes,
-            'bench',
-          ]),
-        ),
-      )
-      if (options.withScores) {
-        if (!grid) {
-          const row = await db
-            .selectFrom('grids')
-            .select(['id', 'definition'])
-            .where('workspace_id', '=', workspaceId)
-            .where('status', '=', 'published')
-            .executeTakeFirstOrThrow()
-          grid = {
-            id: row.id,
-            compiled: service.runtime.deps.compiledGrids.get(row.id, row.definition).compiled,
-          }
-        }
-        const g = grid
-        const rows = contacts.map((c, i) => {
-          const r = evaluate(
-            g.compiled,
-            { profile: c.profile as never, createdAt: c.createdAt, events: prepareEvents(c.events) },
-            now.getTime(),
-          )
-          return [
-            workspaceId,
-            ids[i]!,
-            g.id,
-            r.fit,
-            r.engagement,
-            r.total,
-            r.band,
-            r.grade,
-            r.mql,
-            r.mqlSince,
-            r.reasons,
-            r.contributions,
-            now,
-          ]
-        })
-        await loader.load(
-          'scores',
-          [
-            { name: 'workspace_id', type: 'uuid' },
-            { name: 'contact_id', type: 'uuid' },
-            { name: 'grid_id', type: 'uuid' },
-            { name: 'fit', type: 'integer' },
-            { name: 'engagement', type: 'integer' },
-            { name: 'total', type: 'integer' },
-            { name: 'band', type: 'text' },
-            { name: 'grade', type: 'text' },
-            { name: 'mql', type: 'boolean' },
-            { name: 'mql_since', type: 'timestamptz' },
-            { name: 'reasons', type: 'text' },
-            { name: 'contributions', type: 'jsonb' },
-            { name: 'computed_at', type: 'timestamptz' },
-          ],
-          rows,
-        )
-      }
-      return ids
-    },
-  }
+  return insertInstalledHubSpotConnection(db, {
+    workspaceId: service.workspace.workspaceId,
+    portalId,
+    accessTokenEnc: secretBox.encrypt('bench-access-token'),
+    refreshTokenEnc: secretBox.encrypt('bench-refresh-token'),
+  })
 }
 
 /** HubSpot's v3 signature over the public URI, the raw body and the timestamp. */

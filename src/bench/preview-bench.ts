@@ -8,7 +8,8 @@ import { createGridPreviewService } from '../grids/grid-preview-service.js'
 import { compileGrid, evaluate, gridSchema, prepareEvents, starterGrid } from '../scoring/index.js'
 import { benchContacts, chunks } from './bench-contacts.js'
 import { type BenchMachine, peakRssMb, round } from './bench-machine.js'
-import { createContactLoader, setWhitepaperPoints, startBenchService } from './bench-service.js'
+import { setWhitepaperPoints, startBenchService } from './bench-service.js'
+import { createContactLoader } from './contact-loader.js'
 
 export interface PreviewBenchResult {
   bench: 'preview'

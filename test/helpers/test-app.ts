@@ -55,6 +55,10 @@ export async function startTestApp(
     ...TEST_ENV,
     DATA_DIR: mkdtempSync(join(tmpdir(), 'leadgrid-test-')),
     DATABASE_URL: database.connectionString,
+    // No shedding for a slow event loop: test files share two cores with each other (and CI with
+    // whatever else runs), so a loop late by a second is the machine, not the app. The heap
+    // ceiling still sheds (backpressure.test.ts sets it).
+    PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0',
     ...options.env,
   })
   const logger = options.logger ?? createLogger(config.LOG_LEVEL)

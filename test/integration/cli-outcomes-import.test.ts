@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, expect, it } from 'vitest'
 import { type DatabaseHandle, openDatabase } from '../../src/db/database.js'
+import { migratedDataDir } from '../helpers/data-dir.js'
 import { runCli } from '../helpers/server-process.js'
 import { createTestDatabase } from '../helpers/test-database.js'
 
@@ -24,7 +25,7 @@ it('imports a CSV of outcomes once, and refuses a file with a bad row', { timeou
   if (process.env.DATABASE_URL) {
     serverDb = await createTestDatabase()
     env.DATABASE_URL = serverDb.connectionString
-  } else env.DATA_DIR = join(dir, 'data')
+  } else env.DATA_DIR = migratedDataDir(join(dir, 'data'))
   const created = runCli(['workspace', 'create', '--name', 'Outcomes import', '--json'], env)
   expect(created.status, created.stderr).toBe(0)
   const { workspaceId } = JSON.parse(created.stdout.trim().split('\n').at(-1)!)

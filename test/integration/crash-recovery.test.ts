@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, expect, it } from 'vitest'
 import { type DatabaseHandle, openDatabase } from '../../src/db/database.js'
+import { migratedDataDir } from '../helpers/data-dir.js'
 import { runCli, type ServerProcess, startServerProcess } from '../helpers/server-process.js'
 import { createTestDatabase } from '../helpers/test-database.js'
 
@@ -52,7 +53,7 @@ it('loses nothing acknowledged and double-counts nothing across a kill -9', asyn
     serverDb = await createTestDatabase()
     env.DATABASE_URL = serverDb.connectionString
   } else {
-    env.DATA_DIR = mkdtempSync(join(tmpdir(), 'leadgrid-crash-'))
+    env.DATA_DIR = migratedDataDir(mkdtempSync(join(tmpdir(), 'leadgrid-crash-')))
   }
   const created = runCli(['workspace', 'create', '--name', 'Crash test', '--json'], env)
   expect(created.status, created.stderr).toBe(0)
@@ -130,4 +131,4 @@ it('loses nothing acknowledged and double-counts nothing across a kill -9', asyn
   server.child.kill('SIGTERM')
   expect(await server.waitForExit()).toBe(0)
   server = undefined
-}, 240_000)
+}, 480_000) // two server starts and a CLI run: minutes on a busy machine

@@ -33,7 +33,8 @@ function view(visitor: number, n: number, contact: EventInput['contact']): Event
 }
 
 describe('events racing a merge of their contact', () => {
-  it('every acknowledged event survives, on the merged contact', async () => {
+  // 480 ingests, many of them contending: minutes on a busy machine, not the default 30 s.
+  it('every acknowledged event survives, on the merged contact', { timeout: 180_000 }, async () => {
     const ws = await t.createWorkspace('merge race')
     const ingest = (events: EventInput[]) => t.deps.ingestion.ingestEvents(ws.workspaceId, events, 'api')
     // Each visitor: an anonymous contact with one view, and — seen later, so it is the one

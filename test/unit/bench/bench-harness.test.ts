@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest'
 import { benchContacts, chunks } from '../../../src/bench/bench-contacts.js'
 import { percentile } from '../../../src/bench/bench-machine.js'
-import { copyTextCell, copyTextRows } from '../../../src/bench/copy-rows.js'
 import { createRollingWindow } from '../../../src/bench/crm-stand-in.js'
+import { copyTextCell, copyTextRows } from '../../../src/db/bench/copy-rows.js'
 
 describe('the stand-in rolling window', () => {
   it('admits max requests in any window, refuses the next, and admits again as the oldest ages out', () => {

@@ -15,7 +15,7 @@ export interface LoadColumn {
 
 export type LoadMethod = 'copy' | 'insert-unnest'
 
-type Cell = string | number | boolean | Date | null | undefined | object
+export type Cell = string | number | boolean | Date | null | undefined | object
 
 /** One value in COPY's text format: \N for NULL, backslash escapes for the separators. */
 export function copyTextCell(value: Cell): string {
