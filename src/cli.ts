@@ -1,5 +1,5 @@
 /**
- * The `leadgrid` command line (SPEC §7). Offline commands (score, bench) use the same engine as
+ * The `leadgrid` command line. Offline commands (score, bench) use the same engine as
  * the service; database commands (src/commands/) open the same database the service would
  * (DATABASE_URL or the embedded one under DATA_DIR) or, when a running server holds the embedded
  * database, run inside that server through its control channel.

@@ -1,5 +1,5 @@
 /**
- * The environment, validated once at start (SPEC §7). A bad value stops the start with a message
+ * The environment, validated once at start. A bad value stops the start with a message
  * naming the variable; the parsed config is frozen and passed in, never read from process.env again.
  */
 import { isIP } from 'node:net'
@@ -40,7 +40,7 @@ function isProxyAddress(entry: string): boolean {
 }
 
 /**
- * Which proxy in front of Leadgrid may set X-Forwarded-For (issue 6, item 4). Off by default: then
+ * Which proxy in front of Leadgrid may set X-Forwarded-For. Off by default: then
  * the socket's address is the client's, and a forged header changes neither the rate limits nor the
  * logs. `true` trusts every hop (only when nothing but your proxy can reach the port), a number
  * trusts that many hops from the socket (Heroku's router: 1), a comma list trusts those addresses

@@ -1,6 +1,6 @@
 /**
- * When a connection's outbox is flushed after new rows were written to it (issue 9, item 4: no
- * fixed debounce on the hot path). The flush is asked for at once, and the queue wakes a worker
+ * When a connection's outbox is flushed after new rows were written to it (no fixed debounce
+ * on the hot path). The flush is asked for at once, and the queue wakes a worker
  * for it without waiting for its next poll (queue.ts).
  *
  * Coalescing needs no timer: `crm-flush` is a `short` singleton per connection (catalog.ts), so

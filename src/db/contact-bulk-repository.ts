@@ -1,7 +1,7 @@
 /**
  * Resolves the contacts of a whole ingest batch with a fixed number of set-based statements,
  * whatever the batch size: identity locks, one lookup, new contacts, new identities, first-seen
- * times and profile patches — each one round trip (issue 9, item 2). Per-item statements made
+ * times and profile patches — each one round trip. Per-item statements made
  * ingestion an order of magnitude slower than the database allows.
  *
  * It gives exactly the result of calling resolveContact (+ patchProfile) for each request in order

@@ -55,8 +55,8 @@ export function createKysely(
   pool.on('error', () => {})
   // Nor one that is checked out: pg-pool takes its own error listener off a client while it is lent,
   // so a connection cut mid-transaction (pg_terminate_backend, failover) emitted an 'error' nobody
-  // listened to — an uncaught exception that killed the whole process (issue 9's fault test found
-  // it). The query in flight still fails with its own error, which its caller handles, and the pool
+  // listened to — an uncaught exception that killed the whole process (the database-drop fault
+  // test found it). The query in flight still fails with its own error, which its caller handles, and the pool
   // drops the broken client when it is released.
   pool.on('connect', (client) => {
     client.on('error', () => {})

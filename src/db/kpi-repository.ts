@@ -1,5 +1,6 @@
 /**
- * The funnel KPIs of issue 10, item 6, in SQL (one pass over the history, outcomes and events).
+ * The funnel KPIs (MQL → SQL → opportunity → won, per grid version) in SQL: one pass over the
+ * history, outcomes and events.
  * A contact's MQL moment is its FIRST score-history row over the threshold; it is credited to the
  * grid version that made it an MQL. Everything after counts from that moment:
  * - SQL: its first sql, opportunity or won outcome at or after the MQL moment (a later stage

@@ -3,7 +3,7 @@
  *
  * A mark lives in its own row, not on the contact, so marking never waits for a contact row held
  * by ingestion (identity resolution, profile patch) — the cross-order wait that made publish and
- * ingestion deadlock (issue 6, item 3). Every writer takes mark locks in contact-id order, within
+ * ingestion deadlock. Every writer takes mark locks in contact-id order, within
  * one statement (ingestion marks once, at the end of its transaction; publish and the sweep mark
  * a workspace with one ordered INSERT … SELECT), so two writers can never wait for each other in
  * a cycle: whoever holds the lower id goes first. That also keeps marking set-based, which a

@@ -1,7 +1,7 @@
 /**
  * The common ingest — events of people who are known, or new and named by identities nobody
  * holds — written in ONE autocommitted statement: identity locks, new contacts, their identities,
- * the events and the dirty marks, as data-modifying CTEs of one INSERT (issue 9: an API batch
+ * the events and the dirty marks, as data-modifying CTEs of one INSERT (an API batch
  * used to cost eight round trips — BEGIN, locks, lookup, contacts, identities, events, marks,
  * COMMIT — and with a few senders the request's latency, not the database, bounded the rate).
  *

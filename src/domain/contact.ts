@@ -1,5 +1,5 @@
 /**
- * A contact: one person, known by one or more identities (SPEC §2, §3).
+ * A contact: one person, known by one or more identities.
  */
 
 /** The normalized profile keys a grid can test; CRM properties come as `hubspot.<name>` / `pipedrive.<key>`. */

@@ -1,5 +1,5 @@
 /**
- * A lead event: one immutable engagement fact about a contact (SPEC §2, §3).
+ * A lead event: one immutable engagement fact about a contact.
  * Every producer — the API, the tracking snippet, a CRM adapter — speaks this shape, so the
  * ingestion service and the scoring engine never learn where an event came from.
  */
@@ -21,7 +21,7 @@ export const EVENT_TYPES = [
 
 export type EventType = (typeof EVENT_TYPES)[number]
 
-/** `email.delivered` is context for streak rules, never activity (SPEC §3). */
+/** `email.delivered` is context for streak rules, never activity. */
 export const NON_ACTIVITY_EVENT_TYPES: ReadonlySet<EventType> = new Set(['email.delivered'])
 
 export const ASSET_TYPES = ['whitepaper', 'ebook', 'report', 'guide', 'case-study', 'other'] as const

@@ -76,7 +76,7 @@ export const MAX_BATCH = 1000
 
 /**
  * How far ahead of our clock a producer's date may be: clocks drift by seconds or minutes, but an
- * event dated 2099 would silently start counting in 73 years (issue 6). Same tolerance as the
+ * event dated 2099 would silently start counting in 73 years. Same tolerance as the
  * tracking snippet's (src/tracking/collect-schema.ts).
  */
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000

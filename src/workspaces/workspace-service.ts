@@ -50,7 +50,7 @@ export async function createWorkspaceIn(
   await setWorkspacePublicKey(trx, workspaceId, publicKey)
   const apiKey = newApiKey(workspaceId)
   await insertApiKey(trx, { workspaceId, name: 'Default key', hash: apiKey.hash, prefix: apiKey.prefix })
-  const grid = await createDraftGrid(trx, workspaceId, starterGrid, 'Starter grid (SPEC §5)')
+  const grid = await createDraftGrid(trx, workspaceId, starterGrid, 'Starter grid')
   await publishGrid(trx, workspaceId, grid.id, input.now)
   await appendAudit(trx, workspaceId, {
     actor: 'system',

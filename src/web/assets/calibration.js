@@ -1,5 +1,5 @@
 /**
- * The Calibration tab (issue 10): the review reminder, the backtest of the published grid or the
+ * The Calibration tab: the review reminder, the backtest of the published grid or the
  * draft against recorded outcomes (precision / recall at the MQL threshold, conversion by band and
  * decile, false positives and negatives with their reasons), the grid suggested from the outcomes
  * (each change in words, held-out comparison, "load as draft"), the challenger beside the champion
